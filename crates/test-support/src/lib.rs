@@ -1,0 +1,133 @@
+//! Helpers shared by the test suites: where the built test plugins and Debian's real
+//! plugins are, and a few signal measurements.
+//!
+//! Missing files are test failures with a message that says how to get them, never
+//! silent skips: `cargo xtask test` builds and fetches everything first.
+
+use std::path::{Path, PathBuf};
+
+/// Rust target triples whose build output lives in `target/<triple>/`.
+const KNOWN_TRIPLES: [&str; 4] = [
+    "x86_64-unknown-linux-gnu",
+    "i686-unknown-linux-gnu",
+    "x86_64-pc-windows-gnu",
+    "i686-pc-windows-gnu",
+];
+
+/// The profile directory this test binary was built into (`target/[triple/]debug`).
+pub fn build_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary knows its own path");
+    // target/[triple/]<profile>/deps/<test-binary>
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("test binaries live in <profile>/deps")
+        .to_path_buf()
+}
+
+/// The cargo target directory (`target/`).
+pub fn target_dir() -> PathBuf {
+    let profile = build_dir();
+    let parent = profile
+        .parent()
+        .expect("a profile directory has a parent")
+        .to_path_buf();
+    let is_triple = parent
+        .file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| KNOWN_TRIPLES.contains(&name));
+    if is_triple {
+        parent
+            .parent()
+            .expect("a triple directory has a parent")
+            .to_path_buf()
+    } else {
+        parent
+    }
+}
+
+/// The built test plugin `name` (`gain`, `synth`, `probe`, `crash`, `hang`) for the
+/// architecture this test runs on. `VSTBRIDGE_TEST_PLUGIN_DIR` overrides the directory.
+pub fn test_plugin(name: &str) -> PathBuf {
+    let dir = std::env::var_os("VSTBRIDGE_TEST_PLUGIN_DIR").map_or_else(build_dir, PathBuf::from);
+    let path = dir.join(format!("libtest_plugin_{name}.so"));
+    assert!(
+        path.is_file(),
+        "test plugin {} is missing: build the test plugins first with `cargo xtask build` (or run everything with `cargo xtask test`)",
+        path.display()
+    );
+    path
+}
+
+/// The built test plugin `name` for the Rust target `triple` (for bridging tests that mix
+/// architectures), from the same profile as this test binary.
+pub fn test_plugin_for_triple(triple: &str, name: &str) -> PathBuf {
+    let profile = build_dir()
+        .file_name()
+        .expect("profile directory has a name")
+        .to_owned();
+    let path = target_dir()
+        .join(triple)
+        .join(profile)
+        .join(format!("libtest_plugin_{name}.so"));
+    assert!(
+        path.is_file(),
+        "test plugin {} is missing: run `cargo xtask build`",
+        path.display()
+    );
+    path
+}
+
+/// Debian's architecture name for this test's CPU (`amd64`, `i386`).
+pub const fn debian_arch() -> &'static str {
+    if cfg!(target_arch = "x86") {
+        "i386"
+    } else {
+        "amd64"
+    }
+}
+
+/// Where `cargo xtask fetch-plugins` unpacks Debian's plugins (`VSTBRIDGE_REAL_PLUGINS`
+/// overrides it).
+pub fn real_plugin_root() -> PathBuf {
+    std::env::var_os("VSTBRIDGE_REAL_PLUGINS")
+        .map_or_else(|| target_dir().join("real-plugins"), PathBuf::from)
+}
+
+/// Debian's `dpf-plugins-vst` plugin `file` (e.g. `Kars-vst.so`) for `debian_arch`.
+pub fn real_plugin_for(debian_arch: &str, file: &str) -> PathBuf {
+    let path = real_plugin_root()
+        .join(debian_arch)
+        .join("usr/lib/vst")
+        .join(file);
+    assert!(
+        path.is_file(),
+        "real plugin {} is missing: fetch Debian's dpf-plugins-vst with `cargo xtask fetch-plugins`",
+        path.display()
+    );
+    path
+}
+
+/// Debian's plugin `file` for the architecture this test runs on.
+pub fn real_plugin(file: &str) -> PathBuf {
+    real_plugin_for(debian_arch(), file)
+}
+
+/// `frames` samples of a sine at `frequency` Hz and `amplitude`.
+pub fn sine(frequency: f32, sample_rate: f32, amplitude: f32, frames: usize) -> Vec<f32> {
+    (0..frames)
+        .map(|i| amplitude * (std::f32::consts::TAU * frequency * i as f32 / sample_rate).sin())
+        .collect()
+}
+
+/// Root-mean-square level.
+pub fn rms(samples: &[f32]) -> f32 {
+    if samples.is_empty() {
+        return 0.0;
+    }
+    (samples.iter().map(|s| s * s).sum::<f32>() / samples.len() as f32).sqrt()
+}
+
+/// Largest absolute sample.
+pub fn peak(samples: &[f32]) -> f32 {
+    samples.iter().fold(0.0, |max, s| max.max(s.abs()))
+}

@@ -1,0 +1,119 @@
+//! A recording [`Host`] for the host-library tests: it answers like a simple DAW and
+//! remembers every callback (opcode, thread) so tests can assert on re-entrancy.
+
+#![allow(dead_code)]
+
+use std::sync::Mutex;
+use std::thread::ThreadId;
+
+use vst2_abi::constants::process_level;
+use vst2_abi::time_info::flags;
+use vst2_abi::{HostOpcode, VstMidiEvent, VstTimeInfo};
+use vst2_host::{Event, EventsView, Host, RawHostCall};
+
+/// One callback as the host saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeenCallback {
+    pub opcode: HostOpcode,
+    pub index: i32,
+    pub opt: f32,
+    pub thread: ThreadId,
+}
+
+/// A host that records callbacks and serves a fixed transport.
+#[derive(Debug, Default)]
+pub struct RecordingHost {
+    pub calls: Mutex<Vec<SeenCallback>>,
+    pub midi_out: Mutex<Vec<VstMidiEvent>>,
+    pub sysex_out: Mutex<Vec<Vec<u8>>>,
+    pub sample_pos: Mutex<f64>,
+}
+
+pub const SAMPLE_RATE: f32 = 44_100.0;
+pub const TEMPO: f64 = 120.0;
+
+impl RecordingHost {
+    fn record(&self, opcode: HostOpcode, index: i32, opt: f32) {
+        self.calls.lock().unwrap().push(SeenCallback {
+            opcode,
+            index,
+            opt,
+            thread: std::thread::current().id(),
+        });
+    }
+
+    pub fn seen(&self, opcode: HostOpcode) -> Vec<SeenCallback> {
+        self.calls
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|c| c.opcode == opcode)
+            .cloned()
+            .collect()
+    }
+}
+
+impl Host for RecordingHost {
+    fn version(&self) -> i32 {
+        self.record(HostOpcode::VERSION, 0, 0.0);
+        2400
+    }
+    fn current_id(&self) -> i32 {
+        self.record(HostOpcode::CURRENT_ID, 0, 0.0);
+        0
+    }
+    fn automate(&self, index: i32, value: f32) {
+        self.record(HostOpcode::AUTOMATE, index, value);
+    }
+    fn io_changed(&self) -> bool {
+        self.record(HostOpcode::IO_CHANGED, 0, 0.0);
+        true
+    }
+    fn update_display(&self) -> bool {
+        self.record(HostOpcode::UPDATE_DISPLAY, 0, 0.0);
+        true
+    }
+    fn time_info(&self, mask: i32) -> Option<VstTimeInfo> {
+        self.record(HostOpcode::GET_TIME, mask, 0.0);
+        let sample_pos = *self.sample_pos.lock().unwrap();
+        Some(VstTimeInfo {
+            sample_pos,
+            sample_rate: f64::from(SAMPLE_RATE),
+            ppq_pos: sample_pos / f64::from(SAMPLE_RATE) * TEMPO / 60.0,
+            tempo: TEMPO,
+            time_sig_numerator: 4,
+            time_sig_denominator: 4,
+            flags: flags::TRANSPORT_PLAYING
+                | flags::PPQ_POS_VALID
+                | flags::TEMPO_VALID
+                | flags::TIME_SIG_VALID,
+            ..VstTimeInfo::default()
+        })
+    }
+    fn process_events(&self, events: &EventsView<'_>) -> bool {
+        self.record(HostOpcode::PROCESS_EVENTS, events.len() as i32, 0.0);
+        for event in events.iter() {
+            match event {
+                Event::Midi(midi) => self.midi_out.lock().unwrap().push(midi),
+                Event::Sysex { data, .. } => self.sysex_out.lock().unwrap().push(data.to_vec()),
+                Event::Other { .. } => {}
+            }
+        }
+        true
+    }
+    fn process_level(&self) -> isize {
+        self.record(HostOpcode::GET_CURRENT_PROCESS_LEVEL, 0, 0.0);
+        process_level::REALTIME
+    }
+    fn sample_rate(&self) -> f32 {
+        SAMPLE_RATE
+    }
+    fn can_do(&self, _feature: &str) -> isize {
+        self.record(HostOpcode::CAN_DO, 0, 0.0);
+        0
+    }
+    fn other(&self, call: RawHostCall) -> isize {
+        self.record(call.opcode, call.index, call.opt);
+        0
+    }
+}

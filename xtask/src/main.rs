@@ -1,0 +1,32 @@
+//! `cargo xtask`: the project's automation. Run `cargo xtask help` for the commands.
+
+mod build;
+mod fetch;
+mod test;
+mod util;
+
+use anyhow::{Result, bail};
+
+const HELP: &str = "\
+cargo xtask <command>
+
+  build           build the workspace for x86_64, and the server and test plugins for i686
+  test            build everything, fetch the real plugins, run every test on both architectures
+  fetch-plugins   unpack Debian's dpf-plugins-vst (amd64 and i386) into target/real-plugins
+                  and install the i386 runtime libraries they need
+  help            this text
+";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("build") => build::build_all(),
+        Some("test") => test::test_all(),
+        Some("fetch-plugins") => fetch::fetch_plugins(),
+        Some("help" | "--help" | "-h") | None => {
+            print!("{HELP}");
+            Ok(())
+        }
+        Some(other) => bail!("unknown command `{other}`\n\n{HELP}"),
+    }
+}

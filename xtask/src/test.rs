@@ -1,0 +1,135 @@
+//! `cargo xtask test`: builds everything, fetches the real plugins, runs the whole suite on
+//! x86_64 and the architecture-sensitive crates again on i686, and then checks that the
+//! tests that must never be skipped (layouts on both widths, the C header, the real
+//! plugins on both architectures) really ran and passed.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result, bail};
+
+use crate::build::{I686, build_all};
+use crate::fetch::fetch_plugins;
+use crate::util::{cargo, describe};
+
+/// Crates whose tests also run as i686 binaries (32-bit layouts, loading i386 plugins).
+const I686_TEST_PACKAGES: [&str; 2] = ["vst2-abi", "vst2-host"];
+
+/// Tests that must appear as passed in each architecture's run.
+const REQUIRED_ON_BOTH: [&str; 8] = [
+    "layout_of::AEffect",
+    "layout_of::VstTimeInfo",
+    "c_header_layout_matches_rust_on_32_bit",
+    "c_header_layout_matches_rust_on_64_bit",
+    "real_kars_renders_a_midi_note_to_audio",
+    "real_mafreeverb_leaves_a_reverb_tail_after_the_input_stops",
+    "plugin_of_the_other_architecture_names_both_architectures",
+    "probe_sees_every_reentrant_callback_answered",
+];
+
+/// Totals parsed from `test result:` lines.
+#[derive(Default)]
+struct Totals {
+    passed: u64,
+    failed: u64,
+    ignored: u64,
+}
+
+pub fn test_all() -> Result<()> {
+    build_all()?;
+    fetch_plugins()?;
+
+    let mut totals = Totals::default();
+    let x86_64 = run_tests(
+        cargo().args(["test", "--workspace", "--no-fail-fast"]),
+        &mut totals,
+    );
+    let mut i686_command = cargo();
+    i686_command.args(["test", "--no-fail-fast", "--target", I686]);
+    for package in I686_TEST_PACKAGES {
+        i686_command.args(["-p", package]);
+    }
+    let i686 = run_tests(&mut i686_command, &mut totals);
+
+    let mut problems = Vec::new();
+    for (arch, run) in [("x86_64", &x86_64), ("i686", &i686)] {
+        match run {
+            Ok(output) => {
+                for name in REQUIRED_ON_BOTH {
+                    if !passed(output, name) {
+                        problems.push(format!(
+                            "{arch}: required test `{name}` did not run and pass"
+                        ));
+                    }
+                }
+            }
+            Err(error) => problems.push(format!("{arch}: {error:#}")),
+        }
+    }
+    println!(
+        "\nall tests (x86_64 + i686): {} passed, {} failed, {} ignored",
+        totals.passed, totals.failed, totals.ignored
+    );
+    if !problems.is_empty() {
+        bail!("the test suite failed:\n  {}", problems.join("\n  "));
+    }
+    println!(
+        "required tests ran on both architectures: {}",
+        REQUIRED_ON_BOTH.join(", ")
+    );
+    Ok(())
+}
+
+/// Whether `output` shows `name` (a test path suffix) as `ok`.
+fn passed(output: &str, name: &str) -> bool {
+    output.lines().any(|line| {
+        line.strip_prefix("test ")
+            .and_then(|rest| rest.strip_suffix(" ... ok"))
+            .is_some_and(|test| test == name || test.ends_with(&format!("::{name}")))
+    })
+}
+
+/// Runs a `cargo test` command, echoing its output as it comes, and returns the output.
+/// Fails (after collecting everything) if the command fails.
+fn run_tests(command: &mut Command, totals: &mut Totals) -> Result<String> {
+    eprintln!("$ {}", describe(command));
+    let mut child = command
+        .stdout(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("could not start {}", describe(command)))?;
+    let stdout = child.stdout.take().context("piped stdout")?;
+    let mut output = String::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        println!("{line}");
+        if let Some(result) = line.strip_prefix("test result: ") {
+            add_totals(result, totals);
+        }
+        output.push_str(&line);
+        output.push('\n');
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("{} failed ({status})", describe(command));
+    }
+    Ok(output)
+}
+
+/// Adds the counts of one `ok. 5 passed; 0 failed; 1 ignored; ...` line.
+fn add_totals(result: &str, totals: &mut Totals) {
+    for part in result.split(';') {
+        let mut words = part.split_whitespace().rev();
+        let (Some(kind), Some(count)) = (words.next(), words.next()) else {
+            continue;
+        };
+        let Ok(count) = count.parse::<u64>() else {
+            continue;
+        };
+        match kind {
+            "passed" => totals.passed += count,
+            "failed" => totals.failed += count,
+            "ignored" => totals.ignored += count,
+            _ => {}
+        }
+    }
+}
