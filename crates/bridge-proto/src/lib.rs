@@ -1,0 +1,21 @@
+//! vstbridge's wire protocol between the proxy plugin and the server.
+//!
+//! - [`messages`]: every request and response, the handshake, and what each carries;
+//! - [`payload`]: the per-opcode payload-shape tables (what `ptr` means for each dispatcher
+//!   and audioMaster opcode): an explicit table, never a guess from the pointer's contents;
+//! - [`framing`]: length-prefixed bincode frames with hard size limits.
+//!
+//! The crate is pure: it does no I/O, so every message can be tested by an in-memory
+//! encode → decode loopback. Pointer-sized values travel as `i64`, so the 32-bit and 64-bit
+//! sides speak one format.
+
+pub mod framing;
+pub mod messages;
+pub mod payload;
+
+pub use framing::{FrameError, MAX_FRAME_BYTES, decode_message, encode_frame, frame_length};
+pub use messages::*;
+pub use payload::{DispatchShape, HostShape, dispatch_shape, host_shape};
+
+/// The protocol version both sides must agree on; bumped on every wire change.
+pub const PROTOCOL_VERSION: u32 = 1;
