@@ -1,1 +1,25 @@
-//! Placeholder.
+//! vstbridge's inter-process plumbing, one portable API over per-OS modules:
+//!
+//! - [`channel`]: framed request/response connections that serve nested requests while
+//!   waiting (the basis of thread mirroring and re-entrancy);
+//! - [`endpoint`]: the private runtime directory, unguessable socket names, listening and
+//!   connecting;
+//! - [`region`]: the shared-memory audio region (layout, mapping) and its event records;
+//! - [`doorbell`]: the cross-process wake/wait pair on a word of that region;
+//! - [`server_process`]: spawning the server and watching it;
+//! - [`os`]: what differs per operating system (futex, random bytes, parent death, own
+//!   library path), kept small.
+//!
+//! Every fallible call returns `io::Result` (or an error type convertible to it).
+
+pub mod channel;
+pub mod doorbell;
+pub mod endpoint;
+pub mod os;
+pub mod region;
+pub mod region_events;
+pub mod server_process;
+
+pub use channel::Channel;
+pub use doorbell::Doorbell;
+pub use region::{AudioRegion, RegionCapacity};

@@ -75,7 +75,12 @@ mod tests {
 
     #[test]
     fn every_message_kind_survives_a_loopback() {
-        let effect = EffectInfo { num_params: 3, num_outputs: 2, flags: 0x31, ..EffectInfo::default() };
+        let effect = EffectInfo {
+            num_params: 3,
+            num_outputs: 2,
+            flags: 0x31,
+            ..EffectInfo::default()
+        };
         round_trip(Message::Hello(Hello {
             protocol_version: crate::PROTOCOL_VERSION,
             token: [7; 16],
@@ -87,7 +92,9 @@ mod tests {
             architecture: "i686".into(),
             struct_sizes: StructSizes::of_this_build(),
         }));
-        round_trip(Message::Request(Request::Instantiate { plugin_path: "/p/Kars-vst.so".into() }));
+        round_trip(Message::Request(Request::Instantiate {
+            plugin_path: "/p/Kars-vst.so".into(),
+        }));
         round_trip(Message::Request(Request::Dispatch(DispatchCall {
             opcode: 25,
             index: 0,
@@ -95,7 +102,11 @@ mod tests {
             opt: 0.5,
             payload: DispatchPayload::Events(vec![
                 WireEvent::from_midi(&vst2_abi::VstMidiEvent::new(3, [0x90, 60, 100])),
-                WireEvent::Sysex { delta_frames: 4, flags: 0, data: vec![0xF0, 1, 0xF7] },
+                WireEvent::Sysex {
+                    delta_frames: 4,
+                    flags: 0,
+                    data: vec![0xF0, 1, 0xF7],
+                },
             ]),
         })));
         round_trip(Message::Request(Request::Dispatch(DispatchCall {
@@ -110,7 +121,9 @@ mod tests {
         })));
         round_trip(Message::Request(Request::SetParameter { index: 2, value: 0.25 }));
         round_trip(Message::Request(Request::GetParameter { index: 2 }));
-        round_trip(Message::Request(Request::AttachAudio { path: "/dev/shm/x".into() }));
+        round_trip(Message::Request(Request::AttachAudio {
+            path: "/dev/shm/x".into(),
+        }));
         round_trip(Message::Request(Request::HostCall(HostCall {
             opcode: 37,
             index: 0,
@@ -147,7 +160,10 @@ mod tests {
 
     #[test]
     fn oversized_and_malformed_frames_are_errors() {
-        assert!(matches!(frame_length(u32::MAX.to_le_bytes()), Err(FrameError::TooLarge(_))));
+        assert!(matches!(
+            frame_length(u32::MAX.to_le_bytes()),
+            Err(FrameError::TooLarge(_))
+        ));
         assert!(decode_message(&[0xFF, 0xFF, 0xFF, 0xFF, 0xFF]).is_err());
         assert!(decode_message(&[]).is_err());
         let mut frame = encode_frame(&Message::Response(Response::Done)).unwrap();

@@ -353,18 +353,24 @@ impl WireEvent {
     /// To an ABI MIDI event, for `Midi` variants.
     pub fn to_midi(&self) -> Option<vst2_abi::VstMidiEvent> {
         match *self {
-            WireEvent::Midi { delta_frames, flags, note_length, note_offset, data, detune, note_off_velocity } => {
-                Some(vst2_abi::VstMidiEvent {
-                    delta_frames,
-                    flags,
-                    note_length,
-                    note_offset,
-                    midi_data: data,
-                    detune,
-                    note_off_velocity,
-                    ..vst2_abi::VstMidiEvent::new(0, [0; 3])
-                })
-            }
+            WireEvent::Midi {
+                delta_frames,
+                flags,
+                note_length,
+                note_offset,
+                data,
+                detune,
+                note_off_velocity,
+            } => Some(vst2_abi::VstMidiEvent {
+                delta_frames,
+                flags,
+                note_length,
+                note_offset,
+                midi_data: data,
+                detune,
+                note_off_velocity,
+                ..vst2_abi::VstMidiEvent::new(0, [0; 3])
+            }),
             WireEvent::Sysex { .. } => None,
         }
     }

@@ -108,29 +108,41 @@ pub fn dispatch_shape(opcode: EffectOpcode) -> DispatchShape {
         | EffectOpcode::GET_PROGRAM_NAME_INDEXED
         | EffectOpcode::GET_PARAM_LABEL
         | EffectOpcode::GET_PARAM_DISPLAY
-        | EffectOpcode::GET_PARAM_NAME => StringOut { limit: REAL_WORLD_PARAM_STR_LEN },
-        EffectOpcode::GET_EFFECT_NAME | EffectOpcode::SHELL_GET_NEXT_PLUGIN => {
-            StringOut { limit: REAL_WORLD_EFFECT_NAME_LEN }
-        }
-        EffectOpcode::GET_VENDOR_STRING | EffectOpcode::GET_PRODUCT_STRING => StringOut { limit: MAX_VENDOR_STR_LEN },
-        EffectOpcode::GET_ERROR_TEXT => StringOut { limit: REAL_WORLD_STRING_BUFFER },
+        | EffectOpcode::GET_PARAM_NAME => StringOut {
+            limit: REAL_WORLD_PARAM_STR_LEN,
+        },
+        EffectOpcode::GET_EFFECT_NAME | EffectOpcode::SHELL_GET_NEXT_PLUGIN => StringOut {
+            limit: REAL_WORLD_EFFECT_NAME_LEN,
+        },
+        EffectOpcode::GET_VENDOR_STRING | EffectOpcode::GET_PRODUCT_STRING => StringOut {
+            limit: MAX_VENDOR_STR_LEN,
+        },
+        EffectOpcode::GET_ERROR_TEXT => StringOut {
+            limit: REAL_WORLD_STRING_BUFFER,
+        },
         EffectOpcode::GET_CHUNK => ChunkOut,
         EffectOpcode::SET_CHUNK => ChunkIn,
         EffectOpcode::PROCESS_EVENTS => EventsIn,
         EffectOpcode::EDIT_GET_RECT => RectOut,
         EffectOpcode::EDIT_OPEN => WindowIn,
-        EffectOpcode::GET_PARAMETER_PROPERTIES => StructOut { size: size_of::<VstParameterProperties>() },
-        EffectOpcode::GET_INPUT_PROPERTIES | EffectOpcode::GET_OUTPUT_PROPERTIES => {
-            StructOut { size: size_of::<VstPinProperties>() }
-        }
-        EffectOpcode::GET_MIDI_PROGRAM_NAME | EffectOpcode::GET_CURRENT_MIDI_PROGRAM => {
-            StructInOut { size: size_of::<MidiProgramName>() }
-        }
-        EffectOpcode::GET_MIDI_PROGRAM_CATEGORY => StructInOut { size: size_of::<MidiProgramCategory>() },
-        EffectOpcode::GET_MIDI_KEY_NAME => StructInOut { size: size_of::<MidiKeyName>() },
-        EffectOpcode::BEGIN_LOAD_BANK | EffectOpcode::BEGIN_LOAD_PROGRAM => {
-            StructIn { size: size_of::<VstPatchChunkInfo>() }
-        }
+        EffectOpcode::GET_PARAMETER_PROPERTIES => StructOut {
+            size: size_of::<VstParameterProperties>(),
+        },
+        EffectOpcode::GET_INPUT_PROPERTIES | EffectOpcode::GET_OUTPUT_PROPERTIES => StructOut {
+            size: size_of::<VstPinProperties>(),
+        },
+        EffectOpcode::GET_MIDI_PROGRAM_NAME | EffectOpcode::GET_CURRENT_MIDI_PROGRAM => StructInOut {
+            size: size_of::<MidiProgramName>(),
+        },
+        EffectOpcode::GET_MIDI_PROGRAM_CATEGORY => StructInOut {
+            size: size_of::<MidiProgramCategory>(),
+        },
+        EffectOpcode::GET_MIDI_KEY_NAME => StructInOut {
+            size: size_of::<MidiKeyName>(),
+        },
+        EffectOpcode::BEGIN_LOAD_BANK | EffectOpcode::BEGIN_LOAD_PROGRAM => StructIn {
+            size: size_of::<VstPatchChunkInfo>(),
+        },
         EffectOpcode::SET_SPEAKER_ARRANGEMENT => SpeakerArrangementsIn,
         EffectOpcode::GET_SPEAKER_ARRANGEMENT => SpeakerArrangementsOut,
         EffectOpcode::VENDOR_SPECIFIC => VendorSpecific,
@@ -205,10 +217,16 @@ pub fn host_shape(opcode: HostOpcode) -> HostShape {
         | HostOpcode::END_EDIT => Plain,
         HostOpcode::GET_TIME => TimeInfoReturned,
         HostOpcode::PROCESS_EVENTS => EventsIn,
-        HostOpcode::SET_TIME => StructIn { size: size_of::<VstTimeInfo>() },
+        HostOpcode::SET_TIME => StructIn {
+            size: size_of::<VstTimeInfo>(),
+        },
         HostOpcode::CAN_DO => StringIn,
-        HostOpcode::GET_VENDOR_STRING | HostOpcode::GET_PRODUCT_STRING => StringOut { limit: MAX_VENDOR_STR_LEN },
-        HostOpcode::GET_CHUNK_FILE => StringOut { limit: MAX_CHUNK_FILE_PATH_LEN },
+        HostOpcode::GET_VENDOR_STRING | HostOpcode::GET_PRODUCT_STRING => StringOut {
+            limit: MAX_VENDOR_STR_LEN,
+        },
+        HostOpcode::GET_CHUNK_FILE => StringOut {
+            limit: MAX_CHUNK_FILE_PATH_LEN,
+        },
         HostOpcode::GET_DIRECTORY => StringReturned,
         HostOpcode::GET_OUTPUT_SPEAKER_ARRANGEMENT | HostOpcode::GET_INPUT_SPEAKER_ARRANGEMENT => {
             SpeakerArrangementReturned
@@ -261,7 +279,10 @@ mod tests {
             let unknown = dispatch_shape(opcode) == DispatchShape::Unknown;
             assert_eq!(unknown, deliberately_unknown.contains(&opcode), "{opcode}");
         }
-        assert_eq!(dispatch_shape(EffectOpcode(0xDEAD_BEEF_u32 as i32)), DispatchShape::Unknown);
+        assert_eq!(
+            dispatch_shape(EffectOpcode(0xDEAD_BEEF_u32 as i32)),
+            DispatchShape::Unknown
+        );
     }
 
     #[test]
@@ -273,7 +294,13 @@ mod tests {
 
     #[test]
     fn string_limits_leave_room_for_real_world_strings() {
-        assert_eq!(dispatch_shape(EffectOpcode::GET_PARAM_DISPLAY), DispatchShape::StringOut { limit: 32 });
-        assert_eq!(dispatch_shape(EffectOpcode::GET_EFFECT_NAME), DispatchShape::StringOut { limit: 64 });
+        assert_eq!(
+            dispatch_shape(EffectOpcode::GET_PARAM_DISPLAY),
+            DispatchShape::StringOut { limit: 32 }
+        );
+        assert_eq!(
+            dispatch_shape(EffectOpcode::GET_EFFECT_NAME),
+            DispatchShape::StringOut { limit: 64 }
+        );
     }
 }

@@ -1,0 +1,98 @@
+//! A framed, request/response connection.
+//!
+//! [`Channel::call`] sends a request and waits for its response; a request that arrives
+//! meanwhile (the other side calling back from inside our call) is served *on the calling
+//! thread* before waiting on. Nested calls made while serving travel on the same channel.
+//! That is the whole of thread mirroring: each host thread has its own channel and server
+//! thread, so a callback is always answered by the thread that made the outer call.
+
+use std::io::{self, Read, Write};
+use std::time::Duration;
+
+use bridge_proto::{Message, Request, Response, decode_message, encode_frame, frame_length};
+use interprocess::local_socket::Stream;
+use interprocess::local_socket::traits::Stream as _;
+
+/// One connection.
+pub struct Channel {
+    stream: Stream,
+}
+
+impl std::fmt::Debug for Channel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Channel").finish_non_exhaustive()
+    }
+}
+
+fn protocol_error(error: impl std::fmt::Display) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, error.to_string())
+}
+
+impl Channel {
+    /// Wraps a connected stream.
+    pub fn new(stream: Stream) -> Self {
+        Self { stream }
+    }
+
+    /// Bounds every read (`None`: wait forever). A timed-out read is an error.
+    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.stream.set_recv_timeout(timeout)
+    }
+
+    /// Sends one message.
+    pub fn send(&self, message: &Message) -> io::Result<()> {
+        let frame = encode_frame(message).map_err(protocol_error)?;
+        (&self.stream).write_all(&frame)?;
+        Ok(())
+    }
+
+    /// Receives one message. End of stream is `UnexpectedEof`.
+    pub fn receive(&self) -> io::Result<Message> {
+        let mut header = [0u8; 4];
+        (&self.stream).read_exact(&mut header)?;
+        let length = frame_length(header).map_err(protocol_error)?;
+        let mut body = vec![0u8; length];
+        (&self.stream).read_exact(&mut body)?;
+        decode_message(&body).map_err(protocol_error)
+    }
+
+    /// Sends `request` and returns its response, serving nested requests with `serve`
+    /// meanwhile.
+    pub fn call(&self, request: Request, serve: &mut dyn FnMut(Request) -> Response) -> io::Result<Response> {
+        self.send(&Message::Request(request))?;
+        self.await_response(serve)
+    }
+
+    /// Waits for the response to a request already sent, serving nested requests.
+    pub fn await_response(&self, serve: &mut dyn FnMut(Request) -> Response) -> io::Result<Response> {
+        loop {
+            match self.receive()? {
+                Message::Response(response) => return Ok(response),
+                Message::Request(nested) => {
+                    let answer = serve(nested);
+                    self.send(&Message::Response(answer))?;
+                }
+                other => return Err(protocol_error(format!("unexpected message while waiting: {other:?}"))),
+            }
+        }
+    }
+
+    /// Serves requests until the other side closes the connection (returns `Ok`) or an
+    /// error occurs.
+    pub fn serve(&self, serve: &mut dyn FnMut(Request) -> Response) -> io::Result<()> {
+        loop {
+            let message = match self.receive() {
+                Ok(message) => message,
+                Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => return Ok(()),
+                Err(error) => return Err(error),
+            };
+            match message {
+                Message::Request(request) => {
+                    let answer = serve(request);
+                    self.send(&Message::Response(answer))?;
+                }
+                other => return Err(protocol_error(format!("expected a request, got {other:?}"))),
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! A doorbell: one 32-bit counter in shared memory that one side increments and wakes, and
+//! the other waits on (with a timeout, always). The counter only grows, so a waiter that
+//! remembers the last value it saw never misses a ring, however the two race.
+
+use std::io;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::os;
+
+/// A doorbell on a word of a shared mapping.
+#[derive(Clone, Copy)]
+pub struct Doorbell<'a> {
+    word: &'a AtomicU32,
+}
+
+impl<'a> Doorbell<'a> {
+    /// A doorbell on `word`.
+    pub fn new(word: &'a AtomicU32) -> Self {
+        Self { word }
+    }
+
+    /// The current count; pass it to [`Doorbell::wait_past`] to wait for the next ring.
+    pub fn current(&self) -> u32 {
+        self.word.load(Ordering::Acquire)
+    }
+
+    /// Rings: publishes everything written before it and wakes the other side.
+    pub fn ring(&self) -> io::Result<()> {
+        self.word.fetch_add(1, Ordering::AcqRel);
+        os::futex_wake(self.word)
+    }
+
+    /// Waits until the count differs from `seen` or `timeout` passes. Returns the new count,
+    /// or `None` on timeout.
+    pub fn wait_past(&self, seen: u32, timeout: Duration) -> io::Result<Option<u32>> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let now = self.current();
+            if now != seen {
+                return Ok(Some(now));
+            }
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Ok(None);
+            }
+            os::futex_wait(self.word, seen, remaining)?;
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! Where the proxy and server meet: the private runtime directory, unguessable names and
+//! tokens, listening, connecting, and the handshake every connection starts with.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use bridge_proto::{ChannelRole, Hello, Message, PROTOCOL_VERSION, StructSizes, Welcome};
+use interprocess::local_socket::traits::{ListenerExt as _, Stream as _};
+use interprocess::local_socket::{GenericFilePath, Listener, ListenerOptions, Stream, ToFsName};
+
+use crate::channel::Channel;
+use crate::os;
+
+/// The environment variable that carries the token to the server (not argv, which other
+/// users can read).
+pub const TOKEN_ENV: &str = "VSTBRIDGE_TOKEN";
+
+/// A fresh random token.
+pub fn random_token() -> io::Result<[u8; 16]> {
+    let mut token = [0u8; 16];
+    os::random_bytes(&mut token)?;
+    Ok(token)
+}
+
+/// Hex text of `bytes`.
+pub fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Parses 32 hex digits into a token.
+pub fn token_from_hex(text: &str) -> Option<[u8; 16]> {
+    if text.len() != 32 {
+        return None;
+    }
+    let mut token = [0u8; 16];
+    for (i, byte) in token.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(token)
+}
+
+/// An unguessable name: `prefix` and 32 random hex digits.
+pub fn random_name(prefix: &str) -> io::Result<String> {
+    Ok(format!("{prefix}{}", to_hex(&random_token()?)))
+}
+
+/// A fresh socket path in the private runtime directory.
+pub fn new_socket_path() -> io::Result<PathBuf> {
+    Ok(os::runtime_dir()?.join(random_name("vstbridge-")? + ".sock"))
+}
+
+/// A fresh shared-memory region path.
+pub fn new_region_path() -> io::Result<PathBuf> {
+    Ok(os::shared_memory_dir().join(random_name("vstbridge-")?))
+}
+
+/// Listens on `path`.
+pub fn listen(path: &Path) -> io::Result<Listener> {
+    let name = path.to_fs_name::<GenericFilePath>()?;
+    ListenerOptions::new().name(name).create_sync()
+}
+
+/// Accepts one connection.
+pub fn accept(listener: &Listener) -> io::Result<Stream> {
+    listener
+        .incoming()
+        .next()
+        .unwrap_or_else(|| Err(io::Error::other("listener closed")))
+}
+
+/// Connects to `path`, retrying until `timeout` while `still_worth_waiting` says the other
+/// side may yet appear (the server is starting).
+pub fn connect_with_retry(
+    path: &Path,
+    timeout: Duration,
+    still_worth_waiting: &mut dyn FnMut() -> io::Result<()>,
+) -> io::Result<Stream> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let name = path.to_fs_name::<GenericFilePath>()?;
+        match Stream::connect(name) {
+            Ok(stream) => return Ok(stream),
+            Err(error) if Instant::now() >= deadline => {
+                return Err(io::Error::new(
+                    error.kind(),
+                    format!("could not connect to the server: {error}"),
+                ));
+            }
+            Err(_) => {
+                still_worth_waiting()?;
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        }
+    }
+}
+
+/// Proxy side: opens a channel of `role` on `path` and checks the server's answer.
+pub fn open_channel(
+    path: &Path,
+    token: [u8; 16],
+    role: ChannelRole,
+    architecture: &str,
+) -> io::Result<(Channel, Welcome)> {
+    let stream = connect_with_retry(path, Duration::from_secs(2), &mut || Ok(()))?;
+    greet(Channel::new(stream), token, role, architecture)
+}
+
+/// Proxy side: sends the greeting on a fresh connection and checks the answer.
+pub fn greet(
+    channel: Channel,
+    token: [u8; 16],
+    role: ChannelRole,
+    architecture: &str,
+) -> io::Result<(Channel, Welcome)> {
+    channel.send(&Message::Hello(Hello {
+        protocol_version: PROTOCOL_VERSION,
+        token,
+        role,
+        architecture: architecture.to_owned(),
+    }))?;
+    match channel.receive()? {
+        Message::Welcome(welcome) if welcome.protocol_version == PROTOCOL_VERSION => {
+            if !welcome.struct_sizes.raw_structs_agree(&StructSizes::of_this_build()) {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "the server's ABI struct sizes differ from ours",
+                ));
+            }
+            Ok((channel, welcome))
+        }
+        Message::Welcome(welcome) => Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "protocol version mismatch: proxy {PROTOCOL_VERSION}, server {}",
+                welcome.protocol_version
+            ),
+        )),
+        other => Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("expected a welcome, got {other:?}"),
+        )),
+    }
+}
+
+/// Server side: reads the greeting of a new connection, checks the token and version, and
+/// answers. A wrong token or version drops the connection with an error.
+pub fn welcome(channel: &Channel, token: [u8; 16], architecture: &str) -> io::Result<ChannelRole> {
+    channel.set_read_timeout(Some(Duration::from_secs(5)))?;
+    let hello = match channel.receive()? {
+        Message::Hello(hello) => hello,
+        other => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("expected a hello, got {other:?}"),
+            ));
+        }
+    };
+    channel.set_read_timeout(None)?;
+    if hello.token != token {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            "connection without the right token",
+        ));
+    }
+    channel.send(&Message::Welcome(Welcome {
+        protocol_version: PROTOCOL_VERSION,
+        architecture: architecture.to_owned(),
+        struct_sizes: StructSizes::of_this_build(),
+    }))?;
+    if hello.protocol_version != PROTOCOL_VERSION {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "protocol version mismatch"));
+    }
+    Ok(hello.role)
+}

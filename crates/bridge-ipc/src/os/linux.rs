@@ -1,0 +1,112 @@
+//! Linux: futex on shared memory, /dev/urandom, XDG runtime dir, /dev/shm, PR_SET_PDEATHSIG,
+//! dladdr.
+
+use std::ffi::{CStr, OsStr};
+use std::fs::{DirBuilder, File};
+use std::io::{self, Read};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU32;
+use std::time::Duration;
+
+use rustix::thread::futex;
+
+/// Sleeps until `word` is woken or no longer holds `expected`, or `timeout` passes.
+/// Spurious returns are possible; callers re-check the word.
+pub fn futex_wait(word: &AtomicU32, expected: u32, timeout: Duration) -> io::Result<()> {
+    let timeout = futex::Timespec {
+        tv_sec: timeout.as_secs().min(i64::MAX as u64) as i64,
+        tv_nsec: i64::from(timeout.subsec_nanos()),
+    };
+    // No PRIVATE flag: the word lives in a mapping shared with another process.
+    match futex::wait(word, futex::Flags::empty(), expected, Some(&timeout)) {
+        Ok(()) => Ok(()),
+        Err(rustix::io::Errno::AGAIN | rustix::io::Errno::TIMEDOUT | rustix::io::Errno::INTR) => Ok(()),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Wakes every waiter on `word`, in any process.
+pub fn futex_wake(word: &AtomicU32) -> io::Result<()> {
+    futex::wake(word, futex::Flags::empty(), i32::MAX as u32)?;
+    Ok(())
+}
+
+/// Fills `buffer` with random bytes from the kernel.
+pub fn random_bytes(buffer: &mut [u8]) -> io::Result<()> {
+    File::open("/dev/urandom")?.read_exact(buffer)
+}
+
+/// A private directory for this user's sockets (mode 0700, owned by us): under
+/// `$XDG_RUNTIME_DIR`, else `/tmp/vstbridge-<uid>`. An existing directory with other
+/// owners or looser modes is refused rather than trusted.
+pub fn runtime_dir() -> io::Result<PathBuf> {
+    let uid = rustix::process::getuid().as_raw();
+    let dir = match std::env::var_os("XDG_RUNTIME_DIR") {
+        Some(base) if !base.is_empty() => PathBuf::from(base).join("vstbridge"),
+        _ => PathBuf::from(format!("/tmp/vstbridge-{uid}")),
+    };
+    match DirBuilder::new().mode(0o700).create(&dir) {
+        Ok(()) => {}
+        Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {}
+        Err(error) => return Err(error),
+    }
+    let metadata = std::fs::symlink_metadata(&dir)?;
+    if !metadata.is_dir() || metadata.uid() != uid || metadata.permissions().mode() & 0o077 != 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "{} is not a private directory owned by this user (mode 0700)",
+                dir.display()
+            ),
+        ));
+    }
+    Ok(dir)
+}
+
+/// Where shared-memory region files are created.
+pub fn shared_memory_dir() -> PathBuf {
+    PathBuf::from("/dev/shm")
+}
+
+/// Asks the kernel to kill this process when the thread that spawned it exits, and fails
+/// if that parent (`expected_parent`) is already gone.
+pub fn die_with_parent(expected_parent: u32) -> io::Result<()> {
+    rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL))?;
+    let parent = rustix::process::getppid().map_or(0, |pid| pid.as_raw_nonzero().get() as u32);
+    if parent != expected_parent {
+        return Err(io::Error::new(
+            io::ErrorKind::NotConnected,
+            "the process that started this server is gone",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a process with this id exists.
+pub fn process_alive(pid: u32) -> bool {
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// The file the code at `address` was loaded from, as the dynamic linker knows it.
+pub fn library_path_of(address: *const ()) -> io::Result<PathBuf> {
+    let mut info = libc::Dl_info {
+        dli_fname: std::ptr::null(),
+        dli_fbase: std::ptr::null_mut(),
+        dli_sname: std::ptr::null(),
+        dli_saddr: std::ptr::null_mut(),
+    };
+    // SAFETY: dladdr only reads the address and fills `info` with pointers into the
+    // linker's own tables, valid while the object stays loaded.
+    let found = unsafe { libc::dladdr(address.cast(), &mut info) };
+    if found == 0 || info.dli_fname.is_null() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            "dladdr does not know this address",
+        ));
+    }
+    // SAFETY: dli_fname is a NUL-terminated path owned by the linker.
+    let name = unsafe { CStr::from_ptr(info.dli_fname) };
+    Ok(PathBuf::from(OsStr::from_bytes(name.to_bytes())))
+}

@@ -1,0 +1,20 @@
+//! What differs per operating system, behind one set of functions:
+//! - `futex_wait(word, expected, timeout)` / `futex_wake(word)`: cross-process wait and
+//!   wake on a 32-bit word in shared memory (Linux: a futex *without* the private flag,
+//!   since a private futex does not cross processes; Windows will use named events);
+//! - `random_bytes`: unguessable names and tokens;
+//! - `runtime_dir`: where private sockets and shared memory live;
+//! - `shared_memory_dir`: where region files are created;
+//! - `die_with_parent`: make this process exit when its parent dies;
+//! - `library_path_of`: the file a function's code was loaded from (the proxy finds its
+//!   sidecar config and servers next to itself).
+
+#[cfg(target_os = "linux")]
+mod linux;
+#[cfg(target_os = "linux")]
+pub use linux::*;
+
+#[cfg(not(target_os = "linux"))]
+compile_error!(
+    "vstbridge's IPC layer supports Linux so far; the Windows module (named events, named pipes, PE) plugs in here"
+);

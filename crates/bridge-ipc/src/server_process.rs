@@ -1,0 +1,60 @@
+//! Starting the server process and watching it from the proxy.
+
+use std::io;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use crate::endpoint::{TOKEN_ENV, to_hex};
+
+/// A running server.
+#[derive(Debug)]
+pub struct ServerProcess {
+    child: Child,
+}
+
+impl ServerProcess {
+    /// Starts `executable` serving on `socket`, handing it `token` through the environment
+    /// and this process's id so it can die with us.
+    pub fn spawn(executable: &Path, socket: &Path, token: [u8; 16]) -> io::Result<Self> {
+        let child = Command::new(executable)
+            .arg("--socket")
+            .arg(socket)
+            .arg("--parent-pid")
+            .arg(std::process::id().to_string())
+            .env(TOKEN_ENV, to_hex(&token))
+            .stdin(Stdio::null())
+            .spawn()
+            .map_err(|error| io::Error::new(error.kind(), format!("cannot start {}: {error}", executable.display())))?;
+        Ok(Self { child })
+    }
+
+    /// The server's process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// `Ok` while the server runs; an error describing how it ended otherwise.
+    pub fn check_alive(&mut self) -> io::Result<()> {
+        match self.child.try_wait()? {
+            None => Ok(()),
+            Some(status) => Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                format!("the server exited ({status})"),
+            )),
+        }
+    }
+
+    /// Waits up to `timeout` for the server to exit by itself, then kills it; reaps it
+    /// either way so no zombie remains.
+    pub fn stop(&mut self, timeout: std::time::Duration) {
+        let deadline = std::time::Instant::now() + timeout;
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
