@@ -15,6 +15,7 @@
 pub mod channel;
 pub mod doorbell;
 pub mod endpoint;
+pub mod logging;
 pub mod os;
 pub mod region;
 pub mod region_events;

@@ -161,6 +161,9 @@ pub struct CallbackSlot {
     pub payload_len: u32,
     /// The host's answer.
     pub result: i64,
+    /// The plugin's `AEffect` fields at the time of the call: numPrograms, numParams,
+    /// numInputs, numOutputs, flags, initialDelay, uniqueID, version.
+    pub effect: [i32; 8],
     /// String payload.
     pub payload: [u8; CALLBACK_PAYLOAD_BYTES],
 }
@@ -199,8 +202,9 @@ const _: () = {
     assert!(offset_of!(BlockRequest, time_info) == 40);
     assert!(offset_of!(CallbackSlot, value) == 8);
     assert!(offset_of!(CallbackSlot, result) == 24);
-    assert!(offset_of!(CallbackSlot, payload) == 32);
-    assert!(size_of::<CallbackSlot>() == 32 + CALLBACK_PAYLOAD_BYTES);
+    assert!(offset_of!(CallbackSlot, effect) == 32);
+    assert!(offset_of!(CallbackSlot, payload) == 64);
+    assert!(size_of::<CallbackSlot>() == 64 + CALLBACK_PAYLOAD_BYTES);
     assert!(offset_of!(BlockReply, callback) == 24);
     assert!(REQUEST_OFFSET + size_of::<BlockRequest>() <= REPLY_OFFSET);
 };

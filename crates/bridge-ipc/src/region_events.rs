@@ -240,3 +240,78 @@ mod tests {
         assert!(reader.next().is_none());
     }
 }
+
+/// Builds a `VstEvents` list from event records without allocating: MIDI entries point at
+/// the records themselves, SysEx entries at `VstMidiSysexEvent`s held here whose dumps
+/// point into the area. Sized once for the most records an area can hold.
+pub struct VstEventsBuilder {
+    /// Pointer-aligned storage for the `VstEvents` header and its pointer array.
+    table: Vec<usize>,
+    sysex: Vec<vst2_abi::VstMidiSysexEvent>,
+    capacity: usize,
+}
+
+impl VstEventsBuilder {
+    /// A builder for up to `capacity` events.
+    pub fn with_capacity(capacity: usize) -> Self {
+        let words = vst2_abi::VstEvents::byte_size(capacity).div_ceil(size_of::<usize>());
+        Self {
+            table: vec![0; words],
+            sysex: Vec::with_capacity(capacity),
+            capacity,
+        }
+    }
+
+    /// The most events one list holds.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Lays out `records` (at most [`VstEventsBuilder::capacity`] of them; the rest are
+    /// skipped) and returns the list, valid until the next call and while the records'
+    /// area is unchanged. Returns the list and how many events it holds.
+    pub fn build(&mut self, records: impl Iterator<Item = EventRecord>) -> (*mut vst2_abi::VstEvents, usize) {
+        use vst2_abi::{VstEvent, VstEvents, VstMidiSysexEvent};
+        self.sysex.clear();
+        let header = self.table.as_mut_ptr().cast::<VstEvents>();
+        // SAFETY: `table` holds `byte_size(capacity)` pointer-aligned bytes: the header and
+        // `capacity` entries; the pointer was derived from the whole buffer.
+        let entries = unsafe { std::ptr::addr_of_mut!((*header).events) }.cast::<*mut VstEvent>();
+        let mut count = 0;
+        for record in records.take(self.capacity) {
+            let event: *mut VstEvent = match record {
+                EventRecord::Midi(midi) => midi.cast(),
+                EventRecord::Sysex {
+                    delta_frames,
+                    flags,
+                    data,
+                    len,
+                } => {
+                    // Capacity was reserved up front, so this push never reallocates and
+                    // earlier pointers into `sysex` stay valid.
+                    self.sysex.push(VstMidiSysexEvent {
+                        event_type: event_type::SYSEX,
+                        byte_size: size_of::<VstMidiSysexEvent>() as i32,
+                        delta_frames,
+                        flags,
+                        dump_bytes: len as i32,
+                        resvd1: 0,
+                        sysex_dump: data,
+                        resvd2: 0,
+                    });
+                    let last = self.sysex.len() - 1;
+                    (&raw mut self.sysex[last]).cast()
+                }
+            };
+            // SAFETY: `count < capacity`, so the entry is inside `table`.
+            unsafe { entries.add(count).write(event) };
+            count += 1;
+        }
+        // SAFETY: the header fields are inside `table`.
+        unsafe {
+            std::ptr::addr_of_mut!((*header).num_events).write(count as i32);
+            std::ptr::addr_of_mut!((*header).reserved).write(0);
+        }
+        (header, count)
+    }
+}

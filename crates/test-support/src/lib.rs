@@ -4,7 +4,11 @@
 //! Missing files are test failures with a message that says how to get them, never
 //! silent skips: `cargo xtask test` builds and fetches everything first.
 
+mod recording_host;
+
 use std::path::{Path, PathBuf};
+
+pub use recording_host::{RecordingHost, SAMPLE_RATE, SeenCallback, TEMPO};
 
 /// Rust target triples whose build output lives in `target/<triple>/`.
 const KNOWN_TRIPLES: [&str; 4] = [
@@ -36,10 +40,7 @@ pub fn target_dir() -> PathBuf {
         .and_then(|name| name.to_str())
         .is_some_and(|name| KNOWN_TRIPLES.contains(&name));
     if is_triple {
-        parent
-            .parent()
-            .expect("a triple directory has a parent")
-            .to_path_buf()
+        parent.parent().expect("a triple directory has a parent").to_path_buf()
     } else {
         parent
     }
@@ -79,26 +80,18 @@ pub fn test_plugin_for_triple(triple: &str, name: &str) -> PathBuf {
 
 /// Debian's architecture name for this test's CPU (`amd64`, `i386`).
 pub const fn debian_arch() -> &'static str {
-    if cfg!(target_arch = "x86") {
-        "i386"
-    } else {
-        "amd64"
-    }
+    if cfg!(target_arch = "x86") { "i386" } else { "amd64" }
 }
 
 /// Where `cargo xtask fetch-plugins` unpacks Debian's plugins (`VSTBRIDGE_REAL_PLUGINS`
 /// overrides it).
 pub fn real_plugin_root() -> PathBuf {
-    std::env::var_os("VSTBRIDGE_REAL_PLUGINS")
-        .map_or_else(|| target_dir().join("real-plugins"), PathBuf::from)
+    std::env::var_os("VSTBRIDGE_REAL_PLUGINS").map_or_else(|| target_dir().join("real-plugins"), PathBuf::from)
 }
 
 /// Debian's `dpf-plugins-vst` plugin `file` (e.g. `Kars-vst.so`) for `debian_arch`.
 pub fn real_plugin_for(debian_arch: &str, file: &str) -> PathBuf {
-    let path = real_plugin_root()
-        .join(debian_arch)
-        .join("usr/lib/vst")
-        .join(file);
+    let path = real_plugin_root().join(debian_arch).join("usr/lib/vst").join(file);
     assert!(
         path.is_file(),
         "real plugin {} is missing: fetch Debian's dpf-plugins-vst with `cargo xtask fetch-plugins`",

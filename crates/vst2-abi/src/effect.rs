@@ -35,20 +35,12 @@ pub type HostCallbackProc = unsafe extern "C" fn(
 /// `process` (accumulating, deprecated) and `processReplacing`: an array of `numInputs`
 /// input channel pointers, an array of `numOutputs` output channel pointers, a frame count.
 /// Inputs and outputs may alias.
-pub type ProcessProc = unsafe extern "C" fn(
-    effect: *mut AEffect,
-    inputs: *const *const f32,
-    outputs: *mut *mut f32,
-    sample_frames: i32,
-);
+pub type ProcessProc =
+    unsafe extern "C" fn(effect: *mut AEffect, inputs: *const *const f32, outputs: *mut *mut f32, sample_frames: i32);
 
 /// `processDoubleReplacing`: like [`ProcessProc`] with `f64` samples.
-pub type ProcessDoubleProc = unsafe extern "C" fn(
-    effect: *mut AEffect,
-    inputs: *const *const f64,
-    outputs: *mut *mut f64,
-    sample_frames: i32,
-);
+pub type ProcessDoubleProc =
+    unsafe extern "C" fn(effect: *mut AEffect, inputs: *const *const f64, outputs: *mut *mut f64, sample_frames: i32);
 
 /// `setParameter(effect, index, normalized value)`.
 pub type SetParameterProc = unsafe extern "C" fn(effect: *mut AEffect, index: i32, value: f32);
@@ -58,8 +50,7 @@ pub type GetParameterProc = unsafe extern "C" fn(effect: *mut AEffect, index: i3
 
 /// The exported entry point (`VSTPluginMain`, legacy `main`): creates one plugin instance and
 /// returns its `AEffect`, or NULL on failure. The callback may be called before it returns.
-pub type PluginEntryProc =
-    unsafe extern "C" fn(host_callback: Option<HostCallbackProc>) -> *mut AEffect;
+pub type PluginEntryProc = unsafe extern "C" fn(host_callback: Option<HostCallbackProc>) -> *mut AEffect;
 
 /// The plugin instance as the host sees it. Allocated by the plugin and kept at a fixed
 /// address until `effClose` has returned.

@@ -33,8 +33,8 @@ pub mod time_info;
 
 pub use editor::ERect;
 pub use effect::{
-    AEffect, DispatcherProc, GetParameterProc, HostCallbackProc, PluginEntryProc,
-    ProcessDoubleProc, ProcessProc, SetParameterProc, VST_MAGIC,
+    AEffect, DispatcherProc, GetParameterProc, HostCallbackProc, PluginEntryProc, ProcessDoubleProc, ProcessProc,
+    SetParameterProc, VST_MAGIC,
 };
 pub use events::{VstEvent, VstEvents, VstMidiEvent, VstMidiSysexEvent};
 pub use file_select::{VstFileSelect, VstFileType};

@@ -28,9 +28,7 @@ use vst2_abi::constants::{
 use vst2_abi::effect::effect_flags;
 use vst2_abi::events::{event_type, midi_event_flags};
 use vst2_abi::file_select::{FILE_TYPE_NAME_LEN, command};
-use vst2_abi::opcodes::{
-    COCKOS_FUNCTION_LOOKUP, COCKOS_FUNCTION_LOOKUP_INDEX, COCKOS_VENDOR_SPECIFIC_INDEX,
-};
+use vst2_abi::opcodes::{COCKOS_FUNCTION_LOOKUP, COCKOS_FUNCTION_LOOKUP_INDEX, COCKOS_VENDOR_SPECIFIC_INDEX};
 use vst2_abi::speakers::{DECLARED_SPEAKERS, arrangement, speaker};
 use vst2_abi::time_info::{flags as time_flags, smpte_frame_rate};
 use vst2_abi::*;
@@ -99,25 +97,13 @@ fn named_constants() -> Vec<(&'static str, i64)> {
         ("effFlagsCanReplacing", effect_flags::CAN_REPLACING.into()),
         ("effFlagsProgramChunks", effect_flags::PROGRAM_CHUNKS.into()),
         ("effFlagsIsSynth", effect_flags::IS_SYNTH.into()),
-        (
-            "effFlagsNoSoundInStop",
-            effect_flags::NO_SOUND_IN_STOP.into(),
-        ),
+        ("effFlagsNoSoundInStop", effect_flags::NO_SOUND_IN_STOP.into()),
         ("effFlagsExtIsAsync", effect_flags::EXT_IS_ASYNC.into()),
         ("effFlagsExtHasBuffer", effect_flags::EXT_HAS_BUFFER.into()),
-        (
-            "effFlagsCanDoubleReplacing",
-            effect_flags::CAN_DOUBLE_REPLACING.into(),
-        ),
+        ("effFlagsCanDoubleReplacing", effect_flags::CAN_DOUBLE_REPLACING.into()),
         ("VST2_COCKOS_FUNCTION_LOOKUP", COCKOS_FUNCTION_LOOKUP.into()),
-        (
-            "VST2_COCKOS_FUNCTION_LOOKUP_INDEX",
-            COCKOS_FUNCTION_LOOKUP_INDEX.into(),
-        ),
-        (
-            "VST2_COCKOS_VENDOR_SPECIFIC_INDEX",
-            COCKOS_VENDOR_SPECIFIC_INDEX.into(),
-        ),
+        ("VST2_COCKOS_FUNCTION_LOOKUP_INDEX", COCKOS_FUNCTION_LOOKUP_INDEX.into()),
+        ("VST2_COCKOS_VENDOR_SPECIFIC_INDEX", COCKOS_VENDOR_SPECIFIC_INDEX.into()),
         ("kVstVersion", VST_VERSION_2400.into()),
         ("kVstIdentifyAnswer", IDENTIFY_ANSWER.into()),
         ("kPlugCategUnknown", category::UNKNOWN.into()),
@@ -138,28 +124,13 @@ fn named_constants() -> Vec<(&'static str, i64)> {
         ("kVstParameterType", event_type::PARAMETER.into()),
         ("kVstTriggerType", event_type::TRIGGER.into()),
         ("kVstSysExType", event_type::SYSEX.into()),
-        (
-            "kVstMidiEventIsRealtime",
-            midi_event_flags::IS_REALTIME.into(),
-        ),
+        ("kVstMidiEventIsRealtime", midi_event_flags::IS_REALTIME.into()),
         ("kVstTransportChanged", time_flags::TRANSPORT_CHANGED.into()),
         ("kVstTransportPlaying", time_flags::TRANSPORT_PLAYING.into()),
-        (
-            "kVstTransportCycleActive",
-            time_flags::TRANSPORT_CYCLE_ACTIVE.into(),
-        ),
-        (
-            "kVstTransportRecording",
-            time_flags::TRANSPORT_RECORDING.into(),
-        ),
-        (
-            "kVstAutomationWriting",
-            time_flags::AUTOMATION_WRITING.into(),
-        ),
-        (
-            "kVstAutomationReading",
-            time_flags::AUTOMATION_READING.into(),
-        ),
+        ("kVstTransportCycleActive", time_flags::TRANSPORT_CYCLE_ACTIVE.into()),
+        ("kVstTransportRecording", time_flags::TRANSPORT_RECORDING.into()),
+        ("kVstAutomationWriting", time_flags::AUTOMATION_WRITING.into()),
+        ("kVstAutomationReading", time_flags::AUTOMATION_READING.into()),
         ("kVstNanosValid", time_flags::NANOS_VALID.into()),
         ("kVstPpqPosValid", time_flags::PPQ_POS_VALID.into()),
         ("kVstTempoValid", time_flags::TEMPO_VALID.into()),
@@ -185,14 +156,8 @@ fn named_constants() -> Vec<(&'static str, i64)> {
             "kVstParameterUsesIntegerMinMax",
             parameters::flags::USES_INTEGER_MIN_MAX.into(),
         ),
-        (
-            "kVstParameterUsesFloatStep",
-            parameters::flags::USES_FLOAT_STEP.into(),
-        ),
-        (
-            "kVstParameterUsesIntStep",
-            parameters::flags::USES_INT_STEP.into(),
-        ),
+        ("kVstParameterUsesFloatStep", parameters::flags::USES_FLOAT_STEP.into()),
+        ("kVstParameterUsesIntStep", parameters::flags::USES_INT_STEP.into()),
         (
             "kVstParameterSupportsDisplayIndex",
             parameters::flags::SUPPORTS_DISPLAY_INDEX.into(),
@@ -209,10 +174,7 @@ fn named_constants() -> Vec<(&'static str, i64)> {
         ("kSpeakerArrEmpty", arrangement::EMPTY.into()),
         ("kSpeakerArrMono", arrangement::MONO.into()),
         ("kSpeakerArrStereo", arrangement::STEREO.into()),
-        (
-            "kSpeakerArrStereoSurround",
-            arrangement::STEREO_SURROUND.into(),
-        ),
+        ("kSpeakerArrStereoSurround", arrangement::STEREO_SURROUND.into()),
         ("kSpeakerArrStereoCenter", arrangement::STEREO_CENTER.into()),
         ("kSpeakerArrStereoSide", arrangement::STEREO_SIDE.into()),
         ("kSpeakerArrStereoCLfe", arrangement::STEREO_C_LFE.into()),
@@ -521,12 +483,8 @@ fn include_dir() -> PathBuf {
 fn scratch_dir(label: &str) -> PathBuf {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!(
-        "vst2-abi-c-header-{}-{label}-{n}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir)
-        .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    let dir = std::env::temp_dir().join(format!("vst2-abi-c-header-{}-{label}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
     dir
 }
 
@@ -546,8 +504,7 @@ struct CompileResult {
 fn compile(label: &str, compiler: &str, flags: &[&str]) -> CompileResult {
     let dir = scratch_dir(label);
     let source = dir.join("vst2_header_check.c");
-    std::fs::write(&source, generate_c_source())
-        .unwrap_or_else(|e| panic!("cannot write {}: {e}", source.display()));
+    std::fs::write(&source, generate_c_source()).unwrap_or_else(|e| panic!("cannot write {}: {e}", source.display()));
     let object = dir.join("vst2_header_check.o");
     let mut cmd = Command::new(compiler);
     cmd.args(flags)

@@ -42,10 +42,7 @@ fn time_info_alignment_is_at_most_8_and_moves_no_field() {
     // i686 Linux aligns f64 to 4 inside structs; the offsets above already prove no field
     // moved, this only pins the alignment range the bridge relies on when copying it.
     let align = core::mem::align_of::<VstTimeInfo>();
-    assert!(
-        align == 4 || align == 8,
-        "unexpected VstTimeInfo alignment {align}"
-    );
+    assert!(align == 4 || align == 8, "unexpected VstTimeInfo alignment {align}");
 }
 
 #[test]

@@ -98,6 +98,7 @@ pub unsafe extern "C" fn host_callback(
         None => &default_host,
     };
     let call = RawHostCall {
+        effect_is_null: effect.is_null(),
         opcode: HostOpcode(opcode),
         index,
         value,
@@ -138,6 +139,9 @@ unsafe fn context_for(effect: *mut AEffect) -> Option<*const HostContext> {
 /// # Safety
 /// `call.ptr` must be valid for what `call.opcode` says it carries.
 unsafe fn answer(host: &dyn Host, call: RawHostCall) -> isize {
+    if let Some(answer) = host.intercept(call) {
+        return answer;
+    }
     let ptr = call.ptr as *mut c_void;
     match call.opcode {
         HostOpcode::AUTOMATE => {
@@ -183,8 +187,7 @@ unsafe fn answer(host: &dyn Host, call: RawHostCall) -> isize {
             };
             // SAFETY: the plugin passes a buffer of (nominally) 64 bytes; we write at most
             // that, NUL included, as the facts sheet's rule for host-written strings says.
-            let buffer =
-                unsafe { std::slice::from_raw_parts_mut(ptr.cast::<u8>(), MAX_VENDOR_STR_LEN) };
+            let buffer = unsafe { std::slice::from_raw_parts_mut(ptr.cast::<u8>(), MAX_VENDOR_STR_LEN) };
             write_c_string(buffer, text);
             1
         }

@@ -218,9 +218,7 @@ impl EventList {
     pub fn push_event(&mut self, event: &Event<'_>) {
         match *event {
             Event::Midi(midi) => self.push_midi(midi),
-            Event::Sysex {
-                delta_frames, data, ..
-            } => self.push_sysex(delta_frames, data),
+            Event::Sysex { delta_frames, data, .. } => self.push_sysex(delta_frames, data),
             Event::Other { .. } => {}
         }
     }
@@ -270,10 +268,7 @@ mod tests {
         // SAFETY: `raw` was just laid out by `list`, which is not touched while viewed.
         let decoded: Vec<_> = unsafe { EventsView::new(raw) }.iter().collect();
         assert_eq!(decoded.len(), 3);
-        assert_eq!(
-            decoded[0],
-            Event::Midi(VstMidiEvent::new(3, [0x90, 60, 100]))
-        );
+        assert_eq!(decoded[0], Event::Midi(VstMidiEvent::new(3, [0x90, 60, 100])));
         assert_eq!(
             decoded[1],
             Event::Sysex {

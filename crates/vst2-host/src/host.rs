@@ -18,6 +18,8 @@ use crate::events::EventsView;
 /// business.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RawHostCall {
+    /// Whether the plugin passed a NULL effect (as plugins do inside their entry point).
+    pub effect_is_null: bool,
     /// The opcode.
     pub opcode: vst2_abi::HostOpcode,
     /// `index`.
@@ -32,6 +34,14 @@ pub struct RawHostCall {
 
 /// Answers a plugin's calls to its host. See the module docs for the threading rules.
 pub trait Host: Send + Sync {
+    /// Sees every call first, with its raw arguments; returning `Some` answers it and skips
+    /// the decoded methods below. Bridges use this to forward each opcode by its payload
+    /// table. The default handles nothing.
+    ///
+    /// `call.ptr` is only valid during the call, for what `call.opcode` says it carries.
+    fn intercept(&self, _call: RawHostCall) -> Option<isize> {
+        None
+    }
     /// `audioMasterVersion`. Returning 0 makes many plugins refuse to load.
     fn version(&self) -> i32 {
         VST_VERSION_2400

@@ -4,6 +4,7 @@
 //! `queries.rs` and processing in `process.rs`, as further `impl Plugin` blocks.
 
 use std::ffi::c_void;
+use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
 use std::ptr::NonNull;
 use std::sync::Arc;
@@ -64,9 +65,12 @@ pub struct Plugin {
     path: PathBuf,
     entry_point: &'static str,
     closed: AtomicBool,
-    // Field order is drop order: the plugin is closed in `Drop::drop` first, then the
-    // library is unloaded, and only then the context its callbacks used is freed.
-    _library: Library,
+    /// Never unloaded: a plugin's code may have registered thread-exit hooks (Rust's and
+    /// C++'s thread-locals do) that run when any thread that called it exits; unloading the
+    /// code first turns those into crashes long after the plugin was closed. Hosts
+    /// commonly keep plugin libraries loaded for the same reason.
+    _library: ManuallyDrop<Library>,
+    /// Freed after `Drop::drop` has closed the plugin (fields drop after it).
     context: Box<HostContext>,
 }
 
@@ -97,11 +101,10 @@ impl Plugin {
 
         // SAFETY: loading a library runs its initialisers; that is what loading a plugin
         // means, and the header check above has ruled out the wrong format and CPU.
-        let library =
-            unsafe { Library::new(path.as_os_str()) }.map_err(|error| LoadError::Library {
-                path: path.clone(),
-                reason: error.to_string(),
-            })?;
+        let library = unsafe { Library::new(path.as_os_str()) }.map_err(|error| LoadError::Library {
+            path: path.clone(),
+            reason: error.to_string(),
+        })?;
         let (entry, entry_point) =
             find_entry_point(&library).ok_or_else(|| LoadError::MissingEntryPoint(path.clone()))?;
 
@@ -128,7 +131,7 @@ impl Plugin {
             path,
             entry_point,
             closed: AtomicBool::new(false),
-            _library: library,
+            _library: ManuallyDrop::new(library),
             context,
         })
     }
@@ -177,14 +180,7 @@ impl Plugin {
     /// # Safety
     /// `ptr` (and `value`, for opcodes that carry a pointer in it) must be what the opcode
     /// expects, valid for the call.
-    pub unsafe fn dispatch(
-        &self,
-        opcode: EffectOpcode,
-        index: i32,
-        value: isize,
-        ptr: *mut c_void,
-        opt: f32,
-    ) -> isize {
+    pub unsafe fn dispatch(&self, opcode: EffectOpcode, index: i32, value: isize, ptr: *mut c_void, opt: f32) -> isize {
         if self.closed.load(Ordering::Acquire) {
             return 0;
         }
@@ -298,14 +294,7 @@ impl Plugin {
         // inside, so it is never touched afterwards (`closed` is set).
         unsafe {
             if let Some(dispatcher) = (*effect).dispatcher {
-                dispatcher(
-                    effect,
-                    EffectOpcode::CLOSE.0,
-                    0,
-                    0,
-                    std::ptr::null_mut(),
-                    0.0,
-                );
+                dispatcher(effect, EffectOpcode::CLOSE.0, 0, 0, std::ptr::null_mut(), 0.0);
             }
         }
     }

@@ -53,8 +53,7 @@ impl Plugin {
         if !self.supports_double() {
             return Err(ProcessError::Unsupported("processDoubleReplacing"));
         }
-        let (mut input_ptrs, mut output_ptrs, frames) =
-            self.channel_pointers(inputs, outputs, frames)?;
+        let (mut input_ptrs, mut output_ptrs, frames) = self.channel_pointers(inputs, outputs, frames)?;
         let effect = self.effect_ptr();
         if self.is_closed() {
             return Ok(());
@@ -82,8 +81,7 @@ impl Plugin {
         frames: usize,
         kind: Kind,
     ) -> Result<(), ProcessError> {
-        let (mut input_ptrs, mut output_ptrs, frames) =
-            self.channel_pointers(inputs, outputs, frames)?;
+        let (mut input_ptrs, mut output_ptrs, frames) = self.channel_pointers(inputs, outputs, frames)?;
         if self.is_closed() {
             return Ok(());
         }

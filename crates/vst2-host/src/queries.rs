@@ -7,9 +7,7 @@ use std::ptr;
 
 use vst2_abi::constants::REAL_WORLD_STRING_BUFFER;
 use vst2_abi::strings::read_c_string;
-use vst2_abi::{
-    ERect, EffectOpcode, MidiKeyName, MidiProgramName, VstParameterProperties, VstPinProperties,
-};
+use vst2_abi::{ERect, EffectOpcode, MidiKeyName, MidiProgramName, VstParameterProperties, VstPinProperties};
 
 use crate::events::EventList;
 use crate::plugin::Plugin;
@@ -124,15 +122,7 @@ impl Plugin {
             return CanDo::Unknown;
         };
         // SAFETY: a NUL-terminated string that outlives the call.
-        let answer = unsafe {
-            self.dispatch(
-                EffectOpcode::CAN_DO,
-                0,
-                0,
-                feature.as_ptr() as *mut c_void,
-                0.0,
-            )
-        };
+        let answer = unsafe { self.dispatch(EffectOpcode::CAN_DO, 0, 0, feature.as_ptr() as *mut c_void, 0.0) };
         CanDo::from_raw(answer)
     }
 
@@ -178,15 +168,7 @@ impl Plugin {
         let mut buffer = [0u8; vst2_abi::constants::MAX_PROG_NAME_LEN + 1];
         vst2_abi::strings::write_c_string(&mut buffer, name);
         // SAFETY: a NUL-terminated buffer that outlives the call.
-        unsafe {
-            self.dispatch(
-                EffectOpcode::SET_PROGRAM_NAME,
-                0,
-                0,
-                buffer.as_mut_ptr().cast(),
-                0.0,
-            )
-        };
+        unsafe { self.dispatch(EffectOpcode::SET_PROGRAM_NAME, 0, 0, buffer.as_mut_ptr().cast(), 0.0) };
     }
 
     /// `effGetProgramNameIndexed`: `None` when the plugin says the program does not exist.
@@ -199,24 +181,13 @@ impl Plugin {
     pub fn chunk(&self, kind: ChunkKind) -> Vec<u8> {
         let mut data: *mut c_void = ptr::null_mut();
         // SAFETY: `ptr` is the address of a pointer slot, which the plugin sets to its data.
-        let size = unsafe {
-            self.dispatch(
-                EffectOpcode::GET_CHUNK,
-                kind.index(),
-                0,
-                (&raw mut data).cast(),
-                0.0,
-            )
-        };
+        let size = unsafe { self.dispatch(EffectOpcode::GET_CHUNK, kind.index(), 0, (&raw mut data).cast(), 0.0) };
         if data.is_null() || size <= 0 {
             return Vec::new();
         }
         let size = size as usize;
         if size > MAX_CHUNK_BYTES {
-            tracing::warn!(
-                size,
-                "plugin returned an implausible chunk size; ignoring the chunk"
-            );
+            tracing::warn!(size, "plugin returned an implausible chunk size; ignoring the chunk");
             return Vec::new();
         }
         // SAFETY: the plugin owns `size` readable bytes at `data` until its next GetChunk.
@@ -325,15 +296,7 @@ impl Plugin {
     pub fn editor_rect(&self) -> Option<ERect> {
         let mut rect: *mut ERect = ptr::null_mut();
         // SAFETY: `ptr` is the address of an `ERect*` slot the plugin points at its rect.
-        let ok = unsafe {
-            self.dispatch(
-                EffectOpcode::EDIT_GET_RECT,
-                0,
-                0,
-                (&raw mut rect).cast(),
-                0.0,
-            )
-        };
+        let ok = unsafe { self.dispatch(EffectOpcode::EDIT_GET_RECT, 0, 0, (&raw mut rect).cast(), 0.0) };
         if ok == 0 || rect.is_null() {
             return None;
         }

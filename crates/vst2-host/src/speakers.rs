@@ -47,8 +47,7 @@ impl SpeakerArrangement {
             return None;
         }
         // SAFETY: a readable header per the contract.
-        let (arrangement_type, channels) =
-            unsafe { ((*raw).arrangement_type, (*raw).num_channels) };
+        let (arrangement_type, channels) = unsafe { ((*raw).arrangement_type, (*raw).num_channels) };
         let channels = (channels.max(0) as usize).min(MAX_SPEAKERS);
         // SAFETY: `channels` speakers follow the header per the contract.
         let first = unsafe { ptr::addr_of!((*raw).speakers) }.cast::<VstSpeakerProperties>();
@@ -66,11 +65,7 @@ impl SpeakerArrangement {
 
 impl Plugin {
     /// `effSetSpeakerArrangement`: returns whether the plugin accepted it.
-    pub fn set_speaker_arrangement(
-        &self,
-        input: &SpeakerArrangement,
-        output: &SpeakerArrangement,
-    ) -> bool {
+    pub fn set_speaker_arrangement(&self, input: &SpeakerArrangement, output: &SpeakerArrangement) -> bool {
         let mut input = input.to_abi();
         let mut output = output.to_abi();
         // SAFETY: both arrangements are well-formed and live for the call; the input one

@@ -26,8 +26,7 @@ fn directory_is_not_a_file() {
 
 #[test]
 fn text_file_is_not_a_plugin_binary() {
-    let path =
-        std::env::temp_dir().join(format!("vstbridge-not-a-plugin-{}.so", std::process::id()));
+    let path = std::env::temp_dir().join(format!("vstbridge-not-a-plugin-{}.so", std::process::id()));
     std::fs::write(&path, "this is a text file, not a plugin\n").unwrap();
     let error = load(&path);
     std::fs::remove_file(&path).ok();
@@ -45,14 +44,8 @@ fn library_without_entry_point_is_reported() {
         "/lib/x86_64-linux-gnu/libm.so.6"
     };
     let error = load(std::path::Path::new(libm));
-    assert!(
-        matches!(error, LoadError::MissingEntryPoint(_)),
-        "{error:?}"
-    );
-    assert!(
-        error.to_string().contains("neither VSTPluginMain nor main"),
-        "{error}"
-    );
+    assert!(matches!(error, LoadError::MissingEntryPoint(_)), "{error:?}");
+    assert!(error.to_string().contains("neither VSTPluginMain nor main"), "{error}");
 }
 
 #[test]

@@ -16,7 +16,8 @@
 //! - (d) effVendorSpecific index `four_char_code(b"FThr")`: spawns a plugin-owned thread
 //!   that crashes 50 ms later (`value` as in (c)); the call itself returns 1 at once.
 //!
-//! "SIGSEGV" is `libc::raise(SIGSEGV)` (followed by `abort()` should a host handler return);
+//! "SIGSEGV" is `libc::raise(SIGSEGV)`, twice (a handler such as Rust std's may restore the
+//! default and return), then `abort()` should a host handler keep returning;
 //! "abort" is `std::process::abort()` (SIGABRT). This crate holds the only unsafe block of
 //! the test plugins outside the kit: the `raise` call.
 
@@ -89,9 +90,14 @@ impl How {
 /// Kills the process.
 pub fn crash(how: How) -> ! {
     if how == How::Segv {
-        // SAFETY: raise(3) only sends a signal to the calling thread; it touches no memory
-        // of ours. With the default disposition the process dies here.
-        unsafe { libc::raise(libc::SIGSEGV) };
+        // Rust's std (in a Rust host) installs a SIGSEGV handler that, for a fault outside
+        // a stack guard page, restores the default disposition and returns. The second
+        // raise then kills the process as a segfault, as in any other host.
+        for _ in 0..2 {
+            // SAFETY: raise(3) only sends a signal to the calling thread; it touches no
+            // memory of ours. With the default disposition the process dies here.
+            unsafe { libc::raise(libc::SIGSEGV) };
+        }
     }
     std::process::abort()
 }

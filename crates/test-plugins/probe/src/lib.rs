@@ -17,6 +17,9 @@
 //! | `process`         | GetTime (7) value 0xFE00; GetCurrentProcessLevel (23), in every call of any process function, even with frames <= 0 |
 //! | `effSetProgram`   | audioMasterUpdateDisplay (42)                                  |
 //!
+//! effGetChunk (bank or program) returns the log text (no NUL), which is how a test reads the
+//! log through a bridge.
+//!
 //! Vendor opcodes (effVendorSpecific): index `four_char_code(b"PrLg")`, ptr = buffer,
 //! value = capacity: writes the whole log as UTF-8 text plus a NUL and returns the text
 //! length (without the NUL); if ptr is NULL or the capacity is below text length + 1 it
@@ -172,6 +175,12 @@ impl Probe {
                 }
                 self.callback(Context::SetProgram, HostOpcode::UPDATE_DISPLAY, 0, 0.0);
                 0
+            }
+            DispatchCall::GetChunk { out, .. } => {
+                // The log as a chunk: chunks cross a bridge intact, host buffers behind a
+                // vendor opcode's pointer do not.
+                out.extend_from_slice(self.log().text().as_bytes());
+                1
             }
             DispatchCall::GetProgram => *self.program.lock().unwrap_or_else(PoisonError::into_inner) as isize,
             DispatchCall::GetProgramName(out) => {

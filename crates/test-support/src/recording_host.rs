@@ -1,7 +1,5 @@
-//! A recording [`Host`] for the host-library tests: it answers like a simple DAW and
+//! A recording [`Host`] for tests: it answers like a simple DAW and
 //! remembers every callback (opcode, thread) so tests can assert on re-entrancy.
-
-#![allow(dead_code)]
 
 use std::sync::Mutex;
 use std::thread::ThreadId;
@@ -14,22 +12,32 @@ use vst2_host::{Event, EventsView, Host, RawHostCall};
 /// One callback as the host saw it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeenCallback {
+    /// The opcode.
     pub opcode: HostOpcode,
+    /// `index`.
     pub index: i32,
+    /// `opt`.
     pub opt: f32,
+    /// The thread that made it.
     pub thread: ThreadId,
 }
 
 /// A host that records callbacks and serves a fixed transport.
 #[derive(Debug, Default)]
 pub struct RecordingHost {
+    /// Every callback seen.
     pub calls: Mutex<Vec<SeenCallback>>,
+    /// MIDI the plugin sent.
     pub midi_out: Mutex<Vec<VstMidiEvent>>,
+    /// SysEx the plugin sent.
     pub sysex_out: Mutex<Vec<Vec<u8>>>,
+    /// The transport position served by `audioMasterGetTime`.
     pub sample_pos: Mutex<f64>,
 }
 
+/// The sample rate this host runs at.
 pub const SAMPLE_RATE: f32 = 44_100.0;
+/// The tempo this host's transport reports.
 pub const TEMPO: f64 = 120.0;
 
 impl RecordingHost {
@@ -42,6 +50,7 @@ impl RecordingHost {
         });
     }
 
+    /// The callbacks seen with `opcode`.
     pub fn seen(&self, opcode: HostOpcode) -> Vec<SeenCallback> {
         self.calls
             .lock()
@@ -83,10 +92,7 @@ impl Host for RecordingHost {
             tempo: TEMPO,
             time_sig_numerator: 4,
             time_sig_denominator: 4,
-            flags: flags::TRANSPORT_PLAYING
-                | flags::PPQ_POS_VALID
-                | flags::TEMPO_VALID
-                | flags::TIME_SIG_VALID,
+            flags: flags::TRANSPORT_PLAYING | flags::PPQ_POS_VALID | flags::TEMPO_VALID | flags::TIME_SIG_VALID,
             ..VstTimeInfo::default()
         })
     }
