@@ -1,31 +1,20 @@
 //! The vstbridge proxy plugin (`vstbridge-proxy.so`): what a DAW loads in place of the real
-//! plugin.
+//! plugin. It finds the real plugin (`VSTBRIDGE_PLUGIN` or the sidecar
+//! `<name>.vstbridge.toml`), starts `vstbridge-server-<arch>` for the plugin's architecture,
+//! and forwards every call to it: dispatcher calls over per-thread connections, audio
+//! through shared memory. If anything fails while loading, the entry point logs why and
+//! returns NULL, which the DAW reports as a plugin that failed to load.
 //!
-//! Foundation stage: the crate builds as a cdylib with both VST2 entry points, so packaging
-//! and symbol checks can be wired up; the entry points refuse to create an instance (they
-//! return NULL, which a DAW reports as "plugin failed to load") until the bridge lands.
+//! - `ffi`: the exported entry points and `AEffect` trampolines (the only C-facing code);
+//! - `instance`: one bridged instance: server, connections, mirrored fields, teardown;
+//! - `dispatch`: dispatcher calls to the server (the payload table's proxy half);
+//! - `host_calls`: the plugin's callbacks answered by the DAW;
+//! - `audio`: the shared-memory audio path;
+//! - `config`: which plugin, which server.
 
-use vst2_abi::{AEffect, HostCallbackProc};
-
-/// The VST 2.4 entry point.
-///
-/// # Safety
-/// Called by a VST2 host with its `audioMasterCallback` (or NULL).
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn VSTPluginMain(host_callback: Option<HostCallbackProc>) -> *mut AEffect {
-    create_instance(host_callback)
-}
-
-/// The legacy entry point, exported as `main` for hosts that look only for that name.
-///
-/// # Safety
-/// As [`VSTPluginMain`].
-#[unsafe(export_name = "main")]
-pub unsafe extern "C" fn legacy_main(host_callback: Option<HostCallbackProc>) -> *mut AEffect {
-    create_instance(host_callback)
-}
-
-fn create_instance(_host_callback: Option<HostCallbackProc>) -> *mut AEffect {
-    eprintln!("vstbridge: the proxy cannot bridge plugins yet; refusing to load");
-    std::ptr::null_mut()
-}
+pub mod audio;
+pub mod config;
+mod dispatch;
+pub mod ffi;
+mod host_calls;
+pub mod instance;

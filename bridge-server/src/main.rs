@@ -1,36 +1,113 @@
-//! The vstbridge server (`vstbridge-server-<arch>`): runs one real plugin in its own process.
+//! The vstbridge server (`vstbridge-server-<arch>`): runs one real plugin in its own process,
+//! built for the plugin's architecture, and serves the proxy that started it.
 //!
-//! Foundation stage: it loads the plugin given on the command line, prints what it is, and
-//! exits, which proves the i686 and x86_64 builds link the host library and can load
-//! plugins of their own architecture.
+//! Threads:
+//! - the **main thread** serves the proxy's main connection: it loads the plugin (answering
+//!   the plugin's entry-point callbacks through that connection) and then mirrors the host
+//!   thread that created the instance;
+//! - the **accept thread** takes further connections: each `Thread` connection gets its own
+//!   mirror thread, the `Callbacks` connection is kept for plugin-owned threads;
+//! - the **audio thread** serves blocks from the shared-memory region once attached.
+//!
+//! The server exits when the main connection closes (the proxy closed the instance or its
+//! process died), and with its parent process (`PR_SET_PDEATHSIG`).
+//!
+//! `vstbridge-server-<arch> --describe PLUGIN` loads a plugin without a proxy and prints
+//! what it is (a smoke test for each architecture's build).
 
+mod audio;
+mod dispatch;
+mod forward;
+mod server;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use anyhow::{Context, Result, bail};
+use bridge_ipc::endpoint::{self, TOKEN_ENV, token_from_hex};
 use vst2_host::{Architecture, DefaultHost, Plugin};
 
-fn main() -> ExitCode {
-    let Some(path) = std::env::args_os().nth(1) else {
-        eprintln!("usage: vstbridge-server-{} PLUGIN", Architecture::current());
-        return ExitCode::from(2);
-    };
-    match Plugin::load(&path, Arc::new(DefaultHost)) {
-        Ok(plugin) => {
-            let info = plugin.info();
-            println!(
-                "{}: {} in / {} out, {} parameters, {} programs, entry point {}",
-                plugin.path().display(),
-                info.num_inputs,
-                info.num_outputs,
-                info.num_params,
-                info.num_programs,
-                plugin.entry_point()
-            );
-            ExitCode::SUCCESS
+use crate::server::Server;
+
+/// What the command line asks for.
+enum Mode {
+    Serve { socket: PathBuf, parent_pid: u32 },
+    Describe { plugin: PathBuf },
+}
+
+fn parse_args() -> Result<Mode> {
+    let mut args = std::env::args_os().skip(1);
+    let mut socket = None;
+    let mut parent_pid = None;
+    while let Some(arg) = args.next() {
+        match arg.to_str() {
+            Some("--socket") => socket = args.next().map(PathBuf::from),
+            Some("--parent-pid") => {
+                parent_pid = Some(
+                    args.next()
+                        .and_then(|v| v.to_str()?.parse().ok())
+                        .context("--parent-pid needs a number")?,
+                )
+            }
+            Some("--describe") => {
+                return Ok(Mode::Describe {
+                    plugin: args.next().map(PathBuf::from).context("--describe needs a plugin")?,
+                });
+            }
+            _ => bail!("unexpected argument {arg:?}"),
         }
+    }
+    match (socket, parent_pid) {
+        (Some(socket), Some(parent_pid)) => Ok(Mode::Serve { socket, parent_pid }),
+        _ => bail!(
+            "usage: vstbridge-server-{arch} --socket PATH --parent-pid PID   (started by the proxy)\n       vstbridge-server-{arch} --describe PLUGIN",
+            arch = Architecture::current()
+        ),
+    }
+}
+
+fn main() -> ExitCode {
+    bridge_ipc::logging::init(&format!("server-{}", Architecture::current()));
+    let result = parse_args().and_then(|mode| match mode {
+        Mode::Serve { socket, parent_pid } => serve(&socket, parent_pid),
+        Mode::Describe { plugin } => describe(&plugin),
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("vstbridge-server: {error}");
+            tracing::error!("{error:#}");
+            eprintln!("vstbridge-server: {error:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+fn serve(socket: &std::path::Path, parent_pid: u32) -> Result<()> {
+    bridge_ipc::os::die_with_parent(parent_pid).context("cannot follow the parent process")?;
+    let token = std::env::var(TOKEN_ENV)
+        .ok()
+        .and_then(|text| token_from_hex(&text))
+        .context("no valid token in the environment")?;
+    let listener = endpoint::listen(socket).with_context(|| format!("cannot listen on {}", socket.display()))?;
+    tracing::info!(socket = %socket.display(), "server listening");
+    let server = Server::new(token);
+    let result = server.run(listener);
+    let _ = std::fs::remove_file(socket);
+    result
+}
+
+fn describe(plugin: &std::path::Path) -> Result<()> {
+    let plugin = Plugin::load(plugin, Arc::new(DefaultHost))?;
+    let info = plugin.info();
+    println!(
+        "{}: {} in / {} out, {} parameters, {} programs, entry point {}",
+        plugin.path().display(),
+        info.num_inputs,
+        info.num_outputs,
+        info.num_params,
+        info.num_programs,
+        plugin.entry_point()
+    );
+    Ok(())
 }

@@ -24,9 +24,7 @@ pub const I686_PACKAGES: [&str; 6] = [
 /// Adds the i686 Rust target when missing and checks that the C toolchain can link 32-bit
 /// code, explaining how to fix it when not.
 pub fn ensure_i686_toolchain() -> Result<()> {
-    let installed = Command::new("rustup")
-        .args(["target", "list", "--installed"])
-        .output();
+    let installed = Command::new("rustup").args(["target", "list", "--installed"]).output();
     match installed {
         Ok(output)
             if String::from_utf8_lossy(&output.stdout)

@@ -35,9 +35,7 @@ pub fn fetch_plugins() -> Result<()> {
 }
 
 fn download_and_unpack(arch: &str, dest: &Path) -> Result<()> {
-    let work = target_dir()
-        .join("real-plugins")
-        .join(format!(".download-{arch}"));
+    let work = target_dir().join("real-plugins").join(format!(".download-{arch}"));
     std::fs::create_dir_all(&work)?;
     let spec = format!("{PACKAGE}:{arch}");
     let mut download = Command::new("apt-get");

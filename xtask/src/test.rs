@@ -40,10 +40,7 @@ pub fn test_all() -> Result<()> {
     fetch_plugins()?;
 
     let mut totals = Totals::default();
-    let x86_64 = run_tests(
-        cargo().args(["test", "--workspace", "--no-fail-fast"]),
-        &mut totals,
-    );
+    let x86_64 = run_tests(cargo().args(["test", "--workspace", "--no-fail-fast"]), &mut totals);
     let mut i686_command = cargo();
     i686_command.args(["test", "--no-fail-fast", "--target", I686]);
     for package in I686_TEST_PACKAGES {
@@ -57,9 +54,7 @@ pub fn test_all() -> Result<()> {
             Ok(output) => {
                 for name in REQUIRED_ON_BOTH {
                     if !passed(output, name) {
-                        problems.push(format!(
-                            "{arch}: required test `{name}` did not run and pass"
-                        ));
+                        problems.push(format!("{arch}: required test `{name}` did not run and pass"));
                     }
                 }
             }

@@ -15,8 +15,7 @@ pub fn workspace_root() -> PathBuf {
 
 /// The cargo target directory.
 pub fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| workspace_root().join("target"), PathBuf::from)
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace_root().join("target"), PathBuf::from)
 }
 
 /// A `cargo` command rooted at the workspace.
@@ -40,10 +39,7 @@ pub fn run(command: &mut Command) -> Result<()> {
 
 /// Runs `command` quietly and returns whether it succeeded.
 pub fn succeeds(command: &mut Command) -> bool {
-    command
-        .output()
-        .map(|output| output.status.success())
-        .unwrap_or(false)
+    command.output().map(|output| output.status.success()).unwrap_or(false)
 }
 
 /// Whether this process runs as root (so apt-get works without sudo).

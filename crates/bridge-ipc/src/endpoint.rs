@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use bridge_proto::{ChannelRole, Hello, Message, PROTOCOL_VERSION, StructSizes, Welcome};
 use interprocess::local_socket::traits::{ListenerExt as _, Stream as _};
-use interprocess::local_socket::{GenericFilePath, Listener, ListenerOptions, Stream, ToFsName};
+use interprocess::local_socket::{GenericFilePath, ListenerOptions, Stream, ToFsName};
+
+pub use interprocess::local_socket::Listener;
 
 use crate::channel::Channel;
 use crate::os;

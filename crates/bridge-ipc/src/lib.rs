@@ -20,6 +20,7 @@ pub mod os;
 pub mod region;
 pub mod region_events;
 pub mod server_process;
+pub mod wire_events;
 
 pub use channel::Channel;
 pub use doorbell::Doorbell;

@@ -187,60 +187,6 @@ impl Iterator for EventReader {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn records_round_trip_and_overflow_is_counted() {
-        let mut area = vec![0u64; 16]; // 128 bytes, 8-aligned
-        let base = area.as_mut_ptr().cast::<u8>();
-        // SAFETY: `area` is 128 writable, 8-aligned bytes used only here.
-        let mut writer = unsafe { EventWriter::resume(base, 128, 0, 0) };
-        assert!(writer.push_midi(&VstMidiEvent::new(5, [0x90, 64, 90])));
-        assert!(writer.push_sysex(7, 0, &[0xF0, 1, 2, 3, 4, 0xF7]));
-        assert!(writer.push_midi(&VstMidiEvent::new(9, [0x80, 64, 0])));
-        assert!(!writer.push_sysex(8, 0, &[0; 64]));
-        assert_eq!((writer.count(), writer.dropped()), (3, 1));
-        // SAFETY: as above.
-        let records: Vec<_> = unsafe { EventReader::new(base, 128, writer.used(), writer.count()) }.collect();
-        assert_eq!(records.len(), 3);
-        match records[1] {
-            // SAFETY: the record points into `area`.
-            EventRecord::Sysex {
-                delta_frames,
-                data,
-                len,
-                ..
-            } => {
-                assert_eq!(delta_frames, 7);
-                // SAFETY: `len` bytes at `data` lie inside `area`.
-                assert_eq!(
-                    unsafe { std::slice::from_raw_parts(data, len) },
-                    &[0xF0, 1, 2, 3, 4, 0xF7]
-                );
-            }
-            _ => panic!("expected sysex"),
-        }
-        match records[2] {
-            // SAFETY: the record points into `area`.
-            EventRecord::Midi(midi) => assert_eq!(unsafe { (*midi).midi_data }, [0x80, 64, 0, 0]),
-            _ => panic!("expected midi"),
-        }
-    }
-
-    #[test]
-    fn malformed_lengths_end_the_list() {
-        let mut area = vec![0u64; 4];
-        let base = area.as_mut_ptr().cast::<u8>();
-        // SAFETY: 32 writable bytes.
-        unsafe { base.cast::<[i32; 4]>().write([event_type::SYSEX, 0, 0, 1_000_000]) };
-        // SAFETY: as above.
-        let mut reader = unsafe { EventReader::new(base, 32, 32, 5) };
-        assert!(reader.next().is_none());
-    }
-}
-
 /// Builds a `VstEvents` list from event records without allocating: MIDI entries point at
 /// the records themselves, SysEx entries at `VstMidiSysexEvent`s held here whose dumps
 /// point into the area. Sized once for the most records an area can hold.
@@ -313,5 +259,57 @@ impl VstEventsBuilder {
             std::ptr::addr_of_mut!((*header).reserved).write(0);
         }
         (header, count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_round_trip_and_overflow_is_counted() {
+        let mut area = vec![0u64; 16]; // 128 bytes, 8-aligned
+        let base = area.as_mut_ptr().cast::<u8>();
+        // SAFETY: `area` is 128 writable, 8-aligned bytes used only here.
+        let mut writer = unsafe { EventWriter::resume(base, 128, 0, 0) };
+        assert!(writer.push_midi(&VstMidiEvent::new(5, [0x90, 64, 90])));
+        assert!(writer.push_sysex(7, 0, &[0xF0, 1, 2, 3, 4, 0xF7]));
+        assert!(writer.push_midi(&VstMidiEvent::new(9, [0x80, 64, 0])));
+        assert!(!writer.push_sysex(8, 0, &[0; 64]));
+        assert_eq!((writer.count(), writer.dropped()), (3, 1));
+        // SAFETY: as above.
+        let records: Vec<_> = unsafe { EventReader::new(base, 128, writer.used(), writer.count()) }.collect();
+        assert_eq!(records.len(), 3);
+        match records[1] {
+            // SAFETY: the record points into `area`.
+            EventRecord::Sysex {
+                delta_frames,
+                data,
+                len,
+                ..
+            } => {
+                assert_eq!(delta_frames, 7);
+                // SAFETY: `len` bytes at `data` lie inside `area`.
+                let dump = unsafe { std::slice::from_raw_parts(data, len) };
+                assert_eq!(dump, &[0xF0, 1, 2, 3, 4, 0xF7]);
+            }
+            _ => panic!("expected sysex"),
+        }
+        match records[2] {
+            // SAFETY: the record points into `area`.
+            EventRecord::Midi(midi) => assert_eq!(unsafe { (*midi).midi_data }, [0x80, 64, 0, 0]),
+            _ => panic!("expected midi"),
+        }
+    }
+
+    #[test]
+    fn malformed_lengths_end_the_list() {
+        let mut area = vec![0u64; 4];
+        let base = area.as_mut_ptr().cast::<u8>();
+        // SAFETY: 32 writable bytes.
+        unsafe { base.cast::<[i32; 4]>().write([event_type::SYSEX, 0, 0, 1_000_000]) };
+        // SAFETY: as above.
+        let mut reader = unsafe { EventReader::new(base, 32, 32, 5) };
+        assert!(reader.next().is_none());
     }
 }

@@ -45,6 +45,10 @@ pub struct PluginInfo {
     pub unique_id: i32,
     /// `version`.
     pub version: i32,
+    /// Whether `processDoubleReplacing` is non-NULL (the flag may still be unset).
+    pub has_double_replacing: bool,
+    /// Whether the accumulating `process` is non-NULL.
+    pub has_accumulating: bool,
 }
 
 impl PluginInfo {
@@ -171,6 +175,8 @@ impl Plugin {
                 initial_delay: (*effect).initial_delay,
                 unique_id: (*effect).unique_id,
                 version: (*effect).version,
+                has_double_replacing: (*effect).process_double_replacing.is_some(),
+                has_accumulating: (*effect).process.is_some(),
             }
         }
     }
@@ -251,9 +257,8 @@ impl Plugin {
 
     /// Whether `processDoubleReplacing` may be called (flag set and pointer present).
     pub fn supports_double(&self) -> bool {
-        // SAFETY: reading a field of the live AEffect.
-        let present = unsafe { (*self.effect.as_ptr()).process_double_replacing.is_some() };
-        present && self.info().has_flag(effect_flags::CAN_DOUBLE_REPLACING)
+        let info = self.info();
+        info.has_double_replacing && info.has_flag(effect_flags::CAN_DOUBLE_REPLACING)
     }
 
     /// Normalized value of parameter `index`; 0.0 for an index out of range.

@@ -107,3 +107,20 @@ impl Plugin {
         }
     }
 }
+
+/// Copies an arrangement someone else owns as its raw bytes: the header and `num_channels`
+/// speakers (at most [`MAX_SPEAKERS`]). `None` for NULL.
+///
+/// # Safety
+/// `arrangement` must be NULL or point to an arrangement with `num_channels` readable
+/// speakers.
+pub unsafe fn arrangement_bytes(arrangement: *const VstSpeakerArrangement) -> Option<Vec<u8>> {
+    if arrangement.is_null() {
+        return None;
+    }
+    // SAFETY: a readable header per the contract.
+    let channels = unsafe { (*arrangement).num_channels }.clamp(0, MAX_SPEAKERS as i32) as usize;
+    let length = 8 + channels * size_of::<VstSpeakerProperties>();
+    // SAFETY: the header and `channels` speakers are readable per the contract.
+    Some(unsafe { std::slice::from_raw_parts(arrangement.cast::<u8>(), length) }.to_vec())
+}

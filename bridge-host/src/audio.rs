@@ -1,0 +1,582 @@
+//! The proxy's audio path: the shared region, one block per doorbell round trip.
+//!
+//! Per block the DAW's audio thread copies the inputs into the region, prefetches the
+//! transport (`audioMasterGetTime`) and process level for the plugin, rings the server and
+//! waits (always with a deadline) for it to ring back; meanwhile it answers any callback the
+//! plugin posts from inside process. Then it copies the outputs out and hands the DAW the
+//! MIDI the plugin sent. Events (`effProcessEvents`) and `setParameter` calls made on the
+//! audio thread are written into the region for the coming block; `getParameter` there reads
+//! the server's value table. None of it allocates, locks or makes a system call beyond the
+//! doorbell's wake and wait.
+
+use std::cell::UnsafeCell;
+use std::ffi::c_void;
+use std::ptr;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use bridge_ipc::endpoint;
+use bridge_ipc::region::{CALLBACK_PAYLOAD_BYTES, block_kind, command, state};
+use bridge_ipc::region_events::{EventReader, EventWriter, VstEventsBuilder};
+use bridge_ipc::{AudioRegion, RegionCapacity};
+use bridge_proto::{HostShape, Request, Response, host_shape};
+use vst2_abi::{HostOpcode, VstTimeInfo};
+use vst2_host::EventsView;
+
+use crate::instance::{ProxyInstance, lock};
+
+/// The longest a block may take before it is output as silence.
+pub const BLOCK_DEADLINE: Duration = Duration::from_secs(2);
+/// Channel capacity a region gets at least (regions are sparse: untouched pages cost
+/// nothing).
+const MIN_CHANNELS: u32 = 32;
+/// Frame capacity a region gets at least.
+const MIN_FRAMES: u32 = 512;
+/// Parameter changes queued per block.
+const PARAM_CHANGES: u32 = 1024;
+/// Bytes of event records per block, each direction.
+const EVENT_BYTES: u32 = 512 << 10;
+/// The `VstTimeInfo` flags requested from the DAW for every block (all the `*Valid` bits).
+const TIME_INFO_MASK: isize = 0xFF00;
+
+/// Which ABI process function the DAW called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProcessKind {
+    /// `processReplacing`.
+    Replacing,
+    /// `processDoubleReplacing`.
+    DoubleReplacing,
+    /// The accumulating `process`.
+    Accumulating,
+}
+
+/// A region the server has attached, and the audio thread's state for it.
+struct Attached {
+    region: AudioRegion,
+    state: UnsafeCell<BlockState>,
+}
+
+/// Touched only by the DAW's audio thread (VST2 never runs two process calls of one
+/// instance at once).
+struct BlockState {
+    seq: u32,
+    seen_to_proxy: u32,
+    output_events: VstEventsBuilder,
+}
+
+/// The proxy's audio state for one instance.
+#[derive(Default)]
+pub struct ProxyAudio {
+    current: AtomicPtr<Attached>,
+    /// Every region ever attached, freed when the instance closes (a region is replaced only
+    /// while processing is suspended, but a late audio call must still find valid memory).
+    /// Boxed so each keeps its address when the vector grows.
+    #[allow(clippy::vec_box)]
+    owned: Mutex<Vec<Box<Attached>>>,
+    /// An identifier of the thread that last called process.
+    audio_thread: AtomicUsize,
+    /// A block that missed its deadline and has not been answered yet.
+    outstanding: AtomicBool,
+    /// Blocks output as silence because the server was late.
+    pub late_blocks: AtomicU64,
+    /// The block size the DAW announced (0 before it did).
+    pub block_size: std::sync::atomic::AtomicU32,
+}
+
+// SAFETY: `BlockState` is only touched by the thread inside process (see above); the region
+// is shared memory accessed through raw pointers under the doorbell protocol.
+unsafe impl Sync for Attached {}
+// SAFETY: as above.
+unsafe impl Send for Attached {}
+
+thread_local! {
+    static THREAD_MARK: u8 = const { 0 };
+}
+
+/// A cheap identifier of the calling thread (the address of a thread-local).
+fn this_thread() -> usize {
+    THREAD_MARK.with(|mark| mark as *const u8 as usize)
+}
+
+impl ProxyAudio {
+    fn attached(&self) -> Option<&Attached> {
+        let current = self.current.load(Ordering::Acquire);
+        // SAFETY: attached regions live until the instance is dropped.
+        (!current.is_null()).then(|| unsafe { &*current })
+    }
+
+    /// Whether the calling thread is the one that processes audio, with a region attached.
+    fn on_audio_thread(&self) -> Option<&Attached> {
+        (self.audio_thread.load(Ordering::Relaxed) == this_thread())
+            .then(|| self.attached())
+            .flatten()
+    }
+
+    /// Stops using the region (the instance is closing).
+    pub fn detach(&self) {
+        self.current.store(ptr::null_mut(), Ordering::Release);
+    }
+
+    /// Queues a `setParameter` made on the audio thread for the next block; `false` when it
+    /// must go over the connection instead.
+    pub fn queue_parameter(&self, index: i32, value: f32) -> bool {
+        let Some(attached) = self.on_audio_thread() else {
+            return false;
+        };
+        if self.outstanding.load(Ordering::Acquire) {
+            return false;
+        }
+        let region = &attached.region;
+        let capacity = region.capacity();
+        let request = region.request();
+        // SAFETY: the request and queue are the proxy's between blocks, and only the audio
+        // thread (this one) writes them.
+        unsafe {
+            let count = (*request).num_param_changes;
+            if count >= capacity.max_param_changes || index < 0 {
+                return false;
+            }
+            region
+                .param_changes()
+                .add(count as usize)
+                .write([index as u32, value.to_bits()]);
+            (*request).num_param_changes = count + 1;
+            if (index as u32) < capacity.max_params {
+                region.param_values().add(index as usize).write(value);
+            }
+        }
+        true
+    }
+
+    /// The server's latest value of a parameter, for `getParameter` on the audio thread.
+    pub fn cached_parameter(&self, index: i32) -> Option<f32> {
+        let attached = self.on_audio_thread()?;
+        let capacity = attached.region.capacity();
+        // SAFETY: the index is below the table's capacity; a torn read of an f32 is impossible.
+        (0..capacity.max_params as i32)
+            .contains(&index)
+            .then(|| unsafe { attached.region.param_values().add(index as usize).read() })
+    }
+
+    /// Queues `effProcessEvents` for the next block; `false` when they do not fit (or there is
+    /// no region) and must go over the connection instead.
+    pub fn queue_events(&self, events: &EventsView<'_>) -> bool {
+        let Some(attached) = self.attached() else { return false };
+        if self.outstanding.load(Ordering::Acquire) {
+            return false;
+        }
+        let region = &attached.region;
+        let request = region.request();
+        // SAFETY: the input event area and its counters are the proxy's between blocks.
+        unsafe {
+            let mut writer = EventWriter::resume(
+                region.input_events(),
+                region.capacity().input_event_bytes as usize,
+                (*request).input_event_bytes as usize,
+                (*request).num_input_events,
+            );
+            let (used, count) = (writer.used(), writer.count());
+            for event in events.iter() {
+                let fits = match event {
+                    vst2_host::Event::Midi(midi) => writer.push_midi(&midi),
+                    vst2_host::Event::Sysex {
+                        delta_frames,
+                        flags,
+                        data,
+                    } => writer.push_sysex(delta_frames, flags, data),
+                    vst2_host::Event::Other { .. } => true,
+                };
+                if !fits {
+                    // Leave the area as it was; the caller sends the whole list instead.
+                    (*request).input_event_bytes = used as u32;
+                    (*request).num_input_events = count;
+                    return false;
+                }
+            }
+            (*request).input_event_bytes = writer.used() as u32;
+            (*request).num_input_events = writer.count();
+        }
+        true
+    }
+
+    /// Makes sure a region with room for `frames` frames and the plugin's channels is
+    /// attached, creating and attaching a new one if needed. Called from non-audio threads
+    /// while processing is suspended (effSetBlockSize, effMainsChanged, effStartProcess).
+    pub fn ensure_region(&self, instance: &ProxyInstance, frames: u32) {
+        let info = *lock(&instance.effect_info);
+        let needed = RegionCapacity {
+            max_frames: frames.max(MIN_FRAMES),
+            max_inputs: (info.num_inputs.max(0) as u32).max(MIN_CHANNELS),
+            max_outputs: (info.num_outputs.max(0) as u32).max(MIN_CHANNELS),
+            max_params: info.num_params.max(1) as u32,
+            max_param_changes: PARAM_CHANGES,
+            input_event_bytes: EVENT_BYTES,
+            output_event_bytes: EVENT_BYTES,
+        };
+        if let Some(attached) = self.attached() {
+            let have = attached.region.capacity();
+            let fits = have.max_frames >= frames
+                && have.max_inputs >= info.num_inputs.max(0) as u32
+                && have.max_outputs >= info.num_outputs.max(0) as u32
+                && have.max_params >= needed.max_params;
+            if fits {
+                return;
+            }
+        }
+        match self.attach_new(instance, needed) {
+            Ok(()) => tracing::debug!(?needed, "audio region attached"),
+            Err(error) => tracing::error!("cannot set up the shared audio region: {error}"),
+        }
+    }
+
+    fn attach_new(&self, instance: &ProxyInstance, capacity: RegionCapacity) -> std::io::Result<()> {
+        let path = endpoint::new_region_path()?;
+        let region = AudioRegion::create(&path, capacity)?;
+        let answer = instance.call(Request::AttachAudio {
+            path: path.to_string_lossy().into_owned(),
+        });
+        let _ = region.unlink();
+        if !matches!(answer, Some(Response::Done)) {
+            return Err(std::io::Error::other("the server did not attach the region"));
+        }
+        let state = BlockState {
+            seq: 0,
+            seen_to_proxy: region.to_proxy().current(),
+            output_events: VstEventsBuilder::with_capacity(capacity.output_event_bytes as usize / 16),
+        };
+        let mut attached = Box::new(Attached {
+            region,
+            state: UnsafeCell::new(state),
+        });
+        let pointer: *mut Attached = &mut *attached;
+        lock(&self.owned).push(attached);
+        self.outstanding.store(false, Ordering::Release);
+        self.current.store(pointer, Ordering::Release);
+        Ok(())
+    }
+
+    /// Processes one DAW block through the server.
+    ///
+    /// # Safety
+    /// `inputs` and `outputs` must hold the DAW's channel pointers for our declared channel
+    /// counts (or be NULL), each valid for `frames` samples of `T`.
+    pub unsafe fn process<T: Sample>(
+        &self,
+        instance: &ProxyInstance,
+        kind: ProcessKind,
+        inputs: *const *const T,
+        outputs: *mut *mut T,
+        frames: i32,
+    ) {
+        let (num_inputs, num_outputs) = instance.effect.channel_counts();
+        let frames = frames.max(0) as usize;
+        // SAFETY: forwarded contract.
+        let io = unsafe { DawBuffers::new(inputs, outputs, num_inputs, num_outputs) };
+        let Some(attached) = self.attached().filter(|_| !instance.is_dead()) else {
+            io.silence(kind, 0, frames);
+            return;
+        };
+        self.audio_thread.store(this_thread(), Ordering::Relaxed);
+        let max_frames = attached.region.capacity().max_frames as usize;
+        let mut offset = 0;
+        while offset < frames {
+            let piece = (frames - offset).min(max_frames);
+            if !self.run_block(instance, attached, kind, &io, offset, piece) {
+                io.silence(kind, offset, frames - offset);
+                return;
+            }
+            offset += piece;
+        }
+    }
+
+    /// One round trip for `piece` frames starting at `offset`. `false` if the server did
+    /// not answer in time (or is gone).
+    fn run_block<T: Sample>(
+        &self,
+        instance: &ProxyInstance,
+        attached: &Attached,
+        kind: ProcessKind,
+        io: &DawBuffers<T>,
+        offset: usize,
+        piece: usize,
+    ) -> bool {
+        let region = &attached.region;
+        // SAFETY: only this (audio) thread touches the block state.
+        let block = unsafe { &mut *attached.state.get() };
+        let request = region.request();
+        let reply = region.reply();
+        if self.outstanding.load(Ordering::Acquire) {
+            // A late block is still running on the server: wait for nothing, play silence.
+            // SAFETY: reading the server's reply fields.
+            let done = unsafe { (*reply).state == state::DONE && (*reply).block_seq == block.seq };
+            if !done {
+                self.late_blocks.fetch_add(1, Ordering::Relaxed);
+                return false;
+            }
+            block.seen_to_proxy = region.to_proxy().current();
+            self.outstanding.store(false, Ordering::Release);
+        }
+        let has_accumulating = instance.effect.has_accumulating();
+        let wire_kind = match kind {
+            ProcessKind::Replacing => block_kind::REPLACING,
+            ProcessKind::DoubleReplacing => block_kind::DOUBLE_REPLACING,
+            ProcessKind::Accumulating if has_accumulating => block_kind::ACCUMULATING,
+            ProcessKind::Accumulating => block_kind::REPLACING,
+        };
+        io.copy_in(region, offset, piece, wire_kind == block_kind::ACCUMULATING);
+        self.prefetch(instance, region);
+        block.seq = block.seq.wrapping_add(1);
+        // SAFETY: the request is ours until we ring; the reply state is reset before the
+        // server can write it.
+        unsafe {
+            (*request).frames = piece as u32;
+            (*request).kind = wire_kind;
+            (*request).block_seq = block.seq;
+            (*request).command = command::PROCESS;
+            (*reply).state = state::IDLE;
+        }
+        if region.to_server().ring().is_err() {
+            return false;
+        }
+        loop {
+            match region.to_proxy().wait_past(block.seen_to_proxy, BLOCK_DEADLINE) {
+                Ok(Some(now)) => block.seen_to_proxy = now,
+                _ => {
+                    self.outstanding.store(true, Ordering::Release);
+                    self.late_blocks.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(deadline = ?BLOCK_DEADLINE, "the plugin missed a block deadline; playing silence");
+                    return false;
+                }
+            }
+            // SAFETY: the server wrote the reply before ringing.
+            match unsafe { (*reply).state } {
+                state::CALLBACK => {
+                    self.answer_posted_callback(instance, region);
+                    // SAFETY: the request is ours again while the server waits.
+                    unsafe { (*request).command = command::CALLBACK_ANSWERED };
+                    if region.to_server().ring().is_err() {
+                        return false;
+                    }
+                }
+                // SAFETY: as above.
+                state::DONE if unsafe { (*reply).block_seq } == block.seq => break,
+                _ => {}
+            }
+        }
+        let accumulate_here = kind == ProcessKind::Accumulating && wire_kind == block_kind::REPLACING;
+        io.copy_out(region, offset, piece, accumulate_here);
+        // SAFETY: the queues are ours again; the reply is the server's finished data.
+        unsafe {
+            (*request).num_param_changes = 0;
+            (*request).num_input_events = 0;
+            (*request).input_event_bytes = 0;
+            let count = (*reply).num_output_events;
+            if count > 0 {
+                let records = EventReader::new(
+                    region.output_events(),
+                    region.capacity().output_event_bytes as usize,
+                    (*reply).output_event_bytes as usize,
+                    count,
+                );
+                let (list, delivered) = block.output_events.build(records);
+                if delivered > 0 {
+                    instance.call_daw(false, HostOpcode::PROCESS_EVENTS, 0, 0, list.cast(), 0.0);
+                }
+            }
+        }
+        true
+    }
+
+    /// Copies the DAW's transport and process level into the request.
+    fn prefetch(&self, instance: &ProxyInstance, region: &AudioRegion) {
+        let request = region.request();
+        // SAFETY: neither opcode takes a pointer.
+        let (time, level) = unsafe {
+            (
+                instance.call_daw(false, HostOpcode::GET_TIME, 0, TIME_INFO_MASK, ptr::null_mut(), 0.0)
+                    as *const VstTimeInfo,
+                instance.call_daw(false, HostOpcode::GET_CURRENT_PROCESS_LEVEL, 0, 0, ptr::null_mut(), 0.0),
+            )
+        };
+        // SAFETY: the request is ours until we ring; the DAW's time info is valid during
+        // this callback's aftermath on this thread, and copied at once.
+        unsafe {
+            (*request).process_level = level as i32;
+            (*request).time_info_valid = u32::from(!time.is_null());
+            if !time.is_null() {
+                ptr::copy_nonoverlapping(
+                    time.cast::<u8>(),
+                    (*request).time_info.as_mut_ptr(),
+                    size_of::<VstTimeInfo>(),
+                );
+            }
+        }
+    }
+
+    /// Answers a callback the plugin posted from inside process, on this (audio) thread.
+    fn answer_posted_callback(&self, instance: &ProxyInstance, region: &AudioRegion) {
+        let reply = region.reply();
+        // SAFETY: the slot is the server's data until we ring back; we fill in the answer.
+        unsafe {
+            let slot = &raw mut (*reply).callback;
+            let opcode = HostOpcode((*slot).opcode);
+            instance.effect.mirror_counts((*slot).effect);
+            let shape = host_shape(opcode);
+            let mut text = [0u8; CALLBACK_PAYLOAD_BYTES + 1];
+            let pointer: *mut c_void = match shape {
+                HostShape::StringIn => {
+                    let length = ((*slot).payload_len as usize).min(CALLBACK_PAYLOAD_BYTES);
+                    ptr::copy_nonoverlapping((*slot).payload.as_ptr(), text.as_mut_ptr(), length);
+                    text.as_mut_ptr().cast()
+                }
+                HostShape::StringOut { .. } => text.as_mut_ptr().cast(),
+                _ => ptr::null_mut(),
+            };
+            let result = match shape {
+                HostShape::Local(answer) => answer as isize,
+                _ => instance.call_daw(
+                    false,
+                    opcode,
+                    (*slot).index,
+                    (*slot).value as isize,
+                    pointer,
+                    (*slot).opt,
+                ),
+            };
+            (*slot).result = result as i64;
+            if let HostShape::StringOut { .. } = shape {
+                text[CALLBACK_PAYLOAD_BYTES] = 0;
+                let length = text.iter().position(|&b| b == 0).unwrap_or(CALLBACK_PAYLOAD_BYTES);
+                ptr::copy_nonoverlapping(text.as_ptr(), (*slot).payload.as_mut_ptr(), length);
+                (*slot).payload_len = length as u32;
+            }
+        }
+    }
+}
+
+/// The DAW's channel arrays for one process call.
+struct DawBuffers<T> {
+    inputs: *const *const T,
+    outputs: *mut *mut T,
+    num_inputs: usize,
+    num_outputs: usize,
+}
+
+impl<T: Sample> DawBuffers<T> {
+    /// # Safety
+    /// As [`ProxyAudio::process`].
+    unsafe fn new(inputs: *const *const T, outputs: *mut *mut T, num_inputs: usize, num_outputs: usize) -> Self {
+        Self {
+            inputs,
+            outputs,
+            num_inputs,
+            num_outputs,
+        }
+    }
+
+    fn input(&self, channel: usize) -> *const T {
+        if self.inputs.is_null() || channel >= self.num_inputs {
+            return ptr::null();
+        }
+        // SAFETY: the array holds `num_inputs` entries per the constructor's contract.
+        unsafe { *self.inputs.add(channel) }
+    }
+
+    fn output(&self, channel: usize) -> *mut T {
+        if self.outputs.is_null() || channel >= self.num_outputs {
+            return ptr::null_mut();
+        }
+        // SAFETY: the array holds `num_outputs` entries per the constructor's contract.
+        unsafe { *self.outputs.add(channel) }
+    }
+
+    /// Zeroes the outputs (for replacing calls; an accumulating call adds nothing).
+    fn silence(&self, kind: ProcessKind, offset: usize, frames: usize) {
+        if kind == ProcessKind::Accumulating {
+            return;
+        }
+        for channel in 0..self.num_outputs {
+            let output = self.output(channel);
+            if !output.is_null() {
+                // SAFETY: the DAW's channel holds `offset + frames` samples.
+                unsafe { ptr::write_bytes(output.add(offset), 0, frames) };
+            }
+        }
+    }
+
+    /// Copies inputs (and, for an accumulating call the plugin serves, the outputs' current
+    /// content) into the region.
+    fn copy_in(&self, region: &AudioRegion, offset: usize, frames: usize, with_outputs: bool) {
+        for channel in 0..self.num_inputs {
+            let (Some(to), from) = (region.input_channel::<T>(channel), self.input(channel)) else {
+                break;
+            };
+            // SAFETY: region channels hold `max_frames >= frames` samples; the DAW's hold
+            // `offset + frames`.
+            unsafe {
+                if from.is_null() {
+                    ptr::write_bytes(to, 0, frames);
+                } else {
+                    ptr::copy_nonoverlapping(from.add(offset), to, frames);
+                }
+            }
+        }
+        if with_outputs {
+            for channel in 0..self.num_outputs {
+                let (Some(to), from) = (region.output_channel::<T>(channel), self.output(channel)) else {
+                    break;
+                };
+                if !from.is_null() {
+                    // SAFETY: as above.
+                    unsafe { ptr::copy_nonoverlapping(from.add(offset).cast_const(), to, frames) };
+                }
+            }
+        }
+    }
+
+    /// Copies the region's outputs to the DAW (adding them for an emulated accumulating
+    /// call); DAW channels beyond the region's capacity get silence.
+    fn copy_out(&self, region: &AudioRegion, offset: usize, frames: usize, accumulate: bool) {
+        for channel in 0..self.num_outputs {
+            let to = self.output(channel);
+            if to.is_null() {
+                continue;
+            }
+            match region.output_channel::<T>(channel) {
+                // SAFETY: as in `copy_in`.
+                Some(from) => unsafe {
+                    if accumulate {
+                        for i in 0..frames {
+                            let sum = (*to.add(offset + i)).add(*from.add(i));
+                            to.add(offset + i).write(sum);
+                        }
+                    } else {
+                        ptr::copy_nonoverlapping(from.cast_const(), to.add(offset), frames);
+                    }
+                },
+                // SAFETY: as above.
+                None if !accumulate => unsafe { ptr::write_bytes(to.add(offset), 0, frames) },
+                None => {}
+            }
+        }
+    }
+}
+
+/// The two sample types.
+pub trait Sample: Copy + 'static {
+    /// `self + other`.
+    fn add(self, other: Self) -> Self;
+}
+
+impl Sample for f32 {
+    fn add(self, other: Self) -> Self {
+        self + other
+    }
+}
+
+impl Sample for f64 {
+    fn add(self, other: Self) -> Self {
+        self + other
+    }
+}

@@ -1,0 +1,319 @@
+//! The C ABI of the proxy: the exported entry points and the `AEffect` trampolines. Each
+//! trampoline only null-checks, catches panics and calls safe code on the instance; a
+//! panic or a NULL pointer yields a neutral value, never an unwind into the DAW.
+
+use std::ffi::c_void;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+use bridge_proto::{EffectInfo, Request, Response};
+use vst2_abi::{AEffect, EffectOpcode, HostCallbackProc, VstEvents};
+use vst2_host::EventsView;
+
+use crate::audio::ProcessKind;
+use crate::instance::ProxyInstance;
+
+/// The VST 2.4 entry point.
+///
+/// # Safety
+/// Called by a VST2 host with its `audioMasterCallback` (or NULL).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn VSTPluginMain(host_callback: Option<HostCallbackProc>) -> *mut AEffect {
+    create_instance(host_callback)
+}
+
+/// The legacy entry point, exported as `main` for hosts that look only for that name (left
+/// out of test builds, whose harness owns `main`).
+///
+/// # Safety
+/// As [`VSTPluginMain`].
+#[cfg_attr(not(test), unsafe(export_name = "main"))]
+pub unsafe extern "C" fn legacy_main(host_callback: Option<HostCallbackProc>) -> *mut AEffect {
+    create_instance(host_callback)
+}
+
+fn create_instance(host_callback: Option<HostCallbackProc>) -> *mut AEffect {
+    bridge_ipc::logging::init("proxy");
+    let created = catch_unwind(|| {
+        let proxy_path = bridge_ipc::os::library_path_of(create_instance as *const ()).ok();
+        ProxyInstance::create(host_callback, proxy_path.as_deref())
+    });
+    match created {
+        Ok(Ok(instance)) => {
+            let effect = instance.effect.as_ptr();
+            // `object` keeps one strong count of the instance until effClose.
+            let object = Arc::into_raw(instance.clone()).cast_mut().cast();
+            instance.effect.set_object(object);
+            effect
+        }
+        Ok(Err(error)) => {
+            tracing::error!("vstbridge cannot load the plugin: {error}");
+            std::ptr::null_mut()
+        }
+        Err(_) => {
+            tracing::error!("vstbridge panicked while loading the plugin");
+            std::ptr::null_mut()
+        }
+    }
+}
+
+/// The `AEffect` we hand the DAW: heap-allocated by [`OwnedEffect::allocate`], freed by
+/// [`OwnedEffect::free`] after effClose. Between the two the pointer is valid, which is what
+/// makes the safe accessors below sound.
+#[derive(Debug)]
+pub struct OwnedEffect(std::ptr::NonNull<AEffect>);
+
+impl OwnedEffect {
+    /// A fresh `AEffect` with our trampolines; counts and flags are filled in from the real
+    /// plugin by [`OwnedEffect::mirror`].
+    pub fn allocate() -> Self {
+        let effect = AEffect {
+            dispatcher: Some(dispatcher),
+            process: Some(process_accumulating),
+            set_parameter: Some(set_parameter),
+            get_parameter: Some(get_parameter),
+            process_replacing: Some(process_replacing),
+            process_double_replacing: None,
+            ..AEffect::empty()
+        };
+        Self(std::ptr::NonNull::from(Box::leak(Box::new(effect))))
+    }
+
+    /// The pointer the DAW holds.
+    pub fn as_ptr(&self) -> *mut AEffect {
+        self.0.as_ptr()
+    }
+
+    /// Copies the real plugin's fields into our `AEffect`.
+    pub fn mirror(&self, info: &EffectInfo) {
+        self.mirror_counts([
+            info.num_programs,
+            info.num_params,
+            info.num_inputs,
+            info.num_outputs,
+            info.flags,
+            info.initial_delay,
+            info.unique_id,
+            info.version,
+        ]);
+        let effect = self.as_ptr();
+        // SAFETY: valid until `free` (type invariant).
+        unsafe {
+            (*effect).process_double_replacing = if info.has_double_replacing {
+                Some(process_double_replacing)
+            } else {
+                None
+            };
+            (*effect).future[0] = u8::from(info.has_accumulating);
+        }
+    }
+
+    /// Copies numPrograms, numParams, numInputs, numOutputs, flags, initialDelay, uniqueID
+    /// and version (in that order) into our `AEffect`.
+    pub fn mirror_counts(&self, fields: [i32; 8]) {
+        let effect = self.as_ptr();
+        // SAFETY: valid until `free`; plain integer stores, as plugins make when their I/O
+        // changes.
+        unsafe {
+            (*effect).num_programs = fields[0];
+            (*effect).num_params = fields[1];
+            (*effect).num_inputs = fields[2];
+            (*effect).num_outputs = fields[3];
+            (*effect).flags = fields[4];
+            (*effect).initial_delay = fields[5];
+            (*effect).unique_id = fields[6];
+            (*effect).version = fields[7];
+        }
+    }
+
+    /// Our declared input and output channel counts.
+    pub fn channel_counts(&self) -> (usize, usize) {
+        let effect = self.as_ptr();
+        // SAFETY: valid until `free`.
+        unsafe {
+            (
+                (*effect).num_inputs.max(0) as usize,
+                (*effect).num_outputs.max(0) as usize,
+            )
+        }
+    }
+
+    /// Whether the real plugin has an accumulating `process` (kept in a private byte of our
+    /// `future` field, which hosts never read).
+    pub fn has_accumulating(&self) -> bool {
+        // SAFETY: valid until `free`.
+        unsafe { (*self.as_ptr()).future[0] != 0 }
+    }
+
+    /// Points `object` at the instance (one strong count, released on effClose).
+    pub fn set_object(&self, object: *mut c_void) {
+        // SAFETY: valid until `free`.
+        unsafe { (*self.as_ptr()).object = object };
+    }
+
+    /// Frees the `AEffect`.
+    ///
+    /// # Safety
+    /// Call once, after effClose (or a failed creation the DAW never saw); nothing may use
+    /// the pointer afterwards.
+    pub unsafe fn free(&self) {
+        // SAFETY: allocated with Box in `allocate`, freed only here per the contract.
+        unsafe { drop(Box::from_raw(self.as_ptr())) };
+    }
+}
+
+/// The instance behind an `AEffect` we created, if the pointer looks like ours.
+///
+/// # Safety
+/// `effect` must be NULL or an `AEffect` this library returned and the DAW has not closed.
+unsafe fn instance<'a>(effect: *mut AEffect) -> Option<&'a ProxyInstance> {
+    if effect.is_null() {
+        return None;
+    }
+    // SAFETY: per the contract, a live AEffect of ours.
+    let object = unsafe { (*effect).object };
+    // SAFETY: `object` holds a strong count of the instance until effClose.
+    (!object.is_null()).then(|| unsafe { &*object.cast::<ProxyInstance>() })
+}
+
+/// Runs `body` on the instance with panics caught; `neutral` on NULL or panic.
+fn guarded<R>(effect: *mut AEffect, neutral: R, body: impl FnOnce(&ProxyInstance) -> R) -> R {
+    // SAFETY: the DAW passes the AEffect we gave it.
+    let Some(instance) = (unsafe { instance(effect) }) else {
+        return neutral;
+    };
+    catch_unwind(AssertUnwindSafe(|| body(instance))).unwrap_or_else(|_| {
+        tracing::error!("vstbridge panicked inside a plugin call; returning a neutral value");
+        neutral
+    })
+}
+
+unsafe extern "C" fn dispatcher(
+    effect: *mut AEffect,
+    opcode: i32,
+    index: i32,
+    value: isize,
+    ptr: *mut c_void,
+    opt: f32,
+) -> isize {
+    let opcode = EffectOpcode(opcode);
+    if opcode == EffectOpcode::CLOSE {
+        return close(effect);
+    }
+    guarded(effect, 0, |instance| {
+        if opcode == EffectOpcode::PROCESS_EVENTS {
+            // SAFETY: the DAW passes a VstEvents (or NULL) for this opcode.
+            let view = unsafe { EventsView::new(ptr.cast::<VstEvents>().cast_const()) };
+            if instance.audio.queue_events(&view) {
+                return 1;
+            }
+        }
+        // SAFETY: the DAW passes what the opcode carries.
+        let result = unsafe { instance.dispatch(opcode, index, value, ptr, opt) };
+        let audio = &instance.audio;
+        match opcode {
+            EffectOpcode::SET_BLOCK_SIZE => {
+                audio.block_size.store(
+                    value.clamp(0, u32::MAX as isize) as u32,
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+                audio.ensure_region(instance, value.clamp(0, u32::MAX as isize) as u32);
+            }
+            EffectOpcode::MAINS_CHANGED | EffectOpcode::START_PROCESS
+                if opcode == EffectOpcode::START_PROCESS || value != 0 =>
+            {
+                audio.ensure_region(instance, audio.block_size.load(std::sync::atomic::Ordering::Relaxed));
+            }
+            _ => {}
+        }
+        result
+    })
+}
+
+/// effClose: forwards it, stops the server and frees the instance and our `AEffect`.
+fn close(effect: *mut AEffect) -> isize {
+    // SAFETY: the DAW passes the AEffect we gave it.
+    let Some(instance) = (unsafe { instance(effect) }) else {
+        return 0;
+    };
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: effClose carries no pointer.
+        unsafe { instance.dispatch(EffectOpcode::CLOSE, 0, 0, std::ptr::null_mut(), 0.0) };
+        instance.shut_down();
+    }));
+    if result.is_err() {
+        tracing::error!("vstbridge panicked while closing; freeing the instance anyway");
+    }
+    // SAFETY: `object` holds the strong count taken in `create_instance`; the DAW will not
+    // call this AEffect again after effClose.
+    unsafe {
+        let object = (*effect).object.cast::<ProxyInstance>();
+        (*effect).object = std::ptr::null_mut();
+        let instance = Arc::from_raw(object);
+        instance.effect.free();
+        drop(instance);
+    }
+    0
+}
+
+unsafe extern "C" fn set_parameter(effect: *mut AEffect, index: i32, value: f32) {
+    guarded(effect, (), |instance| {
+        if !instance.audio.queue_parameter(index, value) {
+            instance.call(Request::SetParameter { index, value });
+        }
+    });
+}
+
+unsafe extern "C" fn get_parameter(effect: *mut AEffect, index: i32) -> f32 {
+    guarded(effect, 0.0, |instance| {
+        if let Some(value) = instance.audio.cached_parameter(index) {
+            return value;
+        }
+        match instance.call(Request::GetParameter { index }) {
+            Some(Response::Parameter(value)) => value,
+            _ => 0.0,
+        }
+    })
+}
+
+unsafe extern "C" fn process_replacing(
+    effect: *mut AEffect,
+    inputs: *const *const f32,
+    outputs: *mut *mut f32,
+    frames: i32,
+) {
+    // SAFETY: the DAW passes channel arrays for our declared counts.
+    guarded(effect, (), |instance| unsafe {
+        instance
+            .audio
+            .process(instance, ProcessKind::Replacing, inputs, outputs, frames)
+    });
+}
+
+unsafe extern "C" fn process_double_replacing(
+    effect: *mut AEffect,
+    inputs: *const *const f64,
+    outputs: *mut *mut f64,
+    frames: i32,
+) {
+    // SAFETY: as above.
+    guarded(effect, (), |instance| unsafe {
+        instance
+            .audio
+            .process(instance, ProcessKind::DoubleReplacing, inputs, outputs, frames)
+    });
+}
+
+unsafe extern "C" fn process_accumulating(
+    effect: *mut AEffect,
+    inputs: *const *const f32,
+    outputs: *mut *mut f32,
+    frames: i32,
+) {
+    // SAFETY: as above.
+    guarded(effect, (), |instance| unsafe {
+        instance
+            .audio
+            .process(instance, ProcessKind::Accumulating, inputs, outputs, frames)
+    });
+}

@@ -1,0 +1,432 @@
+//! The server's audio thread: waits on the region's doorbell, runs one block through the
+//! plugin, rings back. Nothing here allocates, locks or makes a system call per block
+//! beyond the doorbell's wait and wake.
+//!
+//! Callbacks the plugin makes on this thread inside process are answered without leaving
+//! the region: `audioMasterGetTime` and `audioMasterGetCurrentProcessLevel` from the block
+//! request the proxy prefetched, `audioMasterProcessEvents` by appending to the output
+//! event area, and anything else by posting it in the callback slot for the proxy's audio
+//! thread (which is waiting for this block anyway) to answer.
+
+use std::cell::Cell;
+use std::io;
+use std::path::Path;
+use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use bridge_ipc::region::{CALLBACK_PAYLOAD_BYTES, block_kind, command, state};
+use bridge_ipc::region_events::{EventReader, EventWriter, VstEventsBuilder};
+use bridge_ipc::{AudioRegion, RegionCapacity};
+use bridge_proto::{HostShape, host_shape};
+use vst2_abi::strings::write_c_string;
+use vst2_abi::{EffectOpcode, HostOpcode, VstEvents, VstTimeInfo};
+use vst2_host::callback::read_bounded_c_str;
+use vst2_host::{EventsView, Plugin, RawHostCall};
+
+use crate::forward::time_info_from_bytes;
+use crate::server::Server;
+
+/// How often an idle audio thread checks whether it should stop.
+const IDLE_POLL: Duration = Duration::from_millis(100);
+/// How long a callback posted from inside process waits for the host's answer.
+const CALLBACK_TIMEOUT: Duration = Duration::from_secs(2);
+/// Parameters re-read into the value table after each block (round robin).
+const PARAMETERS_REFRESHED_PER_BLOCK: usize = 64;
+/// The most channels per direction (as in the host library).
+const MAX_CHANNELS: usize = vst2_host::plugin::MAX_CHANNELS;
+
+/// A running audio thread.
+pub struct AudioThread {
+    stop: Arc<AtomicBool>,
+    handle: JoinHandle<()>,
+}
+
+impl AudioThread {
+    /// Maps the region at `path` and starts serving blocks from it.
+    pub fn start(path: &Path, plugin: Arc<Plugin>, _server: Weak<Server>) -> io::Result<Self> {
+        let region = Arc::new(AudioRegion::open(path)?);
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop_flag = stop.clone();
+        let handle = thread::Builder::new().name("vstbridge-audio".into()).spawn(move || {
+            let context = AudioContext::new(region, plugin);
+            CONTEXT.with(|slot| slot.set(&context));
+            context.run(&stop_flag);
+            CONTEXT.with(|slot| slot.set(ptr::null()));
+        })?;
+        Ok(Self { stop, handle })
+    }
+
+    /// Stops the thread after its current block and waits for it.
+    pub fn stop(self) {
+        self.stop.store(true, Ordering::Release);
+        let _ = self.handle.join();
+    }
+}
+
+thread_local! {
+    /// The audio context of this thread while it serves blocks.
+    static CONTEXT: Cell<*const AudioContext> = const { Cell::new(ptr::null()) };
+    /// The time info handed to the plugin inside process.
+    static TIME_INFO: Cell<VstTimeInfo> = Cell::new(VstTimeInfo::default());
+}
+
+/// Everything the audio thread needs, built once before the first block.
+struct AudioContext {
+    region: Arc<AudioRegion>,
+    capacity: RegionCapacity,
+    plugin: Arc<Plugin>,
+    events: std::cell::RefCell<VstEventsBuilder>,
+    /// The last `to_server` count this thread has consumed.
+    seen: Cell<u32>,
+    /// Output-event area state during a block.
+    output_used: Cell<usize>,
+    output_count: Cell<u32>,
+    output_dropped: Cell<u32>,
+    /// Next parameter to refresh in the value table.
+    refresh_cursor: Cell<usize>,
+}
+
+impl AudioContext {
+    fn new(region: Arc<AudioRegion>, plugin: Arc<Plugin>) -> Self {
+        let capacity = region.capacity();
+        let events = VstEventsBuilder::with_capacity(capacity.input_event_bytes as usize / 16);
+        let seen = region.to_server().current();
+        Self {
+            region,
+            capacity,
+            plugin,
+            events: std::cell::RefCell::new(events),
+            seen: Cell::new(seen),
+            output_used: Cell::new(0),
+            output_count: Cell::new(0),
+            output_dropped: Cell::new(0),
+            refresh_cursor: Cell::new(0),
+        }
+    }
+
+    fn run(&self, stop: &AtomicBool) {
+        tracing::debug!(capacity = ?self.capacity, "audio thread serving");
+        while !stop.load(Ordering::Acquire) {
+            match self.region.to_server().wait_past(self.seen.get(), IDLE_POLL) {
+                Ok(Some(now)) => self.seen.set(now),
+                Ok(None) => continue,
+                Err(error) => {
+                    tracing::error!("audio doorbell failed: {error}");
+                    return;
+                }
+            }
+            let request = self.region.request();
+            // SAFETY: the proxy finished writing the request before ringing.
+            match unsafe { (*request).command } {
+                command::PROCESS => self.process_block(),
+                command::SHUTDOWN => return,
+                _ => {}
+            }
+        }
+    }
+
+    fn process_block(&self) {
+        let request = self.region.request();
+        // SAFETY: the request is the proxy's until it rings again, which it does not do
+        // before our reply; we only read it.
+        let (seq, frames, kind, changes, event_count, event_bytes) = unsafe {
+            (
+                (*request).block_seq,
+                ((*request).frames as usize).min(self.capacity.max_frames as usize),
+                (*request).kind,
+                ((*request).num_param_changes as usize).min(self.capacity.max_param_changes as usize),
+                (*request).num_input_events,
+                (*request).input_event_bytes as usize,
+            )
+        };
+        let queue = self.region.param_changes();
+        for i in 0..changes {
+            // SAFETY: `i` is below the queue's capacity.
+            let [index, bits] = unsafe { queue.add(i).read() };
+            self.plugin.set_parameter(index as i32, f32::from_bits(bits));
+        }
+        if event_count > 0 {
+            // SAFETY: the input event area is the proxy's data for this block.
+            let reader = unsafe {
+                EventReader::new(
+                    self.region.input_events(),
+                    self.capacity.input_event_bytes as usize,
+                    event_bytes,
+                    event_count,
+                )
+            };
+            let (list, count) = self.events.borrow_mut().build(reader);
+            if count > 0 {
+                // SAFETY: `list` is a well-formed VstEvents valid for the call.
+                unsafe {
+                    self.plugin
+                        .dispatch(EffectOpcode::PROCESS_EVENTS, 0, 0, list.cast(), 0.0)
+                };
+            }
+        }
+        self.output_used.set(0);
+        self.output_count.set(0);
+        self.output_dropped.set(0);
+
+        let processed = match kind {
+            block_kind::DOUBLE_REPLACING => self.run_plugin::<f64>(frames, kind),
+            _ => self.run_plugin::<f32>(frames, kind),
+        };
+        if let Err(error) = processed {
+            tracing::warn!("block not processed: {error}");
+            self.silence_outputs(frames);
+        }
+        self.refresh_parameters();
+
+        let reply = self.region.reply();
+        // SAFETY: the reply is ours until we ring.
+        unsafe {
+            (*reply).block_seq = seq;
+            (*reply).num_output_events = self.output_count.get();
+            (*reply).output_event_bytes = self.output_used.get() as u32;
+            (*reply).dropped_output_events = self.output_dropped.get();
+            (*reply).state = state::DONE;
+        }
+        if let Err(error) = self.region.to_proxy().ring() {
+            tracing::error!("cannot wake the proxy: {error}");
+        }
+    }
+
+    /// Runs the plugin over the region's channels as samples of `T`.
+    fn run_plugin<T: Sample>(&self, frames: usize, kind: u32) -> Result<(), vst2_host::ProcessError> {
+        let info = self.plugin.info();
+        let inputs_used = (info.num_inputs.max(0) as usize)
+            .min(self.capacity.max_inputs as usize)
+            .min(MAX_CHANNELS);
+        let outputs_used = (info.num_outputs.max(0) as usize)
+            .min(self.capacity.max_outputs as usize)
+            .min(MAX_CHANNELS);
+        let inputs: [&[T]; MAX_CHANNELS] =
+            std::array::from_fn(|channel| match self.region.input_channel::<T>(channel) {
+                // SAFETY: channel buffers hold `max_frames` samples and `frames` is clamped to
+                // it; the proxy does not touch them until we reply.
+                Some(pointer) if channel < inputs_used => unsafe { std::slice::from_raw_parts(pointer, frames) },
+                _ => &[],
+            });
+        let mut outputs: [&mut [T]; MAX_CHANNELS] =
+            std::array::from_fn(|channel| match self.region.output_channel::<T>(channel) {
+                // SAFETY: as above; input and output channels never overlap.
+                Some(pointer) if channel < outputs_used => unsafe { std::slice::from_raw_parts_mut(pointer, frames) },
+                _ => &mut [],
+            });
+        T::process(
+            &self.plugin,
+            kind,
+            &inputs[..inputs_used],
+            &mut outputs[..outputs_used],
+            frames,
+        )
+    }
+
+    fn silence_outputs(&self, frames: usize) {
+        for channel in 0..self.capacity.max_outputs as usize {
+            if let Some(pointer) = self.region.output_channel::<u8>(channel) {
+                // SAFETY: a channel buffer holds `max_frames × 8` bytes.
+                unsafe { ptr::write_bytes(pointer, 0, frames * 8) };
+            }
+        }
+    }
+
+    /// Re-reads a window of parameters into the region's value table.
+    fn refresh_parameters(&self) {
+        let count = (self.plugin.info().num_params.max(0) as usize).min(self.capacity.max_params as usize);
+        if count == 0 {
+            return;
+        }
+        let table = self.region.param_values();
+        let start = self.refresh_cursor.get() % count;
+        for offset in 0..PARAMETERS_REFRESHED_PER_BLOCK.min(count) {
+            let index = (start + offset) % count;
+            // SAFETY: `index` is below the table's capacity.
+            unsafe { table.add(index).write(self.plugin.parameter(index as i32)) };
+        }
+        self.refresh_cursor.set(start + PARAMETERS_REFRESHED_PER_BLOCK);
+    }
+
+    /// Appends events the plugin sends during process to the output area.
+    fn push_output_events(&self, events: &EventsView<'_>) -> isize {
+        // SAFETY: the output area is ours during the block.
+        let mut writer = unsafe {
+            EventWriter::resume(
+                self.region.output_events(),
+                self.capacity.output_event_bytes as usize,
+                self.output_used.get(),
+                self.output_count.get(),
+            )
+        };
+        for event in events.iter() {
+            match event {
+                vst2_host::Event::Midi(midi) => {
+                    writer.push_midi(&midi);
+                }
+                vst2_host::Event::Sysex {
+                    delta_frames,
+                    flags,
+                    data,
+                } => {
+                    writer.push_sysex(delta_frames, flags, data);
+                }
+                vst2_host::Event::Other { .. } => {}
+            }
+        }
+        self.output_used.set(writer.used());
+        self.output_count.set(writer.count());
+        self.output_dropped.set(self.output_dropped.get() + writer.dropped());
+        if writer.dropped() > 0 {
+            tracing::warn!(dropped = writer.dropped(), "output events did not fit the region");
+        }
+        1
+    }
+
+    /// Posts a callback in the region and waits for the proxy's audio thread to answer.
+    fn post_callback(&self, call: &RawHostCall) -> isize {
+        let reply = self.region.reply();
+        let shape = host_shape(call.opcode);
+        let info = self.plugin.info();
+        // SAFETY: the reply (and its slot) is ours until we ring; `call.ptr` is valid for
+        // what the opcode carries during this call.
+        unsafe {
+            let slot = &raw mut (*reply).callback;
+            (*slot).opcode = call.opcode.0;
+            (*slot).index = call.index;
+            (*slot).value = call.value as i64;
+            (*slot).opt = call.opt;
+            (*slot).result = 0;
+            (*slot).effect = [
+                info.num_programs,
+                info.num_params,
+                info.num_inputs,
+                info.num_outputs,
+                info.flags,
+                info.initial_delay,
+                info.unique_id,
+                info.version,
+            ];
+            (*slot).payload_len = match shape {
+                HostShape::StringIn => {
+                    let text =
+                        read_bounded_c_str(call.ptr as *const u8, CALLBACK_PAYLOAD_BYTES - 1).unwrap_or_default();
+                    ptr::copy_nonoverlapping(text.as_ptr(), (*slot).payload.as_mut_ptr(), text.len());
+                    text.len() as u32
+                }
+                _ => 0,
+            };
+            (*reply).state = state::CALLBACK;
+        }
+        let to_server = self.region.to_server();
+        if self.region.to_proxy().ring().is_err() {
+            return 0;
+        }
+        match to_server.wait_past(self.seen.get(), CALLBACK_TIMEOUT) {
+            Ok(Some(now)) => self.seen.set(now),
+            _ => {
+                tracing::warn!(opcode = %call.opcode, "no answer to a callback made inside process");
+                return 0;
+            }
+        }
+        // SAFETY: the proxy wrote the answer before ringing.
+        unsafe {
+            let slot = &raw const (*reply).callback;
+            if let HostShape::StringOut { limit } = shape {
+                if call.ptr != 0 {
+                    let length = ((*slot).payload_len as usize).min(CALLBACK_PAYLOAD_BYTES);
+                    let text = std::slice::from_raw_parts((*slot).payload.as_ptr(), length);
+                    let buffer = std::slice::from_raw_parts_mut(call.ptr as *mut u8, limit);
+                    write_c_string(buffer, &String::from_utf8_lossy(text));
+                }
+            }
+            (*slot).result as isize
+        }
+    }
+}
+
+/// Answers a callback made on the audio thread inside process; `None` on other threads.
+pub fn answer_on_audio_thread(call: &RawHostCall) -> Option<isize> {
+    let context = CONTEXT.with(Cell::get);
+    if context.is_null() {
+        return None;
+    }
+    // SAFETY: set only while `AudioContext::run` is on this thread's stack.
+    let context = unsafe { &*context };
+    let request = context.region.request();
+    Some(match call.opcode {
+        HostOpcode::GET_TIME => {
+            // SAFETY: the request is the proxy's data for this block; only read.
+            if unsafe { (*request).time_info_valid } == 0 {
+                0
+            } else {
+                // SAFETY: as above.
+                let info = time_info_from_bytes(unsafe { &(*request).time_info });
+                TIME_INFO.with(|slot| {
+                    slot.set(info);
+                    slot.as_ptr() as isize
+                })
+            }
+        }
+        // SAFETY: as above.
+        HostOpcode::GET_CURRENT_PROCESS_LEVEL => unsafe { (*request).process_level as isize },
+        HostOpcode::PROCESS_EVENTS => {
+            // SAFETY: the plugin owns a valid VstEvents (or NULL) for the call.
+            let view = unsafe { EventsView::new((call.ptr as *const VstEvents).cast()) };
+            context.push_output_events(&view)
+        }
+        HostOpcode::AUTOMATE => {
+            if (0..context.capacity.max_params as i32).contains(&call.index) {
+                // SAFETY: the index is below the table's capacity.
+                unsafe { context.region.param_values().add(call.index as usize).write(call.opt) };
+            }
+            context.post_callback(call)
+        }
+        _ => match host_shape(call.opcode) {
+            HostShape::Local(answer) => answer as isize,
+            _ => context.post_callback(call),
+        },
+    })
+}
+
+/// The two sample types a block can carry.
+trait Sample: Copy + 'static {
+    fn process(
+        plugin: &Plugin,
+        kind: u32,
+        inputs: &[&[Self]],
+        outputs: &mut [&mut [Self]],
+        frames: usize,
+    ) -> Result<(), vst2_host::ProcessError>;
+}
+
+impl Sample for f32 {
+    fn process(
+        plugin: &Plugin,
+        kind: u32,
+        inputs: &[&[f32]],
+        outputs: &mut [&mut [f32]],
+        frames: usize,
+    ) -> Result<(), vst2_host::ProcessError> {
+        if kind == block_kind::ACCUMULATING {
+            plugin.process_accumulating(inputs, outputs, frames)
+        } else {
+            plugin.process_replacing(inputs, outputs, frames)
+        }
+    }
+}
+
+impl Sample for f64 {
+    fn process(
+        plugin: &Plugin,
+        _kind: u32,
+        inputs: &[&[f64]],
+        outputs: &mut [&mut [f64]],
+        frames: usize,
+    ) -> Result<(), vst2_host::ProcessError> {
+        plugin.process_double_replacing(inputs, outputs, frames)
+    }
+}

@@ -1,0 +1,242 @@
+//! The server's shared state and how it serves requests: one [`Server`] per process, one
+//! plugin instance per server. Which connection a plugin callback travels on is decided
+//! here ([`Server::call_host`]): the connection the current thread is serving (so the host
+//! answers on the thread that made the outer call), else the callbacks connection.
+
+use std::cell::RefCell;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
+use std::thread;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use bridge_ipc::Channel;
+use bridge_ipc::endpoint;
+use bridge_ipc::endpoint::Listener;
+use bridge_proto::{ChannelRole, EffectInfo, HostCall, HostReply, Request, Response};
+use vst2_host::{Architecture, Plugin};
+
+use crate::audio::AudioThread;
+use crate::dispatch;
+use crate::forward::ForwardingHost;
+
+thread_local! {
+    /// The connection this thread is serving, if any.
+    static ROUTE: RefCell<Option<Arc<Channel>>> = const { RefCell::new(None) };
+}
+
+/// How long the server waits for the proxy's main connection after starting.
+const MAIN_CONNECTION_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The state of one server process.
+pub struct Server {
+    token: [u8; 16],
+    plugin: OnceLock<Arc<Plugin>>,
+    callbacks: Mutex<Option<Channel>>,
+    audio: Mutex<Option<AudioThread>>,
+    weak: Weak<Server>,
+}
+
+impl Server {
+    /// A server accepting connections that carry `token`.
+    pub fn new(token: [u8; 16]) -> Arc<Self> {
+        Arc::new_cyclic(|weak| Self {
+            token,
+            plugin: OnceLock::new(),
+            callbacks: Mutex::new(None),
+            audio: Mutex::new(None),
+            weak: weak.clone(),
+        })
+    }
+
+    /// Accepts connections on `listener` and serves the main one on this thread until it
+    /// closes; then shuts the instance down.
+    pub fn run(self: &Arc<Self>, listener: Listener) -> Result<()> {
+        let (main_sender, main_receiver) = mpsc::channel();
+        let server = self.clone();
+        thread::Builder::new()
+            .name("vstbridge-accept".into())
+            .spawn(move || server.accept_loop(listener, main_sender))
+            .context("cannot start the accept thread")?;
+        let main = main_receiver
+            .recv_timeout(MAIN_CONNECTION_TIMEOUT)
+            .context("the proxy never connected")?;
+        self.serve_on_this_thread(Arc::new(main));
+        tracing::info!("main connection closed; shutting down");
+        self.shutdown();
+        Ok(())
+    }
+
+    fn accept_loop(self: Arc<Self>, listener: Listener, main_sender: mpsc::Sender<Channel>) {
+        let mut main_sender = Some(main_sender);
+        loop {
+            let stream = match endpoint::accept(&listener) {
+                Ok(stream) => stream,
+                Err(error) => {
+                    tracing::warn!("accept failed: {error}");
+                    thread::sleep(Duration::from_millis(10));
+                    continue;
+                }
+            };
+            let channel = Channel::new(stream);
+            match endpoint::welcome(&channel, self.token, Architecture::current().name()) {
+                Ok(ChannelRole::Main) => match main_sender.take() {
+                    Some(sender) => {
+                        let _ = sender.send(channel);
+                    }
+                    None => tracing::warn!("refused a second main connection"),
+                },
+                Ok(ChannelRole::Thread) => {
+                    let server = self.clone();
+                    let spawned = thread::Builder::new()
+                        .name("vstbridge-mirror".into())
+                        .spawn(move || server.serve_on_this_thread(Arc::new(channel)));
+                    if let Err(error) = spawned {
+                        tracing::error!("cannot start a mirror thread: {error}");
+                    }
+                }
+                Ok(ChannelRole::Callbacks) => *lock(&self.callbacks) = Some(channel),
+                Err(error) => tracing::warn!("refused a connection: {error}"),
+            }
+        }
+    }
+
+    /// Serves `channel` on the calling thread, routing this thread's plugin callbacks to it.
+    fn serve_on_this_thread(self: &Arc<Self>, channel: Arc<Channel>) {
+        ROUTE.with(|route| *route.borrow_mut() = Some(channel.clone()));
+        let result = channel.serve(&mut |request| self.handle(request));
+        ROUTE.with(|route| route.borrow_mut().take());
+        if let Err(error) = result {
+            tracing::debug!("connection ended: {error}");
+        }
+    }
+
+    /// Answers one request from the proxy.
+    pub fn handle(self: &Arc<Self>, request: Request) -> Response {
+        match request {
+            Request::Instantiate { plugin_path } => self.instantiate(&plugin_path),
+            Request::Dispatch(call) => match self.plugin.get() {
+                Some(plugin) => Response::Dispatched(dispatch::execute(plugin, call)),
+                None => Response::Failed("no plugin instance".into()),
+            },
+            Request::SetParameter { index, value } => match self.plugin.get() {
+                Some(plugin) => {
+                    plugin.set_parameter(index, value);
+                    Response::Done
+                }
+                None => Response::Failed("no plugin instance".into()),
+            },
+            Request::GetParameter { index } => match self.plugin.get() {
+                Some(plugin) => Response::Parameter(plugin.parameter(index)),
+                None => Response::Failed("no plugin instance".into()),
+            },
+            Request::AttachAudio { path } => self.attach_audio(&path),
+            Request::HostCall(call) => {
+                tracing::warn!(
+                    opcode = call.opcode,
+                    "the proxy sent a host call to the server; ignored"
+                );
+                Response::Failed("the server does not answer host calls".into())
+            }
+        }
+    }
+
+    fn instantiate(self: &Arc<Self>, path: &str) -> Response {
+        if self.plugin.get().is_some() {
+            return Response::Failed("this server already hosts an instance".into());
+        }
+        let host = Arc::new(ForwardingHost::new(self.weak.clone()));
+        match Plugin::load(path, host) {
+            Ok(plugin) => {
+                let plugin = Arc::new(plugin);
+                let info = effect_info(&plugin);
+                tracing::info!(path, entry_point = plugin.entry_point(), "plugin instantiated");
+                let _ = self.plugin.set(plugin);
+                Response::Instantiated(info)
+            }
+            Err(error) => {
+                tracing::error!("{error}");
+                Response::Failed(error.to_string())
+            }
+        }
+    }
+
+    fn attach_audio(self: &Arc<Self>, path: &str) -> Response {
+        let Some(plugin) = self.plugin.get() else {
+            return Response::Failed("no plugin instance".into());
+        };
+        let mut audio = lock(&self.audio);
+        if let Some(previous) = audio.take() {
+            previous.stop();
+        }
+        match AudioThread::start(std::path::Path::new(path), plugin.clone(), self.weak.clone()) {
+            Ok(thread) => {
+                *audio = Some(thread);
+                Response::Done
+            }
+            Err(error) => Response::Failed(format!("cannot attach the audio region {path}: {error}")),
+        }
+    }
+
+    /// The instance's current fields, once it exists.
+    pub fn effect_info(&self) -> Option<EffectInfo> {
+        self.plugin.get().map(|plugin| effect_info(plugin))
+    }
+
+    /// Sends a plugin callback to the host over this thread's route and returns the
+    /// answer; `None` when there is no way to reach the host or it failed.
+    pub fn call_host(self: &Arc<Self>, call: HostCall) -> Option<HostReply> {
+        let opcode = call.opcode;
+        let route = ROUTE.with(|route| route.borrow().clone());
+        let response = match route {
+            Some(channel) => channel.call(Request::HostCall(call), &mut |nested| self.handle(nested)),
+            None => {
+                let callbacks = lock(&self.callbacks);
+                let channel = callbacks.as_ref()?;
+                channel.call(Request::HostCall(call), &mut |nested| self.handle(nested))
+            }
+        };
+        match response {
+            Ok(Response::HostAnswered(reply)) => Some(reply),
+            Ok(other) => {
+                tracing::warn!(opcode, "unexpected answer to a host call: {other:?}");
+                None
+            }
+            Err(error) => {
+                tracing::warn!(opcode, "host call failed: {error}");
+                None
+            }
+        }
+    }
+
+    fn shutdown(&self) {
+        if let Some(audio) = lock(&self.audio).take() {
+            audio.stop();
+        }
+        if let Some(plugin) = self.plugin.get() {
+            plugin.close();
+        }
+    }
+}
+
+/// The wire form of a plugin's fields.
+pub fn effect_info(plugin: &Plugin) -> EffectInfo {
+    let info = plugin.info();
+    EffectInfo {
+        num_programs: info.num_programs,
+        num_params: info.num_params,
+        num_inputs: info.num_inputs,
+        num_outputs: info.num_outputs,
+        flags: info.flags,
+        initial_delay: info.initial_delay,
+        unique_id: info.unique_id,
+        version: info.version,
+        has_double_replacing: info.has_double_replacing,
+        has_accumulating: info.has_accumulating,
+    }
+}
+
+/// Locks a mutex, ignoring poisoning (a panicked holder left nothing half-updated here).
+pub fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
