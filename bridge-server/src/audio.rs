@@ -48,10 +48,14 @@ impl AudioThread {
     /// Maps the region at `path` and starts serving blocks from it.
     pub fn start(path: &Path, plugin: Arc<Plugin>, _server: Weak<Server>) -> io::Result<Self> {
         let region = Arc::new(AudioRegion::open(path)?);
+        initialise_parameter_table(&region, &plugin);
+        // Read the doorbell before the proxy hears "attached": a block it rings right after
+        // must count as new to the audio thread, however late that thread starts.
+        let seen = region.to_server().current();
         let stop = Arc::new(AtomicBool::new(false));
         let stop_flag = stop.clone();
         let handle = thread::Builder::new().name("vstbridge-audio".into()).spawn(move || {
-            let context = AudioContext::new(region, plugin);
+            let context = AudioContext::new(region, plugin, seen);
             CONTEXT.with(|slot| slot.set(&context));
             context.run(&stop_flag);
             CONTEXT.with(|slot| slot.set(ptr::null()));
@@ -63,6 +67,18 @@ impl AudioThread {
     pub fn stop(self) {
         self.stop.store(true, Ordering::Release);
         let _ = self.handle.join();
+    }
+}
+
+/// Fills the region's parameter table with every current value, so `getParameter` on the
+/// DAW's audio thread is right before the first block.
+fn initialise_parameter_table(region: &AudioRegion, plugin: &Plugin) {
+    let count = (plugin.info().num_params.max(0) as usize).min(region.capacity().max_params as usize);
+    let table = region.param_values();
+    for index in 0..count {
+        // SAFETY: `index` is below the table's capacity; the proxy reads the table only after
+        // the region is attached.
+        unsafe { table.add(index).write(plugin.parameter(index as i32)) };
     }
 }
 
@@ -90,10 +106,9 @@ struct AudioContext {
 }
 
 impl AudioContext {
-    fn new(region: Arc<AudioRegion>, plugin: Arc<Plugin>) -> Self {
+    fn new(region: Arc<AudioRegion>, plugin: Arc<Plugin>, seen: u32) -> Self {
         let capacity = region.capacity();
         let events = VstEventsBuilder::with_capacity(capacity.input_event_bytes as usize / 16);
-        let seen = region.to_server().current();
         Self {
             region,
             capacity,

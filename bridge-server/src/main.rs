@@ -77,7 +77,6 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!("{error:#}");
-            eprintln!("vstbridge-server: {error:#}");
             ExitCode::FAILURE
         }
     }
@@ -90,7 +89,7 @@ fn serve(socket: &std::path::Path, parent_pid: u32) -> Result<()> {
         .and_then(|text| token_from_hex(&text))
         .context("no valid token in the environment")?;
     let listener = endpoint::listen(socket).with_context(|| format!("cannot listen on {}", socket.display()))?;
-    tracing::info!(socket = %socket.display(), "server listening");
+    tracing::debug!(socket = %socket.display(), "server listening");
     let server = Server::new(token);
     let result = server.run(listener);
     let _ = std::fs::remove_file(socket);

@@ -62,7 +62,7 @@ impl Server {
             .recv_timeout(MAIN_CONNECTION_TIMEOUT)
             .context("the proxy never connected")?;
         self.serve_on_this_thread(Arc::new(main));
-        tracing::info!("main connection closed; shutting down");
+        tracing::debug!("main connection closed; shutting down");
         self.shutdown();
         Ok(())
     }
@@ -150,7 +150,7 @@ impl Server {
             Ok(plugin) => {
                 let plugin = Arc::new(plugin);
                 let info = effect_info(&plugin);
-                tracing::info!(path, entry_point = plugin.entry_point(), "plugin instantiated");
+                tracing::debug!(path, entry_point = plugin.entry_point(), "plugin instantiated");
                 let _ = self.plugin.set(plugin);
                 Response::Instantiated(info)
             }

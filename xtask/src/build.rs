@@ -1,11 +1,12 @@
 //! `cargo xtask build`: the x86_64 workspace, plus the i686 server and test plugins, after
 //! making sure the i686 toolchain pieces exist.
 
+use std::path::Path;
 use std::process::Command;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
-use crate::util::{cargo, run, succeeds};
+use crate::util::{cargo, run, succeeds, target_dir};
 
 /// The 32-bit target the bridge supports on Linux.
 pub const I686: &str = "i686-unknown-linux-gnu";
@@ -50,14 +51,94 @@ pub fn ensure_i686_toolchain() -> Result<()> {
     Ok(())
 }
 
-/// Builds everything the tests use, for both architectures.
+/// Builds everything the tests use, for both architectures, and assembles the bridge
+/// files the end-to-end tests load in `target/debug/bridge/`.
 pub fn build_all() -> Result<()> {
     ensure_i686_toolchain()?;
     run(cargo().args(["build", "--workspace", "--all-targets"]))?;
+    run(&mut i686_build(&[]))?;
+    assemble(Profile::Debug, &target_dir().join("debug").join("bridge"))
+}
+
+/// `cargo xtask dist`: release builds of the proxy and both servers in `target/dist/`.
+pub fn dist() -> Result<()> {
+    ensure_i686_toolchain()?;
+    run(cargo().args(["build", "--release", "-p", "vstbridge-proxy", "-p", "vstbridge-server"]))?;
+    run(&mut i686_build(&["--release"]))?;
+    let dist = target_dir().join("dist");
+    assemble(Profile::Release, &dist)?;
+    println!("dist ready in {}:", dist.display());
+    for file in DIST_FILES {
+        println!("  {file}");
+    }
+    Ok(())
+}
+
+/// Which cargo profile to take files from.
+#[derive(Clone, Copy)]
+pub enum Profile {
+    /// `target/.../debug`.
+    Debug,
+    /// `target/.../release`.
+    Release,
+}
+
+impl Profile {
+    fn dir(self) -> &'static str {
+        match self {
+            Profile::Debug => "debug",
+            Profile::Release => "release",
+        }
+    }
+}
+
+/// The files a bridge installation consists of.
+pub const DIST_FILES: [&str; 3] = ["vstbridge-proxy.so", "vstbridge-server-x86_64", "vstbridge-server-i686"];
+
+fn i686_build(extra: &[&str]) -> std::process::Command {
     let mut i686 = cargo();
-    i686.args(["build", "--target", I686]);
+    i686.args(["build", "--target", I686]).args(extra);
     for package in I686_PACKAGES {
         i686.args(["-p", package]);
     }
-    run(&mut i686)
+    i686
+}
+
+/// Copies the proxy and both servers of `profile` into `dest` under their installed names,
+/// and checks the proxy exports both VST2 entry points.
+fn assemble(profile: Profile, dest: &Path) -> Result<()> {
+    let target = target_dir();
+    let native = target.join(profile.dir());
+    let i686 = target.join(I686).join(profile.dir());
+    std::fs::create_dir_all(dest)?;
+    let copies = [
+        (native.join("libvstbridge_proxy.so"), "vstbridge-proxy.so"),
+        (native.join("vstbridge-server"), "vstbridge-server-x86_64"),
+        (i686.join("vstbridge-server"), "vstbridge-server-i686"),
+    ];
+    for (from, name) in copies {
+        let to = dest.join(name);
+        // Replace rather than overwrite in place: a running server keeps its old file.
+        let _ = std::fs::remove_file(&to);
+        std::fs::copy(&from, &to).with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
+    }
+    check_exports(&dest.join("vstbridge-proxy.so"))
+}
+
+/// Fails unless the library exports `VSTPluginMain` and `main`.
+fn check_exports(library: &Path) -> Result<()> {
+    use object::{Object, ObjectSymbol};
+    let data = std::fs::read(library)?;
+    let file = object::File::parse(&*data).with_context(|| format!("cannot parse {}", library.display()))?;
+    let exported: Vec<String> = file
+        .dynamic_symbols()
+        .filter(|symbol| symbol.is_definition() && symbol.is_global())
+        .filter_map(|symbol| symbol.name().ok().map(str::to_owned))
+        .collect();
+    for needed in ["VSTPluginMain", "main"] {
+        if !exported.iter().any(|name| name == needed) {
+            bail!("{} does not export {needed}", library.display());
+        }
+    }
+    Ok(())
 }

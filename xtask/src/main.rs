@@ -11,6 +11,7 @@ const HELP: &str = "\
 cargo xtask <command>
 
   build           build the workspace for x86_64, and the server and test plugins for i686
+  dist            release builds of the proxy and both servers in target/dist/
   test            build everything, fetch the real plugins, run every test on both architectures
   fetch-plugins   unpack Debian's dpf-plugins-vst (amd64 and i386) into target/real-plugins
                   and install the i386 runtime libraries they need
@@ -21,6 +22,7 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("build") => build::build_all(),
+        Some("dist") => build::dist(),
         Some("test") => test::test_all(),
         Some("fetch-plugins") => fetch::fetch_plugins(),
         Some("help" | "--help" | "-h") | None => {

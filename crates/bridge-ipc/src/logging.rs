@@ -54,6 +54,6 @@ pub fn init(process: &str) {
         None => tracing::subscriber::set_global_default(subscriber.with(stderr_layer)),
     };
     if result.is_ok() {
-        tracing::info!(process = %label, "logging started");
+        tracing::debug!(process = %label, "logging started");
     }
 }

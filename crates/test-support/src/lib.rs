@@ -4,10 +4,12 @@
 //! Missing files are test failures with a message that says how to get them, never
 //! silent skips: `cargo xtask test` builds and fetches everything first.
 
+mod bridged;
 mod recording_host;
 
 use std::path::{Path, PathBuf};
 
+pub use bridged::{Bridged, bridge_dir, install_proxy, load_bridged, load_bridged_with};
 pub use recording_host::{RecordingHost, SAMPLE_RATE, SeenCallback, TEMPO};
 
 /// Rust target triples whose build output lives in `target/<triple>/`.

@@ -17,8 +17,9 @@
 //! | `process`         | GetTime (7) value 0xFE00; GetCurrentProcessLevel (23), in every call of any process function, even with frames <= 0 |
 //! | `effSetProgram`   | audioMasterUpdateDisplay (42)                                  |
 //!
-//! effGetChunk (bank or program) returns the log text (no NUL), which is how a test reads the
-//! log through a bridge.
+//! effGetChunk of the bank (index 0) returns the log text (no NUL), which is how a test reads
+//! the log through a bridge. effSetChunk of a program (index 1) stores any bytes, of any
+//! size, and effGetChunk of a program returns them unchanged (chunk round trips).
 //!
 //! Vendor opcodes (effVendorSpecific): index `four_char_code(b"PrLg")`, ptr = buffer,
 //! value = capacity: writes the whole log as UTF-8 text plus a NUL and returns the text
@@ -93,6 +94,8 @@ const PROGRAM_NAMES: [&str; 2] = ["Probe A", "Probe B"];
 /// The probe plugin.
 pub struct Probe {
     host: Host,
+    /// The last program chunk set, returned as is.
+    stored_chunk: Mutex<Vec<u8>>,
     log: Mutex<Log>,
     params: [AtomicF32; 2],
     program: Mutex<usize>,
@@ -176,10 +179,18 @@ impl Probe {
                 self.callback(Context::SetProgram, HostOpcode::UPDATE_DISPLAY, 0, 0.0);
                 0
             }
-            DispatchCall::GetChunk { out, .. } => {
+            DispatchCall::GetChunk { program: false, out } => {
                 // The log as a chunk: chunks cross a bridge intact, host buffers behind a
                 // vendor opcode's pointer do not.
                 out.extend_from_slice(self.log().text().as_bytes());
+                1
+            }
+            DispatchCall::GetChunk { program: true, out } => {
+                out.extend_from_slice(&self.stored_chunk.lock().unwrap_or_else(PoisonError::into_inner));
+                1
+            }
+            DispatchCall::SetChunk { program: true, data } => {
+                *self.stored_chunk.lock().unwrap_or_else(PoisonError::into_inner) = data.to_vec();
                 1
             }
             DispatchCall::GetProgram => *self.program.lock().unwrap_or_else(PoisonError::into_inner) as isize,
@@ -235,6 +246,7 @@ impl Plugin for Probe {
     fn new(host: Host) -> Self {
         let probe = Self {
             host,
+            stored_chunk: Mutex::new(Vec::new()),
             log: Mutex::new(Log::default()),
             params: [AtomicF32::new(0.5), AtomicF32::new(0.25)],
             program: Mutex::new(0),

@@ -18,6 +18,8 @@
 //!   gettime_null=N last_sample_pos=F last_tempo=F` plus a NUL and returns the text length
 //!   (without the NUL); 0 if the buffer is NULL or too small. `events` counts queued note
 //!   events, `dropped` the ones lost to a full queue; F uses Rust's `{}` float format.
+//! - effGetChunk (bank or program) returns the same report text (no NUL): chunks cross a
+//!   bridge, a host buffer behind a vendor opcode's pointer does not.
 //! - effCanDo → 1 for receiveVstEvents, receiveVstMidiEvent, receiveVstSysexEvent,
 //!   sendVstEvents, sendVstMidiEvent, receiveVstTimeInfo; 0 otherwise.
 //!   effGetNumMidiInput/OutputChannels → 16.
@@ -222,6 +224,10 @@ impl Plugin for Synth {
                 0
             }
             DispatchCall::VendorSpecific(mut call) if call.index == REPORT_INDEX => self.report(call.buffer()),
+            DispatchCall::GetChunk { out, .. } => {
+                out.extend_from_slice(lock(&self.state).stats.report().as_bytes());
+                1
+            }
             DispatchCall::CanDo(feature) => isize::from(CAN_DO.contains(&feature)),
             DispatchCall::GetParamName(0, out) => {
                 write_c_string(out, "Volume");

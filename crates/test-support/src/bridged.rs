@@ -1,0 +1,76 @@
+//! Loading a plugin through the bridge the way a DAW would: a copy of the dist proxy named
+//! after the plugin in a folder of its own, with a sidecar naming the real plugin and the
+//! servers. Each instance gets its own copy, because a DAW (and the dynamic linker) would
+//! treat two symlinks to one file as one library.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use vst2_host::{Host, Plugin};
+
+use crate::RecordingHost;
+
+/// Where `cargo xtask build` assembles the proxy and servers for the tests.
+pub fn bridge_dir() -> PathBuf {
+    let dir = crate::build_dir().join("bridge");
+    assert!(
+        dir.join("vstbridge-proxy.so").is_file(),
+        "{} has no vstbridge-proxy.so: assemble it with `cargo xtask build`",
+        dir.display()
+    );
+    dir
+}
+
+/// A plugin loaded through a proxy copy, with the host it reports to.
+pub struct Bridged {
+    /// The proxy instance, as the host library sees it.
+    pub plugin: Plugin,
+    /// The host answering its callbacks.
+    pub host: Arc<RecordingHost>,
+    folder: PathBuf,
+}
+
+impl Drop for Bridged {
+    fn drop(&mut self) {
+        self.plugin.close();
+        let _ = std::fs::remove_dir_all(&self.folder);
+    }
+}
+
+/// A fresh folder holding a proxy copy `<stem>.so` and its sidecar for `plugin`.
+pub fn install_proxy(plugin: &Path) -> PathBuf {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let folder = std::env::temp_dir().join(format!(
+        "vstbridge-test-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&folder).unwrap();
+    let stem = plugin.file_stem().unwrap().to_string_lossy().into_owned();
+    let proxy = folder.join(format!("{stem}.so"));
+    std::fs::copy(bridge_dir().join("vstbridge-proxy.so"), &proxy).unwrap();
+    let sidecar = format!(
+        "plugin = {:?}\nserver_dir = {:?}\n",
+        plugin.display().to_string(),
+        bridge_dir().display().to_string()
+    );
+    std::fs::write(folder.join(format!("{stem}.vstbridge.toml")), sidecar).unwrap();
+    proxy
+}
+
+/// Loads `plugin` through a fresh proxy copy, answering with a [`RecordingHost`].
+pub fn load_bridged(plugin: &Path) -> Bridged {
+    let host = Arc::new(RecordingHost::default());
+    let (plugin, folder) = load_bridged_with(plugin, host.clone());
+    Bridged { plugin, host, folder }
+}
+
+/// Loads `plugin` through a fresh proxy copy with any host; returns the folder to remove.
+pub fn load_bridged_with(plugin: &Path, host: Arc<dyn Host>) -> (Plugin, PathBuf) {
+    let proxy = install_proxy(plugin);
+    let folder = proxy.parent().unwrap().to_path_buf();
+    let loaded =
+        Plugin::load(&proxy, host).unwrap_or_else(|error| panic!("bridged {} loads: {error}", plugin.display()));
+    (loaded, folder)
+}
