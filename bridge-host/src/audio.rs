@@ -113,6 +113,14 @@ impl ProxyAudio {
             .flatten()
     }
 
+    /// The server's count of its own heap allocations on its audio thread, as of the last
+    /// block (`None` before a region is attached).
+    pub fn server_allocations(&self) -> Option<u32> {
+        let attached = self.attached()?;
+        // SAFETY: a plain read of a server-written counter.
+        Some(unsafe { (*attached.region.reply()).server_allocations })
+    }
+
     /// Stops using the region (the instance is closing).
     pub fn detach(&self) {
         self.current.store(ptr::null_mut(), Ordering::Release);

@@ -6,12 +6,23 @@ use std::ffi::c_void;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
+use bridge_ipc::allocations::counting;
 use bridge_proto::{EffectInfo, Request, Response};
 use vst2_abi::{AEffect, EffectOpcode, HostCallbackProc, VstEvents};
 use vst2_host::EventsView;
 
 use crate::audio::ProcessKind;
 use crate::instance::ProxyInstance;
+
+#[global_allocator]
+static ALLOCATOR: bridge_ipc::allocations::CountingAllocator = bridge_ipc::allocations::CountingAllocator;
+
+/// `effVendorSpecific` index the proxy answers itself (never forwarded): the number of heap
+/// allocations the proxy's own code made on the audio path so far.
+pub const PROXY_ALLOCATIONS_INDEX: i32 = vst2_abi::effect::four_char_code(b"VbAp");
+/// `effVendorSpecific` index the proxy answers itself: the server's count of its own heap
+/// allocations on its audio thread, as of the last block (−1 before any).
+pub const SERVER_ALLOCATIONS_INDEX: i32 = vst2_abi::effect::four_char_code(b"VbAs");
 
 /// The VST 2.4 entry point.
 ///
@@ -204,9 +215,15 @@ unsafe extern "C" fn dispatcher(
         if opcode == EffectOpcode::PROCESS_EVENTS {
             // SAFETY: the DAW passes a VstEvents (or NULL) for this opcode.
             let view = unsafe { EventsView::new(ptr.cast::<VstEvents>().cast_const()) };
-            if instance.audio.queue_events(&view) {
+            if counting(|| instance.audio.queue_events(&view)) {
                 return 1;
             }
+        }
+        if opcode == EffectOpcode::VENDOR_SPECIFIC && index == PROXY_ALLOCATIONS_INDEX {
+            return bridge_ipc::allocations::total() as isize;
+        }
+        if opcode == EffectOpcode::VENDOR_SPECIFIC && index == SERVER_ALLOCATIONS_INDEX {
+            return instance.audio.server_allocations().map_or(-1, |count| count as isize);
         }
         // SAFETY: the DAW passes what the opcode carries.
         let result = unsafe { instance.dispatch(opcode, index, value, ptr, opt) };
@@ -258,7 +275,7 @@ fn close(effect: *mut AEffect) -> isize {
 
 unsafe extern "C" fn set_parameter(effect: *mut AEffect, index: i32, value: f32) {
     guarded(effect, (), |instance| {
-        if !instance.audio.queue_parameter(index, value) {
+        if !counting(|| instance.audio.queue_parameter(index, value)) {
             instance.call(Request::SetParameter { index, value });
         }
     });
@@ -266,7 +283,7 @@ unsafe extern "C" fn set_parameter(effect: *mut AEffect, index: i32, value: f32)
 
 unsafe extern "C" fn get_parameter(effect: *mut AEffect, index: i32) -> f32 {
     guarded(effect, 0.0, |instance| {
-        if let Some(value) = instance.audio.cached_parameter(index) {
+        if let Some(value) = counting(|| instance.audio.cached_parameter(index)) {
             return value;
         }
         match instance.call(Request::GetParameter { index }) {
@@ -276,6 +293,23 @@ unsafe extern "C" fn get_parameter(effect: *mut AEffect, index: i32) -> f32 {
     })
 }
 
+/// The body of the three process trampolines, counted for the allocation check.
+///
+/// # Safety
+/// `inputs` and `outputs` must be the DAW's channel arrays for our declared counts.
+unsafe fn process<T: crate::audio::Sample>(
+    effect: *mut AEffect,
+    kind: ProcessKind,
+    inputs: *const *const T,
+    outputs: *mut *mut T,
+    frames: i32,
+) {
+    guarded(effect, (), |instance| {
+        // SAFETY: forwarded contract.
+        counting(|| unsafe { instance.audio.process(instance, kind, inputs, outputs, frames) })
+    });
+}
+
 unsafe extern "C" fn process_replacing(
     effect: *mut AEffect,
     inputs: *const *const f32,
@@ -283,11 +317,7 @@ unsafe extern "C" fn process_replacing(
     frames: i32,
 ) {
     // SAFETY: the DAW passes channel arrays for our declared counts.
-    guarded(effect, (), |instance| unsafe {
-        instance
-            .audio
-            .process(instance, ProcessKind::Replacing, inputs, outputs, frames)
-    });
+    unsafe { process(effect, ProcessKind::Replacing, inputs, outputs, frames) }
 }
 
 unsafe extern "C" fn process_double_replacing(
@@ -297,11 +327,7 @@ unsafe extern "C" fn process_double_replacing(
     frames: i32,
 ) {
     // SAFETY: as above.
-    guarded(effect, (), |instance| unsafe {
-        instance
-            .audio
-            .process(instance, ProcessKind::DoubleReplacing, inputs, outputs, frames)
-    });
+    unsafe { process(effect, ProcessKind::DoubleReplacing, inputs, outputs, frames) }
 }
 
 unsafe extern "C" fn process_accumulating(
@@ -311,9 +337,5 @@ unsafe extern "C" fn process_accumulating(
     frames: i32,
 ) {
     // SAFETY: as above.
-    guarded(effect, (), |instance| unsafe {
-        instance
-            .audio
-            .process(instance, ProcessKind::Accumulating, inputs, outputs, frames)
-    });
+    unsafe { process(effect, ProcessKind::Accumulating, inputs, outputs, frames) }
 }

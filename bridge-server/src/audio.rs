@@ -136,7 +136,7 @@ impl AudioContext {
             let request = self.region.request();
             // SAFETY: the proxy finished writing the request before ringing.
             match unsafe { (*request).command } {
-                command::PROCESS => self.process_block(),
+                command::PROCESS => bridge_ipc::allocations::counting(|| self.process_block()),
                 command::SHUTDOWN => return,
                 _ => {}
             }
@@ -203,6 +203,7 @@ impl AudioContext {
             (*reply).num_output_events = self.output_count.get();
             (*reply).output_event_bytes = self.output_used.get() as u32;
             (*reply).dropped_output_events = self.output_dropped.get();
+            (*reply).server_allocations = bridge_ipc::allocations::total();
             (*reply).state = state::DONE;
         }
         if let Err(error) = self.region.to_proxy().ring() {

@@ -30,6 +30,9 @@ use vst2_host::{Architecture, DefaultHost, Plugin};
 
 use crate::server::Server;
 
+#[global_allocator]
+static ALLOCATOR: bridge_ipc::allocations::CountingAllocator = bridge_ipc::allocations::CountingAllocator;
+
 /// What the command line asks for.
 enum Mode {
     Serve { socket: PathBuf, parent_pid: u32 },

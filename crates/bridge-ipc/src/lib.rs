@@ -12,6 +12,7 @@
 //!
 //! Every fallible call returns `io::Result` (or an error type convertible to it).
 
+pub mod allocations;
 pub mod channel;
 pub mod doorbell;
 pub mod endpoint;

@@ -181,7 +181,9 @@ pub struct BlockReply {
     pub output_event_bytes: u32,
     /// Output events dropped because the area was full.
     pub dropped_output_events: u32,
-    reserved: u32,
+    /// Heap allocations the server's own code made on its audio thread so far (0 is the
+    /// design; tests and benchmarks check it).
+    pub server_allocations: u32,
     /// The callback being made, when `state` is [`state::CALLBACK`].
     pub callback: CallbackSlot,
 }

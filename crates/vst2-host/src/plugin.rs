@@ -73,7 +73,7 @@ pub struct Plugin {
     /// C++'s thread-locals do) that run when any thread that called it exits; unloading the
     /// code first turns those into crashes long after the plugin was closed. Hosts
     /// commonly keep plugin libraries loaded for the same reason.
-    _library: ManuallyDrop<Library>,
+    _library: ManuallyDrop<Option<Library>>,
     /// Freed after `Drop::drop` has closed the plugin (fields drop after it).
     context: Box<HostContext>,
 }
@@ -111,19 +111,47 @@ impl Plugin {
         })?;
         let (entry, entry_point) =
             find_entry_point(&library).ok_or_else(|| LoadError::MissingEntryPoint(path.clone()))?;
+        // SAFETY: the entry point comes from `library`, which the instance keeps loaded.
+        unsafe { Self::instantiate(entry, entry_point, path, Some(library), host) }
+    }
 
+    /// Creates an instance from an entry point already in this process (a plugin linked
+    /// into the host, as tests of a plugin's own code do). `label` stands in for the path.
+    ///
+    /// # Safety
+    /// `entry` must be a VST2 entry point whose code stays loaded for the process's life.
+    pub unsafe fn from_entry_point(
+        entry: PluginEntryProc,
+        label: &str,
+        host: Arc<dyn Host>,
+    ) -> Result<Self, LoadError> {
+        // SAFETY: forwarded contract.
+        unsafe { Self::instantiate(entry, "in-process entry point", PathBuf::from(label), None, host) }
+    }
+
+    /// Calls `entry` and wraps the effect it returns.
+    ///
+    /// # Safety
+    /// `entry` must be a VST2 entry point kept loaded by `library` (or for the process).
+    unsafe fn instantiate(
+        entry: PluginEntryProc,
+        entry_point: &'static str,
+        path: PathBuf,
+        library: Option<Library>,
+        host: Arc<dyn Host>,
+    ) -> Result<Self, LoadError> {
         let context = Box::new(HostContext { host });
         let effect = {
             let _guard = LoadingGuard::publish(&context);
-            // SAFETY: the symbol has the VST2 entry-point signature by convention; our
-            // callback is a valid `audioMasterCallback` for the plugin's lifetime.
+            // SAFETY: the VST2 entry-point signature per the contract; our callback is a
+            // valid `audioMasterCallback` for the plugin's lifetime.
             unsafe { entry(Some(host_callback)) }
         };
         let effect = NonNull::new(effect).ok_or_else(|| LoadError::NullEffect(path.clone()))?;
         // SAFETY: a non-NULL entry-point result points at the plugin's AEffect.
         let magic = unsafe { effect.as_ref().magic };
         if magic != VST_MAGIC {
-            // Not a VST2 effect: we cannot even close it safely, so leak the library.
+            // Not a VST2 effect: it cannot even be closed safely, so its code stays loaded.
             std::mem::forget(library);
             return Err(LoadError::BadMagic { path, found: magic });
         }
