@@ -15,8 +15,19 @@ const PACKAGE: &str = "dpf-plugins-vst";
 const ARCHES: [&str; 2] = ["amd64", "i386"];
 /// A file whose presence proves an architecture was unpacked.
 const MARKER: &str = "usr/lib/vst/Kars-vst.so";
-/// The i386 libraries the 32-bit dpf plugins (without GUI) link against.
-const I386_RUNTIME: [&str; 2] = ["libc6:i386", "libstdc++6:i386"];
+/// The i386 libraries the 32-bit dpf plugins link against (the GUI-linked ones, such as
+/// 3BandEQ, need the X11 and GL libraries too).
+const I386_RUNTIME: [&str; 7] = [
+    "libc6:i386",
+    "libstdc++6:i386",
+    "libgl1:i386",
+    "libx11-6:i386",
+    "libxcursor1:i386",
+    "libxext6:i386",
+    "libxrandr2:i386",
+];
+/// The amd64 libraries the GUI-linked 64-bit dpf plugins need.
+const AMD64_RUNTIME: [&str; 5] = ["libgl1", "libx11-6", "libxcursor1", "libxext6", "libxrandr2"];
 
 /// Fetches and unpacks both architectures and installs the i386 runtime.
 pub fn fetch_plugins() -> Result<()> {
@@ -69,6 +80,14 @@ fn apt_update() -> Result<()> {
     Ok(())
 }
 
+/// Whether dpkg reports `package` as installed.
+fn installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+}
+
 /// Adds the i386 architecture to dpkg and installs the runtime libraries when missing.
 fn ensure_i386_runtime() -> Result<()> {
     let foreign = Command::new("dpkg")
@@ -78,32 +97,122 @@ fn ensure_i386_runtime() -> Result<()> {
     let has_i386 = String::from_utf8_lossy(&foreign.stdout)
         .lines()
         .any(|line| line.trim() == "i386");
-    let installed = I386_RUNTIME.iter().all(|package| {
-        succeeds(Command::new("dpkg-query").args(["-W", "-f=${Status}", package]))
-            && Command::new("dpkg-query")
-                .args(["-W", "-f=${Status}", package])
-                .output()
-                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
-    });
-    if has_i386 && installed {
+    let missing: Vec<&str> = I386_RUNTIME
+        .iter()
+        .chain(&AMD64_RUNTIME)
+        .copied()
+        .filter(|p| !installed(p))
+        .collect();
+    if has_i386 && missing.is_empty() {
         return Ok(());
     }
     if !is_root() && !succeeds(Command::new("sudo").args(["-n", "true"])) {
         bail!(
-            "the 32-bit plugins need the i386 runtime. Run:\n  sudo dpkg --add-architecture i386 && sudo apt-get update && sudo apt-get install -y {}",
-            I386_RUNTIME.join(" ")
+            "the real plugins need these libraries. Run:\n  sudo dpkg --add-architecture i386 && sudo apt-get update && sudo apt-get install -y {}",
+            missing.join(" ")
         );
     }
     if !has_i386 {
         run(privileged("dpkg").args(["--add-architecture", "i386"]))?;
     }
     apt_update()?;
+    if apt_install(&missing, &[]).is_ok() {
+        return Ok(());
+    }
+    // Multiarch skew: an i386 library's version lags its installed amd64 twin, and the two
+    // must match. Pin both to the version the i386 side has, then install again.
+    let pins = multiarch_pins(&missing);
+    eprintln!("retrying with matching multiarch versions: {}", pins.join(" "));
+    apt_install(&missing, &pins)
+}
+
+/// `apt-get install -y` of `packages` plus `pins` (`name:arch=version`).
+fn apt_install(packages: &[&str], pins: &[String]) -> Result<()> {
     let mut install = privileged("apt-get");
+    install.args(["install", "-y", "--no-install-recommends"]);
+    if !pins.is_empty() {
+        install.arg("--allow-downgrades");
+    }
     install
-        .args(["install", "-y", "--no-install-recommends"])
-        .args(I386_RUNTIME);
-    install.env("DEBIAN_FRONTEND", "noninteractive");
+        .args(packages)
+        .args(pins)
+        .env("DEBIAN_FRONTEND", "noninteractive");
     run(&mut install)
+}
+
+/// For every library in the i386 packages' dependency trees whose installed amd64 version
+/// differs from the i386 candidate, pins both architectures to the i386 candidate (when the
+/// amd64 side offers that version). Computed from the live package indexes.
+fn multiarch_pins(packages: &[&str]) -> Vec<String> {
+    let i386: Vec<&str> = packages.iter().copied().filter(|p| p.ends_with(":i386")).collect();
+    let tree = Command::new("apt-cache")
+        .args([
+            "depends",
+            "--recurse",
+            "--no-recommends",
+            "--no-suggests",
+            "--no-conflicts",
+            "--no-breaks",
+            "--no-replaces",
+            "--no-enhances",
+        ])
+        .args(&i386)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let mut names: Vec<String> = tree
+        .lines()
+        .filter(|line| !line.starts_with(' ') && !line.starts_with('<'))
+        .map(|line| line.trim().trim_end_matches(":i386").to_owned())
+        .collect();
+    names.sort();
+    names.dedup();
+    let mut pins = Vec::new();
+    for name in names {
+        let amd64 = policy(&format!("{name}:amd64"));
+        let i386 = policy(&format!("{name}:i386"));
+        let (Some(installed), Some(candidate)) = (amd64.installed, i386.candidate) else {
+            continue;
+        };
+        if installed != candidate && amd64.versions.contains(&candidate) {
+            pins.push(format!("{name}:amd64={candidate}"));
+            pins.push(format!("{name}:i386={candidate}"));
+        }
+    }
+    pins
+}
+
+/// What `apt-cache policy` says about one package.
+#[derive(Default)]
+struct Policy {
+    installed: Option<String>,
+    candidate: Option<String>,
+    versions: Vec<String>,
+}
+
+fn policy(package: &str) -> Policy {
+    let text = Command::new("apt-cache")
+        .args(["policy", package])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let mut policy = Policy::default();
+    let mut in_table = false;
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if let Some(version) = trimmed.strip_prefix("Installed:") {
+            policy.installed = Some(version.trim().to_owned()).filter(|v| v != "(none)");
+        } else if let Some(version) = trimmed.strip_prefix("Candidate:") {
+            policy.candidate = Some(version.trim().to_owned()).filter(|v| v != "(none)");
+        } else if trimmed.starts_with("Version table:") {
+            in_table = true;
+        } else if in_table && line.starts_with("     ") && !line.starts_with("        ") {
+            if let Some(version) = trimmed.trim_start_matches("*** ").split_whitespace().next() {
+                policy.versions.push(version.to_owned());
+            }
+        }
+    }
+    policy
 }
 
 /// `program` run as root: directly when we are root, else through `sudo -n`.

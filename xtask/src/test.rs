@@ -15,6 +15,15 @@ use crate::util::{cargo, describe};
 /// Crates whose tests also run as i686 binaries (32-bit layouts, loading i386 plugins).
 const I686_TEST_PACKAGES: [&str; 2] = ["vst2-abi", "vst2-host"];
 
+/// End-to-end tests (x86_64 host, both servers) that must appear as passed.
+const REQUIRED_BRIDGE: [&str; 5] = [
+    "bridged_i686_gain_matches_direct_x86_64_bit_for_bit",
+    "bridged_i386_mafreeverb_matches_amd64_direct_within_tolerance",
+    "bridged_i386_3bandeq_with_parameter_changes_matches_amd64_direct",
+    "probe_callbacks_are_answered_on_the_threads_that_made_the_outer_calls",
+    "no_heap_allocation_per_block_in_proxy_or_server",
+];
+
 /// Tests that must appear as passed in each architecture's run.
 const REQUIRED_ON_BOTH: [&str; 8] = [
     "layout_of::AEffect",
@@ -49,6 +58,13 @@ pub fn test_all() -> Result<()> {
     let i686 = run_tests(&mut i686_command, &mut totals);
 
     let mut problems = Vec::new();
+    if let Ok(output) = &x86_64 {
+        for name in REQUIRED_BRIDGE {
+            if !passed(output, name) {
+                problems.push(format!("x86_64: required bridge test `{name}` did not run and pass"));
+            }
+        }
+    }
     for (arch, run) in [("x86_64", &x86_64), ("i686", &i686)] {
         match run {
             Ok(output) => {
