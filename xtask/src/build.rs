@@ -60,6 +60,17 @@ pub fn build_all() -> Result<()> {
     assemble(Profile::Debug, &target_dir().join("debug").join("bridge"))
 }
 
+/// `cargo xtask demo`: builds what the demo needs (not the test suite) and runs
+/// `vstbridge demo`, which bridges the i686 test synth into a 64-bit process.
+pub fn demo() -> Result<()> {
+    ensure_i686_toolchain()?;
+    run(cargo().args(["build", "-p", "vstbridge", "-p", "vstbridge-proxy", "-p", "vstbridge-server", "-p", "test-plugin-synth"]))?;
+    run(&mut i686_build(&[]))?;
+    let debug = target_dir().join("debug");
+    assemble(Profile::Debug, &debug.join("bridge"))?;
+    run(Command::new(debug.join("vstbridge")).arg("demo").current_dir(crate::util::workspace_root()))
+}
+
 /// `cargo xtask dist`: release builds of the proxy and both servers in `target/dist/`.
 pub fn dist() -> Result<()> {
     ensure_i686_toolchain()?;

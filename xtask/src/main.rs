@@ -10,6 +10,7 @@ use anyhow::{Result, bail};
 const HELP: &str = "\
 cargo xtask <command>
 
+  demo            bridge the bundled 32-bit test synth into a 64-bit process and render demo.wav
   build           build the workspace for x86_64, and the server and test plugins for i686
   dist            release builds of the proxy and both servers in target/dist/
   test            build everything, fetch the real plugins, run every test on both architectures
@@ -21,6 +22,7 @@ cargo xtask <command>
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
+        Some("demo") => build::demo(),
         Some("build") => build::build_all(),
         Some("dist") => build::dist(),
         Some("test") => test::test_all(),
