@@ -64,11 +64,23 @@ pub fn build_all() -> Result<()> {
 /// `vstbridge demo`, which bridges the i686 test synth into a 64-bit process.
 pub fn demo() -> Result<()> {
     ensure_i686_toolchain()?;
-    run(cargo().args(["build", "-p", "vstbridge", "-p", "vstbridge-proxy", "-p", "vstbridge-server", "-p", "test-plugin-synth"]))?;
+    run(cargo().args([
+        "build",
+        "-p",
+        "vstbridge",
+        "-p",
+        "vstbridge-proxy",
+        "-p",
+        "vstbridge-server",
+        "-p",
+        "test-plugin-synth",
+    ]))?;
     run(&mut i686_build(&[]))?;
     let debug = target_dir().join("debug");
     assemble(Profile::Debug, &debug.join("bridge"))?;
-    run(Command::new(debug.join("vstbridge")).arg("demo").current_dir(crate::util::workspace_root()))
+    run(Command::new(debug.join("vstbridge"))
+        .arg("demo")
+        .current_dir(crate::util::workspace_root()))
 }
 
 /// `cargo xtask dist`: release builds of the proxy and both servers in `target/dist/`.

@@ -84,7 +84,10 @@ pub fn test_all() -> Result<()> {
     if !problems.is_empty() {
         bail!("the test suite failed:\n  {}", problems.join("\n  "));
     }
-    println!("required tests ran on both architectures: {}", REQUIRED_ON_BOTH.join(", "));
+    println!(
+        "required tests ran on both architectures: {}",
+        REQUIRED_ON_BOTH.join(", ")
+    );
     println!("required bridge tests ran: {}", REQUIRED_BRIDGE.join(", "));
     Ok(())
 }

@@ -14,8 +14,16 @@ use vst2_host::{Architecture, BinaryInfo, DefaultHost, EventList, Plugin};
 const SAMPLE_RATE: f32 = 48_000.0;
 const BLOCK: usize = 256;
 /// The phrase: (start block, MIDI note, length in blocks).
-const PHRASE: [(usize, u8, usize); 8] =
-    [(0, 60, 60), (60, 64, 60), (120, 67, 60), (180, 72, 120), (180, 64, 120), (300, 65, 60), (360, 62, 60), (420, 60, 180)];
+const PHRASE: [(usize, u8, usize); 8] = [
+    (0, 60, 60),
+    (60, 64, 60),
+    (120, 67, 60),
+    (180, 72, 120),
+    (180, 64, 120),
+    (300, 65, 60),
+    (360, 62, 60),
+    (420, 60, 180),
+];
 const BLOCKS: usize = 660;
 
 /// What to demonstrate with.
@@ -32,14 +40,26 @@ pub struct Options {
 
 /// Runs the demo.
 pub fn run(options: Options) -> Result<()> {
-    let build = std::env::current_exe()?.parent().context("the executable has a folder")?.to_path_buf();
+    let build = std::env::current_exe()?
+        .parent()
+        .context("the executable has a folder")?
+        .to_path_buf();
     let target = build.parent().context("the build folder has a parent")?;
-    let plugin = options.plugin.unwrap_or_else(|| target.join("i686-unknown-linux-gnu/debug/libtest_plugin_synth.so"));
+    let plugin = options
+        .plugin
+        .unwrap_or_else(|| target.join("i686-unknown-linux-gnu/debug/libtest_plugin_synth.so"));
     let direct = options.direct.unwrap_or_else(|| build.join("libtest_plugin_synth.so"));
     let bridge_dir = options.bridge_dir.unwrap_or_else(|| build.join("bridge"));
-    for (what, path) in [("plugin", &plugin), ("direct plugin", &direct), ("proxy", &bridge_dir.join("vstbridge-proxy.so"))] {
+    for (what, path) in [
+        ("plugin", &plugin),
+        ("direct plugin", &direct),
+        ("proxy", &bridge_dir.join("vstbridge-proxy.so")),
+    ] {
         if !path.is_file() {
-            bail!("the {what} {} is missing; build everything with `cargo xtask demo`", path.display());
+            bail!(
+                "the {what} {} is missing; build everything with `cargo xtask demo`",
+                path.display()
+            );
         }
     }
     let plugin_arch = BinaryInfo::read(&plugin)?.architecture;
@@ -52,12 +72,20 @@ pub fn run(options: Options) -> Result<()> {
     std::fs::copy(bridge_dir.join("vstbridge-proxy.so"), &proxy)?;
     std::fs::write(
         folder.join("DemoSynth.vstbridge.toml"),
-        format!("plugin = {:?}\nserver_dir = {:?}\n", plugin.display().to_string(), bridge_dir.display().to_string()),
+        format!(
+            "plugin = {:?}\nserver_dir = {:?}\n",
+            plugin.display().to_string(),
+            bridge_dir.display().to_string()
+        ),
     )?;
     let bridged = Plugin::load(&proxy, Arc::new(DefaultHost)).with_context(|| format!("loading {}", proxy.display()));
     let _ = std::fs::remove_dir_all(&folder);
     let bridged = bridged?;
-    println!("bridged through: {} -> vstbridge-server-{} (a separate process)", proxy.display(), plugin_arch.name());
+    println!(
+        "bridged through: {} -> vstbridge-server-{} (a separate process)",
+        proxy.display(),
+        plugin_arch.name()
+    );
     let servers = server_processes(plugin_arch);
     if !servers.is_empty() {
         println!("server process:  pid {}", servers.join(", "));
@@ -70,9 +98,24 @@ pub fn run(options: Options) -> Result<()> {
 
     let identical = bridged_audio == direct_audio;
     let (bridged_median, direct_median) = (median(&bridged_times), median(&direct_times));
-    println!("rendered:        {BLOCKS} blocks of {BLOCK} frames at {SAMPLE_RATE} Hz, {:.1} s, to {}", (BLOCKS * BLOCK) as f32 / SAMPLE_RATE, options.output.display());
-    println!("per block:       bridged median {bridged_median:?}, direct median {direct_median:?}, overhead {:?}", bridged_median.saturating_sub(direct_median));
-    println!("compared with the {} build loaded directly: {}", Architecture::current().name(), if identical { "identical, sample for sample" } else { "DIFFERENT" });
+    println!(
+        "rendered:        {BLOCKS} blocks of {BLOCK} frames at {SAMPLE_RATE} Hz, {:.1} s, to {}",
+        (BLOCKS * BLOCK) as f32 / SAMPLE_RATE,
+        options.output.display()
+    );
+    println!(
+        "per block:       bridged median {bridged_median:?}, direct median {direct_median:?}, overhead {:?}",
+        bridged_median.saturating_sub(direct_median)
+    );
+    println!(
+        "compared with the {} build loaded directly: {}",
+        Architecture::current().name(),
+        if identical {
+            "identical, sample for sample"
+        } else {
+            "DIFFERENT"
+        }
+    );
     if !identical {
         bail!("the bridged rendering differs from the direct one");
     }
@@ -113,8 +156,14 @@ fn median(times: &[Duration]) -> Duration {
 }
 
 fn write_wav(path: &Path, interleaved: &[f32]) -> Result<()> {
-    let spec = hound::WavSpec { channels: 2, sample_rate: SAMPLE_RATE as u32, bits_per_sample: 32, sample_format: hound::SampleFormat::Float };
-    let mut writer = hound::WavWriter::create(path, spec).with_context(|| format!("cannot write {}", path.display()))?;
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: SAMPLE_RATE as u32,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut writer =
+        hound::WavWriter::create(path, spec).with_context(|| format!("cannot write {}", path.display()))?;
     for &sample in interleaved {
         writer.write_sample(sample)?;
     }
@@ -125,15 +174,19 @@ fn write_wav(path: &Path, interleaved: &[f32]) -> Result<()> {
 /// Process ids of running servers for `arch` that are children of this process.
 fn server_processes(arch: Architecture) -> Vec<String> {
     let me = std::process::id().to_string();
-    let name = format!("vstbridge-serve"); // comm is cut to 15 characters
-    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    // The kernel cuts a process's name (`comm`) to 15 characters.
+    let name = "vstbridge-serve";
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
     entries
         .filter_map(|entry| entry.ok())
         .filter_map(|entry| {
             let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
             let (comm, rest) = stat.split_once(") ")?;
             let parent = rest.split_whitespace().nth(1)?;
-            (comm.contains(&name) && parent == me).then(|| format!("{} ({})", entry.file_name().to_string_lossy(), arch.name()))
+            (comm.contains(name) && parent == me)
+                .then(|| format!("{} ({})", entry.file_name().to_string_lossy(), arch.name()))
         })
         .collect()
 }

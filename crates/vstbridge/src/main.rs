@@ -41,7 +41,17 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Demo { plugin, direct, bridge_dir, output } => demo::run(demo::Options { plugin, direct, bridge_dir, output }),
+        Command::Demo {
+            plugin,
+            direct,
+            bridge_dir,
+            output,
+        } => demo::run(demo::Options {
+            plugin,
+            direct,
+            bridge_dir,
+            output,
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
