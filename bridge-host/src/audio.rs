@@ -13,8 +13,9 @@ use std::cell::UnsafeCell;
 use std::ffi::c_void;
 use std::ptr;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use bridge_ipc::endpoint;
 use bridge_ipc::region::{CALLBACK_PAYLOAD_BYTES, block_kind, command, state};
@@ -26,8 +27,6 @@ use vst2_host::EventsView;
 
 use crate::instance::{ProxyInstance, lock};
 
-/// The longest a block may take before it is output as silence.
-pub const BLOCK_DEADLINE: Duration = Duration::from_secs(2);
 /// Channel capacity a region gets at least (regions are sparse: untouched pages cost
 /// nothing).
 const MIN_CHANNELS: u32 = 32;
@@ -81,7 +80,21 @@ pub struct ProxyAudio {
     /// Blocks output as silence because the server was late.
     pub late_blocks: AtomicU64,
     /// The block size the DAW announced (0 before it did).
-    pub block_size: std::sync::atomic::AtomicU32,
+    pub block_size: AtomicU32,
+    /// The sample rate the DAW announced, as `f32` bits (0 before it did).
+    pub sample_rate: AtomicU32,
+    /// When the outstanding block was sent, in nanoseconds since [`epoch`].
+    outstanding_since: AtomicU64,
+}
+
+/// A fixed instant the audio path measures from (reading it allocates nothing).
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+fn nanos_since_epoch() -> u64 {
+    Instant::now().saturating_duration_since(epoch()).as_nanos() as u64
 }
 
 // SAFETY: `BlockState` is only touched by the thread inside process (see above); the region
@@ -119,6 +132,33 @@ impl ProxyAudio {
         let attached = self.attached()?;
         // SAFETY: a plain read of a server-written counter.
         Some(unsafe { (*attached.region.reply()).server_allocations })
+    }
+
+    /// How long the outstanding (late) block has gone unanswered, if there is one.
+    pub fn late_for(&self) -> Option<Duration> {
+        self.outstanding.load(Ordering::Acquire).then(|| {
+            Duration::from_nanos(nanos_since_epoch().saturating_sub(self.outstanding_since.load(Ordering::Acquire)))
+        })
+    }
+
+    /// Wakes the audio thread if it waits for a block (the server died).
+    pub fn wake(&self) {
+        if let Some(attached) = self.attached() {
+            let _ = attached.region.to_proxy().ring();
+        }
+    }
+
+    /// A copy of the first `count` values of the region's parameter table (the server's
+    /// latest values), if a region is attached.
+    pub fn parameter_table(&self, count: i32) -> Option<Vec<f32>> {
+        let attached = self.attached()?;
+        let count = (count.max(0) as u32).min(attached.region.capacity().max_params) as usize;
+        // SAFETY: `count` is within the table.
+        Some(
+            (0..count)
+                .map(|i| unsafe { attached.region.param_values().add(i).read() })
+                .collect(),
+        )
     }
 
     /// Stops using the region (the instance is closing).
@@ -238,6 +278,16 @@ impl ProxyAudio {
         }
     }
 
+    /// Attaches a fresh region for `frames` (a restarted server has none).
+    pub fn attach_new_region(&self, instance: &ProxyInstance, frames: u32) -> std::io::Result<()> {
+        self.detach();
+        self.ensure_region(instance, frames);
+        if self.attached().is_none() {
+            return Err(std::io::Error::other("no audio region could be attached"));
+        }
+        Ok(())
+    }
+
     fn attach_new(&self, instance: &ProxyInstance, capacity: RegionCapacity) -> std::io::Result<()> {
         let path = endpoint::new_region_path()?;
         let region = AudioRegion::create(&path, capacity)?;
@@ -347,13 +397,23 @@ impl ProxyAudio {
         if region.to_server().ring().is_err() {
             return false;
         }
+        let sample_rate = f32::from_bits(self.sample_rate.load(Ordering::Relaxed));
+        let deadline = instance.config.policy.block_deadline(piece, sample_rate);
+        let sent_at = nanos_since_epoch();
         loop {
-            match region.to_proxy().wait_past(block.seen_to_proxy, BLOCK_DEADLINE) {
+            let waited = Duration::from_nanos(nanos_since_epoch().saturating_sub(sent_at));
+            let woke = region
+                .to_proxy()
+                .wait_past(block.seen_to_proxy, deadline.saturating_sub(waited));
+            if instance.is_dead() {
+                return false;
+            }
+            match woke {
                 Ok(Some(now)) => block.seen_to_proxy = now,
                 _ => {
+                    self.outstanding_since.store(sent_at, Ordering::Release);
                     self.outstanding.store(true, Ordering::Release);
                     self.late_blocks.fetch_add(1, Ordering::Relaxed);
-                    tracing::warn!(deadline = ?BLOCK_DEADLINE, "the plugin missed a block deadline; playing silence");
                     return false;
                 }
             }

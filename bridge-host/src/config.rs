@@ -1,11 +1,32 @@
-//! Which plugin a proxy instance stands for, and where its servers are.
+//! Which plugin a proxy instance stands for, where its servers are, and the options that
+//! govern failures: deadlines, restarts, state snapshots.
 //!
 //! The plugin is `VSTBRIDGE_PLUGIN` if set, else the `plugin` key of the sidecar file
 //! `<proxy file stem>.vstbridge.toml` beside the proxy (as `vstbridge sync` writes it).
 //! Servers (`vstbridge-server-<arch>`) are looked up in `VSTBRIDGE_SERVER_DIR`, the
-//! sidecar's `server_dir`, then beside the proxy's resolved path (symlinks followed).
+//! `server_dir` option, beside the proxy, then beside the proxy's resolved path.
+//!
+//! Options come from the global file (`$XDG_CONFIG_HOME/vstbridge/config.toml`, else
+//! `~/.config/vstbridge/config.toml`; `VSTBRIDGE_CONFIG` names another) and the sidecar,
+//! whose keys win. Every key is optional:
+//!
+//! | key | default | meaning |
+//! | --- | --- | --- |
+//! | `server_dir` | — | where the servers are (relative to the file that says so) |
+//! | `block_deadline_periods` | 4 | a block later than this many block periods is played as silence |
+//! | `block_deadline_floor_ms` | 100 | ... but never a shorter deadline than this |
+//! | `hang_timeout_ms` | 2000 | a plugin that stays unresponsive this long is declared hung and restarted |
+//! | `call_timeout_ms` | 5000 | the longest a dispatcher call may take |
+//! | `slow_call_timeout_ms` | 20000 | the same for loading, effOpen, effClose, chunks, editor and suspend/resume |
+//! | `restart` | true | restart a crashed or hung plugin with its state |
+//! | `max_restarts_per_minute` | 3 | beyond this the plugin stays silent until reloaded |
+//! | `snapshot_interval_s` | 10 | how often the state of a chunk-saving plugin is copied (0: never) |
+//!
+//! A file that cannot be parsed, or has an unknown key or a wrong type, is an error naming
+//! the file, line and key; the instance then does not load.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
 use vst2_host::Architecture;
@@ -14,6 +35,8 @@ use vst2_host::Architecture;
 pub const PLUGIN_ENV: &str = "VSTBRIDGE_PLUGIN";
 /// Environment variable naming the directory holding the servers.
 pub const SERVER_DIR_ENV: &str = "VSTBRIDGE_SERVER_DIR";
+/// Environment variable naming the global configuration file.
+pub const CONFIG_ENV: &str = "VSTBRIDGE_CONFIG";
 /// The sidecar's file-name suffix.
 pub const SIDECAR_SUFFIX: &str = ".vstbridge.toml";
 
@@ -23,10 +46,10 @@ pub enum ConfigError {
     /// Neither the environment nor a sidecar names a plugin.
     #[error("no plugin to bridge: set {PLUGIN_ENV} or put {0} beside the proxy with plugin = \"/path/to/Plugin.so\"")]
     NoPlugin(String),
-    /// The sidecar exists but cannot be read or parsed.
+    /// A configuration file exists but cannot be read or parsed.
     #[error("cannot use {path}: {reason}")]
-    BadSidecar {
-        /// The sidecar.
+    BadFile {
+        /// The file.
         path: PathBuf,
         /// What is wrong, with line and key where the parser knows them.
         reason: String,
@@ -41,23 +64,108 @@ pub enum ConfigError {
     },
 }
 
-/// The sidecar file's contents.
-#[derive(Debug, Default, Deserialize)]
+/// The keys a configuration file may hold (all optional).
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Sidecar {
-    /// Absolute path of the real plugin.
+struct FileOptions {
     plugin: Option<PathBuf>,
-    /// Directory holding the servers.
     server_dir: Option<PathBuf>,
+    block_deadline_periods: Option<f64>,
+    block_deadline_floor_ms: Option<u64>,
+    hang_timeout_ms: Option<u64>,
+    call_timeout_ms: Option<u64>,
+    slow_call_timeout_ms: Option<u64>,
+    restart: Option<bool>,
+    max_restarts_per_minute: Option<u32>,
+    snapshot_interval_s: Option<u64>,
 }
 
-/// What one proxy instance bridges.
+impl FileOptions {
+    /// `self` with every key `other` sets taken from `other`.
+    fn overridden_by(self, other: FileOptions) -> FileOptions {
+        FileOptions {
+            plugin: other.plugin.or(self.plugin),
+            server_dir: other.server_dir.or(self.server_dir),
+            block_deadline_periods: other.block_deadline_periods.or(self.block_deadline_periods),
+            block_deadline_floor_ms: other.block_deadline_floor_ms.or(self.block_deadline_floor_ms),
+            hang_timeout_ms: other.hang_timeout_ms.or(self.hang_timeout_ms),
+            call_timeout_ms: other.call_timeout_ms.or(self.call_timeout_ms),
+            slow_call_timeout_ms: other.slow_call_timeout_ms.or(self.slow_call_timeout_ms),
+            restart: other.restart.or(self.restart),
+            max_restarts_per_minute: other.max_restarts_per_minute.or(self.max_restarts_per_minute),
+            snapshot_interval_s: other.snapshot_interval_s.or(self.snapshot_interval_s),
+        }
+    }
+}
+
+/// How an instance treats failures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailurePolicy {
+    /// Block deadline in block periods.
+    pub block_deadline_periods: f64,
+    /// The shortest block deadline.
+    pub block_deadline_floor: Duration,
+    /// How long an unresponsive plugin may stay so before it is declared hung.
+    pub hang_timeout: Duration,
+    /// The longest ordinary dispatcher call.
+    pub call_timeout: Duration,
+    /// The longest slow call (loading, effOpen, effClose, chunks, editor, suspend/resume).
+    pub slow_call_timeout: Duration,
+    /// Whether a failed plugin is restarted.
+    pub restart: bool,
+    /// Restarts allowed within any minute.
+    pub max_restarts_per_minute: u32,
+    /// How often a chunk-saving plugin's state is copied (`None`: never).
+    pub snapshot_interval: Option<Duration>,
+}
+
+impl Default for FailurePolicy {
+    fn default() -> Self {
+        Self::from(&FileOptions::default())
+    }
+}
+
+impl From<&FileOptions> for FailurePolicy {
+    fn from(options: &FileOptions) -> Self {
+        let millis = |value: Option<u64>, default: u64| Duration::from_millis(value.unwrap_or(default));
+        Self {
+            block_deadline_periods: options.block_deadline_periods.unwrap_or(4.0).max(1.0),
+            block_deadline_floor: millis(options.block_deadline_floor_ms, 100),
+            hang_timeout: millis(options.hang_timeout_ms, 2000),
+            call_timeout: millis(options.call_timeout_ms, 5000),
+            slow_call_timeout: millis(options.slow_call_timeout_ms, 20_000),
+            restart: options.restart.unwrap_or(true),
+            max_restarts_per_minute: options.max_restarts_per_minute.unwrap_or(3),
+            snapshot_interval: match options.snapshot_interval_s.unwrap_or(10) {
+                0 => None,
+                seconds => Some(Duration::from_secs(seconds)),
+            },
+        }
+    }
+}
+
+impl FailurePolicy {
+    /// The deadline of a block of `frames` at `sample_rate`.
+    pub fn block_deadline(&self, frames: usize, sample_rate: f32) -> Duration {
+        let period = if sample_rate > 0.0 {
+            frames as f64 / f64::from(sample_rate)
+        } else {
+            0.0
+        };
+        self.block_deadline_floor
+            .max(Duration::from_secs_f64(period * self.block_deadline_periods))
+    }
+}
+
+/// What one proxy instance bridges, and how.
 #[derive(Debug, Clone)]
 pub struct BridgeConfig {
     /// The real plugin.
     pub plugin: PathBuf,
-    /// Extra directory to look for servers in (from the sidecar).
+    /// Extra directory to look for servers in.
     pub server_dir: Option<PathBuf>,
+    /// Failure handling.
+    pub policy: FailurePolicy,
 }
 
 /// The sidecar path for a proxy at `proxy`.
@@ -69,16 +177,33 @@ pub fn sidecar_path(proxy: &Path) -> PathBuf {
     proxy.with_file_name(format!("{stem}{SIDECAR_SUFFIX}"))
 }
 
+/// The global configuration file's path.
+pub fn global_config_path() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(CONFIG_ENV).filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(path));
+    }
+    let base = match std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(std::env::var_os("HOME")?).join(".config"),
+    };
+    Some(base.join("vstbridge").join("config.toml"))
+}
+
 /// Works out the configuration for a proxy loaded from `proxy` (`None` if unknown).
 pub fn load(proxy: Option<&Path>) -> Result<BridgeConfig, ConfigError> {
-    let sidecar = match proxy.map(sidecar_path) {
-        Some(path) if path.exists() => Some((read_sidecar(&path)?, path)),
-        _ => None,
+    let global = match global_config_path() {
+        Some(path) if path.exists() => read_file(&path)?,
+        _ => FileOptions::default(),
     };
+    let sidecar = match proxy.map(sidecar_path) {
+        Some(path) if path.exists() => read_file(&path)?,
+        _ => FileOptions::default(),
+    };
+    let options = global.overridden_by(sidecar);
     let plugin = std::env::var_os(PLUGIN_ENV)
         .filter(|value| !value.is_empty())
         .map(PathBuf::from)
-        .or_else(|| sidecar.as_ref().and_then(|(sidecar, _)| sidecar.plugin.clone()))
+        .or_else(|| options.plugin.clone())
         .ok_or_else(|| {
             ConfigError::NoPlugin(
                 proxy
@@ -86,27 +211,29 @@ pub fn load(proxy: Option<&Path>) -> Result<BridgeConfig, ConfigError> {
                     .map_or("a sidecar".into(), |p| p.display().to_string()),
             )
         })?;
-    let server_dir = sidecar.and_then(|(sidecar, path)| {
-        sidecar.server_dir.map(|dir| {
-            if dir.is_relative() {
-                path.with_file_name(dir)
-            } else {
-                dir
-            }
-        })
-    });
-    Ok(BridgeConfig { plugin, server_dir })
+    Ok(BridgeConfig {
+        plugin,
+        server_dir: options.server_dir.clone(),
+        policy: FailurePolicy::from(&options),
+    })
 }
 
-fn read_sidecar(path: &Path) -> Result<Sidecar, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|error| ConfigError::BadSidecar {
+/// Parses one configuration file; relative `server_dir`s are taken from the file's folder.
+fn read_file(path: &Path) -> Result<FileOptions, ConfigError> {
+    let bad = |reason: String| ConfigError::BadFile {
         path: path.to_path_buf(),
-        reason: error.to_string(),
-    })?;
-    toml::from_str(&text).map_err(|error| ConfigError::BadSidecar {
-        path: path.to_path_buf(),
-        reason: error.to_string(),
-    })
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|error| bad(error.to_string()))?;
+    let mut options: FileOptions = toml::from_str(&text).map_err(|error| bad(error.to_string()))?;
+    if let Some(dir) = options.server_dir.take() {
+        options.server_dir = Some(if dir.is_relative() {
+            path.with_file_name(dir)
+        } else {
+            dir
+        });
+    }
+    Ok(options)
 }
 
 /// Finds `vstbridge-server-<arch>`.
@@ -156,17 +283,47 @@ mod tests {
         );
     }
 
-    #[test]
-    fn malformed_sidecar_names_file_and_problem() {
-        let dir = std::env::temp_dir().join(format!("vstbridge-config-test-{}", std::process::id()));
+    fn temp_file(name: &str, text: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("vstbridge-config-test-{}-{name}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let proxy = dir.join("Broken.so");
-        std::fs::write(sidecar_path(&proxy), "plugin = \"/x.so\"\nsurprise = 3\n").unwrap();
-        let error = read_sidecar(&sidecar_path(&proxy)).unwrap_err().to_string();
-        std::fs::remove_dir_all(&dir).ok();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_key() {
+        let path = temp_file("Broken.vstbridge.toml", "plugin = \"/x.so\"\nsurprise = 3\n");
+        let error = read_file(&path).unwrap_err().to_string();
         assert!(
-            error.contains("Broken.vstbridge.toml") && error.contains("surprise"),
+            error.contains("Broken.vstbridge.toml") && error.contains("surprise") && error.contains('2'),
             "{error}"
         );
+    }
+
+    #[test]
+    fn wrong_type_is_an_error() {
+        let path = temp_file("Typed.vstbridge.toml", "restart = \"yes\"\n");
+        let error = read_file(&path).unwrap_err().to_string();
+        assert!(error.contains("restart"), "{error}");
+    }
+
+    #[test]
+    fn sidecar_keys_override_global_ones_and_defaults_fill_the_rest() {
+        let global = FileOptions {
+            hang_timeout_ms: Some(500),
+            restart: Some(false),
+            ..FileOptions::default()
+        };
+        let sidecar = FileOptions {
+            restart: Some(true),
+            ..FileOptions::default()
+        };
+        let policy = FailurePolicy::from(&global.overridden_by(sidecar));
+        assert_eq!(policy.hang_timeout, Duration::from_millis(500));
+        assert!(policy.restart);
+        assert_eq!(policy.call_timeout, Duration::from_secs(5));
+        assert_eq!(policy.block_deadline(512, 44_100.0), Duration::from_millis(100));
+        assert!(policy.block_deadline(8192, 44_100.0) > Duration::from_millis(700));
     }
 }

@@ -16,6 +16,13 @@ use vst2_host::callback::read_bounded_c_str;
 use vst2_host::speakers::arrangement_bytes;
 
 use crate::instance::{ProxyInstance, lock};
+use crate::mirror::CachedAnswer;
+
+/// Payloads remembered for a restart before they travel.
+enum Remembered {
+    Chunk(Vec<u8>),
+    Arrangement(Option<Vec<u8>>, Option<Vec<u8>>),
+}
 
 /// The longest in-string read from the DAW.
 const MAX_IN_STRING: usize = 4096;
@@ -23,12 +30,18 @@ const MAX_IN_STRING: usize = 4096;
 const MAX_CHUNK: usize = 200 << 20;
 
 impl ProxyInstance {
-    /// Forwards one dispatcher call and returns its result; 0 when the server is gone.
+    /// Forwards one dispatcher call and returns its result. While the plugin is dead, or
+    /// when the call fails, the answer is what the plugin last said to the same query (or
+    /// 0), given at once.
     ///
     /// # Safety
     /// `ptr` and `value` must be what the opcode carries, valid for the call.
     pub unsafe fn dispatch(&self, opcode: EffectOpcode, index: i32, value: isize, ptr: *mut c_void, opt: f32) -> isize {
         let shape = dispatch_shape(opcode);
+        if self.is_dead() {
+            // SAFETY: forwarded contract.
+            return unsafe { self.answer_while_dead(opcode, shape, index, value, ptr) };
+        }
         // SAFETY: forwarded contract.
         let Some(payload) = (unsafe { read_payload(shape, value, ptr) }) else {
             return 0;
@@ -36,6 +49,14 @@ impl ProxyInstance {
         if shape == DispatchShape::Unknown {
             tracing::info!(%opcode, index, value, "forwarding an opcode outside the payload table with integer arguments only");
         }
+        // State the DAW hands over travels once; remember it for a restart first.
+        let remembered = match (opcode, &payload) {
+            (EffectOpcode::SET_CHUNK, DispatchPayload::Chunk(data)) => Some(Remembered::Chunk(data.clone())),
+            (EffectOpcode::SET_SPEAKER_ARRANGEMENT, DispatchPayload::SpeakerArrangements { input, output }) => Some(
+                Remembered::Arrangement(input.as_ref().map(|b| b.to_vec()), output.as_ref().map(|b| b.to_vec())),
+            ),
+            _ => None,
+        };
         tracing::trace!(%opcode, index, value, opt, "dispatch");
         let call = DispatchCall {
             opcode: opcode.0,
@@ -44,22 +65,108 @@ impl ProxyInstance {
             opt,
             payload,
         };
-        let Some(Response::Dispatched(reply)) = self.call(Request::Dispatch(call)) else {
-            return 0;
+        let Some(Response::Dispatched(reply)) = self.call_within(Request::Dispatch(call), self.timeout_for(opcode))
+        else {
+            // SAFETY: forwarded contract.
+            return unsafe { self.answer_while_dead(opcode, shape, index, value, ptr) };
         };
         self.apply_effect_info(&reply.effect);
         tracing::trace!(%opcode, result = reply.result, "dispatched");
+        self.remember(opcode, shape, index, value, opt, remembered, &reply);
         // SAFETY: forwarded contract.
-        unsafe { self.write_reply(shape, value, ptr, reply) }
+        unsafe { self.write_reply(shape, value, ptr, reply.result as isize, reply.payload) }
+    }
+
+    /// Records what a successful call tells about the plugin's state and answers.
+    #[allow(clippy::too_many_arguments)]
+    fn remember(
+        &self,
+        opcode: EffectOpcode,
+        shape: DispatchShape,
+        index: i32,
+        value: isize,
+        opt: f32,
+        remembered: Option<Remembered>,
+        reply: &DispatchReply,
+    ) {
+        {
+            let mut mirror = lock(&self.mirror);
+            mirror.record_dispatch(opcode, index, value, opt);
+            match (remembered, &reply.payload) {
+                (Some(Remembered::Chunk(data)), _) => mirror.chunk = Some((index, data)),
+                (Some(Remembered::Arrangement(input, output)), _) => mirror.speaker_arrangement = Some((input, output)),
+                (None, ReplyPayload::Chunk(chunk)) if !chunk.is_empty() => mirror.chunk = Some((index, chunk.clone())),
+                _ => {}
+            }
+        }
+        let bytes = match (shape, &reply.payload) {
+            (DispatchShape::StringOut { .. }, ReplyPayload::Text(text)) => Some(text.clone()),
+            (DispatchShape::StructOut { .. } | DispatchShape::StructInOut { .. }, ReplyPayload::Struct(bytes)) => {
+                Some(bytes.clone())
+            }
+            (DispatchShape::Plain, _) => None,
+            _ => return,
+        };
+        lock(&self.answers).store(
+            opcode,
+            index,
+            CachedAnswer {
+                result: reply.result as isize,
+                bytes,
+            },
+        );
+    }
+
+    /// Answers without the plugin: the last chunk for `effGetChunk`, the last answer to the
+    /// same query otherwise, else 0.
+    ///
+    /// # Safety
+    /// As [`ProxyInstance::dispatch`].
+    unsafe fn answer_while_dead(
+        &self,
+        opcode: EffectOpcode,
+        shape: DispatchShape,
+        index: i32,
+        value: isize,
+        ptr: *mut c_void,
+    ) -> isize {
+        if shape == DispatchShape::ChunkOut {
+            let chunk = lock(&self.mirror).chunk.clone();
+            return match chunk {
+                // SAFETY: forwarded contract.
+                Some((_, chunk)) => unsafe {
+                    self.write_reply(shape, value, ptr, chunk.len() as isize, ReplyPayload::Chunk(chunk))
+                },
+                None => 0,
+            };
+        }
+        let Some(cached) = lock(&self.answers).get(opcode, index).cloned() else {
+            return 0;
+        };
+        let payload = match (shape, cached.bytes) {
+            (DispatchShape::StringOut { .. }, Some(text)) => ReplyPayload::Text(text),
+            (DispatchShape::StructOut { .. } | DispatchShape::StructInOut { .. }, Some(bytes)) => {
+                ReplyPayload::Struct(bytes)
+            }
+            _ => ReplyPayload::None,
+        };
+        // SAFETY: forwarded contract.
+        unsafe { self.write_reply(shape, value, ptr, cached.result, payload) }
     }
 
     /// Writes what the plugin returned through `ptr` (and `value`) into the DAW's memory.
     ///
     /// # Safety
     /// As [`ProxyInstance::dispatch`].
-    unsafe fn write_reply(&self, shape: DispatchShape, value: isize, ptr: *mut c_void, reply: DispatchReply) -> isize {
-        let result = reply.result as isize;
-        match (shape, reply.payload) {
+    unsafe fn write_reply(
+        &self,
+        shape: DispatchShape,
+        value: isize,
+        ptr: *mut c_void,
+        result: isize,
+        payload: ReplyPayload,
+    ) -> isize {
+        match (shape, payload) {
             (DispatchShape::StringOut { limit }, ReplyPayload::Text(text)) if !ptr.is_null() => {
                 let length = text.len().min(limit - 1);
                 // SAFETY: the DAW's buffer holds at least `limit` bytes for this opcode (the

@@ -12,7 +12,7 @@ use vst2_abi::{AEffect, EffectOpcode, HostCallbackProc, VstEvents};
 use vst2_host::EventsView;
 
 use crate::audio::ProcessKind;
-use crate::instance::ProxyInstance;
+use crate::instance::{ProxyInstance, lock};
 
 #[global_allocator]
 static ALLOCATOR: bridge_ipc::allocations::CountingAllocator = bridge_ipc::allocations::CountingAllocator;
@@ -23,6 +23,29 @@ pub const PROXY_ALLOCATIONS_INDEX: i32 = vst2_abi::effect::four_char_code(b"VbAp
 /// `effVendorSpecific` index the proxy answers itself: the server's count of its own heap
 /// allocations on its audio thread, as of the last block (−1 before any).
 pub const SERVER_ALLOCATIONS_INDEX: i32 = vst2_abi::effect::four_char_code(b"VbAs");
+/// `effVendorSpecific` index the proxy answers itself: the server's process id (0 if none).
+pub const SERVER_PID_INDEX: i32 = vst2_abi::effect::four_char_code(b"VbPi");
+/// `effVendorSpecific` index the proxy answers itself: restarts so far.
+pub const RESTARTS_INDEX: i32 = vst2_abi::effect::four_char_code(b"VbRs");
+/// `effVendorSpecific` index the proxy answers itself: blocks played as silence because the
+/// server was late or gone.
+pub const LATE_BLOCKS_INDEX: i32 = vst2_abi::effect::four_char_code(b"VbLb");
+/// `effVendorSpecific` index the proxy answers itself: 0 alive, 1 dead (a restart may follow),
+/// 2 gone for good.
+pub const HEALTH_INDEX: i32 = vst2_abi::effect::four_char_code(b"VbHe");
+
+/// Answers the proxy's own vendor opcodes (never forwarded to the plugin).
+fn own_vendor_answer(instance: &ProxyInstance, index: i32) -> Option<isize> {
+    Some(match index {
+        PROXY_ALLOCATIONS_INDEX => bridge_ipc::allocations::total() as isize,
+        SERVER_ALLOCATIONS_INDEX => instance.audio.server_allocations().map_or(-1, |count| count as isize),
+        SERVER_PID_INDEX => instance.session().map_or(0, |session| session.pid as isize),
+        RESTARTS_INDEX => instance.restarts.load(std::sync::atomic::Ordering::Relaxed) as isize,
+        LATE_BLOCKS_INDEX => instance.audio.late_blocks.load(std::sync::atomic::Ordering::Relaxed) as isize,
+        HEALTH_INDEX => instance.health() as isize,
+        _ => return None,
+    })
+}
 
 /// The VST 2.4 entry point.
 ///
@@ -219,16 +242,18 @@ unsafe extern "C" fn dispatcher(
                 return 1;
             }
         }
-        if opcode == EffectOpcode::VENDOR_SPECIFIC && index == PROXY_ALLOCATIONS_INDEX {
-            return bridge_ipc::allocations::total() as isize;
-        }
-        if opcode == EffectOpcode::VENDOR_SPECIFIC && index == SERVER_ALLOCATIONS_INDEX {
-            return instance.audio.server_allocations().map_or(-1, |count| count as isize);
+        if opcode == EffectOpcode::VENDOR_SPECIFIC {
+            if let Some(answer) = own_vendor_answer(instance, index) {
+                return answer;
+            }
         }
         // SAFETY: the DAW passes what the opcode carries.
         let result = unsafe { instance.dispatch(opcode, index, value, ptr, opt) };
         let audio = &instance.audio;
         match opcode {
+            EffectOpcode::SET_SAMPLE_RATE => audio
+                .sample_rate
+                .store(opt.to_bits(), std::sync::atomic::Ordering::Relaxed),
             EffectOpcode::SET_BLOCK_SIZE => {
                 audio.block_size.store(
                     value.clamp(0, u32::MAX as isize) as u32,
@@ -276,6 +301,7 @@ fn close(effect: *mut AEffect) -> isize {
 unsafe extern "C" fn set_parameter(effect: *mut AEffect, index: i32, value: f32) {
     guarded(effect, (), |instance| {
         if !counting(|| instance.audio.queue_parameter(index, value)) {
+            lock(&instance.mirror).record_parameter(index, value);
             instance.call(Request::SetParameter { index, value });
         }
     });
@@ -287,8 +313,12 @@ unsafe extern "C" fn get_parameter(effect: *mut AEffect, index: i32) -> f32 {
             return value;
         }
         match instance.call(Request::GetParameter { index }) {
-            Some(Response::Parameter(value)) => value,
-            _ => 0.0,
+            Some(Response::Parameter(value)) => {
+                lock(&instance.mirror).record_parameter(index, value);
+                value
+            }
+            // Dead, or the call failed: the last value the plugin had.
+            _ => lock(&instance.mirror).parameter(index).unwrap_or(0.0),
         }
     })
 }

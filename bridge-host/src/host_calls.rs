@@ -13,7 +13,7 @@ use vst2_abi::{HostOpcode, VstSpeakerArrangement, VstTimeInfo};
 use vst2_host::callback::read_bounded_c_str;
 use vst2_host::speakers::arrangement_bytes;
 
-use crate::instance::ProxyInstance;
+use crate::instance::{ProxyInstance, lock};
 
 /// The longest string read from a pointer the DAW returns.
 const MAX_RETURNED_STRING: usize = 4096;
@@ -56,6 +56,17 @@ impl ProxyInstance {
             self.apply_effect_info(info);
         }
         let opcode = HostOpcode(call.opcode);
+        if opcode == HostOpcode::CURRENT_ID && self.is_restoring_thread() {
+            // A restarted shell plugin asks which sub-plugin to be: the one the DAW chose.
+            let id = lock(&self.mirror).current_id.unwrap_or(0);
+            return HostReply {
+                result: id as i64,
+                payload: HostReplyPayload::None,
+            };
+        }
+        if opcode == HostOpcode::AUTOMATE {
+            lock(&self.mirror).record_parameter(call.index, call.opt);
+        }
         let value = call.value as isize;
         // SAFETY: every use below passes the pointer the payload table prescribes for this
         // opcode, in memory that outlives the call.
@@ -118,6 +129,9 @@ impl ProxyInstance {
             (_, _) => (daw(ptr::null_mut()), HostReplyPayload::None),
         };
         tracing::trace!(%opcode, result, "callback answered");
+        if opcode == HostOpcode::CURRENT_ID {
+            lock(&self.mirror).current_id = Some(result);
+        }
         HostReply {
             result: result as i64,
             payload,

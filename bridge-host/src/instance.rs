@@ -1,16 +1,18 @@
-//! One bridged plugin instance on the proxy side: starting its server, the per-thread
-//! connections, the `AEffect` the DAW holds (kept in step with the real one), and teardown.
+//! One bridged plugin instance on the proxy side: its server session (process, connections,
+//! callback thread), the `AEffect` the DAW holds (kept in step with the real one), what it
+//! remembers for restarts and for answering while dead, and teardown.
 //!
 //! Threads: every DAW thread that calls into the instance gets its own connection (the
 //! creating thread gets the main one), so the server mirrors it with a thread of its own
 //! and re-entrant calls stay on the threads that made them. One proxy thread serves the
-//! callbacks the plugin makes from its own threads.
+//! callbacks the plugin makes from its own threads, and a watchdog thread notices a dead or
+//! hung server, restarts it and keeps state snapshots (see `watchdog`).
 
 use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::thread::{JoinHandle, ThreadId};
 use std::time::Duration;
 
@@ -18,15 +20,13 @@ use bridge_ipc::Channel;
 use bridge_ipc::endpoint;
 use bridge_ipc::server_process::ServerProcess;
 use bridge_proto::{ChannelRole, EffectInfo, Request, Response};
-use vst2_abi::HostCallbackProc;
+use vst2_abi::{EffectOpcode, HostCallbackProc};
 use vst2_host::{Architecture, BinaryInfo};
 
 use crate::audio::ProxyAudio;
 use crate::config::{self, BridgeConfig};
 use crate::ffi::OwnedEffect;
-
-/// How long the server may take to start listening.
-const SERVER_START_TIMEOUT: Duration = Duration::from_secs(10);
+use crate::mirror::{AnswerCache, StateMirror};
 
 /// Why an instance could not be created (logged; the DAW gets NULL).
 #[derive(Debug, thiserror::Error)]
@@ -57,27 +57,132 @@ pub struct ReturnedData {
     pub arrangements: (Vec<u64>, Vec<u64>),
 }
 
+/// Where an instance stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Health {
+    /// Its server answers.
+    Alive = 0,
+    /// Its server is gone; the watchdog may bring it back.
+    Dead = 1,
+    /// Its server is gone for good (restarts off or used up, or the instance is closing).
+    Gone = 2,
+}
+
+/// One server process and the connections to it.
+pub struct Session {
+    server: Mutex<ServerProcess>,
+    /// The server's process id.
+    pub pid: u32,
+    socket: String,
+    token: [u8; 16],
+    channels: Mutex<HashMap<ThreadId, Arc<Channel>>>,
+    callback_thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Session {
+    /// Starts a server for `plugin` and connects the calling thread as its main thread.
+    fn start(server_exe: &Path, timeout: Duration) -> Result<(Self, Arc<Channel>), CreateError> {
+        let socket = endpoint::new_socket_name()?;
+        let token = endpoint::random_token()?;
+        let mut server = crate::spawner::spawn(server_exe, &socket, token)?;
+        let stream = match endpoint::connect_with_retry(&socket, timeout, &mut || server.check_alive()) {
+            Ok(stream) => stream,
+            Err(error) => {
+                server.stop(Duration::ZERO);
+                return Err(error.into());
+            }
+        };
+        let (main, welcome) = endpoint::greet(
+            Channel::new(stream),
+            token,
+            ChannelRole::Main,
+            Architecture::current().name(),
+        )?;
+        tracing::debug!(
+            server_arch = welcome.architecture,
+            pid = server.id(),
+            "connected to the server"
+        );
+        let main = Arc::new(main);
+        let pid = server.id();
+        let session = Self {
+            server: Mutex::new(server),
+            pid,
+            socket,
+            token,
+            channels: Mutex::new(HashMap::from([(std::thread::current().id(), main.clone())])),
+            callback_thread: Mutex::new(None),
+        };
+        Ok((session, main))
+    }
+
+    /// The connection of the calling thread, opened on first use.
+    fn channel(&self) -> io::Result<Arc<Channel>> {
+        let thread = std::thread::current().id();
+        if let Some(channel) = lock(&self.channels).get(&thread) {
+            return Ok(channel.clone());
+        }
+        let (channel, _) = endpoint::open_channel(
+            &self.socket,
+            self.token,
+            ChannelRole::Thread,
+            Architecture::current().name(),
+        )?;
+        let channel = Arc::new(channel);
+        lock(&self.channels).insert(thread, channel.clone());
+        Ok(channel)
+    }
+
+    /// `Ok` while the server process runs.
+    pub fn check_alive(&self) -> io::Result<()> {
+        lock(&self.server).check_alive()
+    }
+
+    /// Kills the server at once.
+    pub fn kill(&self) {
+        lock(&self.server).stop(Duration::ZERO);
+    }
+
+    /// Closes the connections, waits a moment for the server to leave, kills it otherwise.
+    fn end(&self, patience: Duration) {
+        lock(&self.channels).clear();
+        lock(&self.server).stop(patience);
+        if let Some(handle) = lock(&self.callback_thread).take() {
+            if handle.thread().id() != std::thread::current().id() {
+                let _ = handle.join();
+            }
+        }
+    }
+}
+
 /// A bridged instance.
 pub struct ProxyInstance {
     /// Our `AEffect`, owned by this instance (freed on close).
     pub effect: OwnedEffect,
     /// The DAW's callback.
     pub host: Option<HostCallbackProc>,
-    /// The real plugin.
-    pub plugin_path: PathBuf,
-    /// Whether the instance no longer has a working server.
-    dead: AtomicBool,
-    server: Mutex<ServerProcess>,
-    socket: PathBuf,
-    token: [u8; 16],
-    channels: Mutex<HashMap<ThreadId, Arc<Channel>>>,
-    callback_thread: Mutex<Option<JoinHandle<()>>>,
+    /// What is bridged and how.
+    pub config: BridgeConfig,
+    server_exe: PathBuf,
+    health: AtomicU8,
+    session: RwLock<Option<Arc<Session>>>,
     /// The audio path.
     pub audio: ProxyAudio,
     /// Pointers handed to the DAW.
     pub returned: Mutex<ReturnedData>,
     /// The last fields the plugin reported.
     pub effect_info: Mutex<EffectInfo>,
+    /// What a restart replays.
+    pub mirror: Mutex<StateMirror>,
+    /// What a dead plugin answers.
+    pub answers: Mutex<AnswerCache>,
+    /// Restarts so far.
+    pub restarts: AtomicU32,
+    /// The thread bringing a restarted server back to state (its calls go through while
+    /// the instance still counts as dead to everyone else).
+    restoring_thread: Mutex<Option<ThreadId>>,
+    watchdog: Mutex<Option<JoinHandle<()>>>,
 }
 
 // SAFETY: `effect` owns our heap AEffect, which the DAW may read from any thread and which
@@ -98,71 +203,62 @@ impl ProxyInstance {
         let config = config::load(proxy_path)?;
         let arch = plugin_architecture(&config)?;
         let server_exe = config::find_server(arch, &config, proxy_path)?;
-        let socket = endpoint::new_socket_path()?;
-        let token = endpoint::random_token()?;
+        endpoint::remove_stale_regions();
         tracing::info!(plugin = %config.plugin.display(), %arch, server = %server_exe.display(), "bridging");
-        let mut server = ServerProcess::spawn(&server_exe, &socket, token)?;
-        let stream = match endpoint::connect_with_retry(&socket, SERVER_START_TIMEOUT, &mut || server.check_alive()) {
-            Ok(stream) => stream,
-            Err(error) => {
-                server.stop(Duration::ZERO);
-                let _ = std::fs::remove_file(&socket);
-                return Err(error.into());
-            }
-        };
-        let (main, welcome) = endpoint::greet(
-            Channel::new(stream),
-            token,
-            ChannelRole::Main,
-            Architecture::current().name(),
-        )?;
-        tracing::debug!(server_arch = welcome.architecture, "connected to the server");
-
-        let effect = OwnedEffect::allocate();
         let instance = Arc::new(Self {
-            effect,
+            effect: OwnedEffect::allocate(),
             host,
-            plugin_path: config.plugin.clone(),
-            dead: AtomicBool::new(false),
-            server: Mutex::new(server),
-            socket,
-            token,
-            channels: Mutex::new(HashMap::new()),
-            callback_thread: Mutex::new(None),
+            config,
+            server_exe,
+            health: AtomicU8::new(Health::Alive as u8),
+            session: RwLock::new(None),
             audio: ProxyAudio::default(),
             returned: Mutex::new(ReturnedData::default()),
             effect_info: Mutex::new(EffectInfo::default()),
+            mirror: Mutex::new(StateMirror::default()),
+            answers: Mutex::new(AnswerCache::default()),
+            restarts: AtomicU32::new(0),
+            restoring_thread: Mutex::new(None),
+            watchdog: Mutex::new(None),
         });
-        let main = Arc::new(main);
-        lock(&instance.channels).insert(std::thread::current().id(), main.clone());
-
-        let plugin_path = config.plugin.to_string_lossy().into_owned();
-        let answer = main.call(Request::Instantiate { plugin_path }, &mut |nested| {
-            instance.serve_request(nested)
-        });
-        match answer {
-            Ok(Response::Instantiated(info)) => instance.apply_effect_info(&info),
-            Ok(Response::Failed(reason)) => {
-                instance.abandon();
-                return Err(CreateError::Refused(reason));
-            }
-            Ok(other) => {
-                instance.abandon();
-                return Err(CreateError::Refused(format!("unexpected answer {other:?}")));
-            }
-            Err(error) => {
-                instance.abandon();
-                return Err(error.into());
-            }
+        if let Err(error) = instance.start_session() {
+            // SAFETY: the DAW never received this AEffect.
+            unsafe { instance.effect.free() };
+            return Err(error);
         }
-        instance.start_callback_thread()?;
+        crate::watchdog::start(&instance)?;
         Ok(instance)
     }
 
-    fn start_callback_thread(self: &Arc<Self>) -> io::Result<()> {
-        let (channel, _) = endpoint::open_channel(
-            &self.socket,
-            self.token,
+    /// Starts a server, instantiates the plugin in it, and makes it the current session.
+    /// On failure nothing is left running.
+    pub fn start_session(self: &Arc<Self>) -> Result<(), CreateError> {
+        let (session, main) = Session::start(&self.server_exe, self.config.policy.slow_call_timeout)?;
+        let session = Arc::new(session);
+        let plugin_path = self.config.plugin.to_string_lossy().into_owned();
+        main.set_read_timeout(Some(self.config.policy.slow_call_timeout))?;
+        let answer = main.call(Request::Instantiate { plugin_path }, &mut |nested| {
+            self.serve_request(nested)
+        });
+        let info = match answer {
+            Ok(Response::Instantiated(info)) => info,
+            Ok(Response::Failed(reason)) => {
+                session.end(Duration::from_secs(1));
+                return Err(CreateError::Refused(reason));
+            }
+            Ok(other) => {
+                session.end(Duration::ZERO);
+                return Err(CreateError::Refused(format!("unexpected answer {other:?}")));
+            }
+            Err(error) => {
+                session.end(Duration::ZERO);
+                return Err(error.into());
+            }
+        };
+        self.apply_effect_info(&info);
+        let (callbacks, _) = endpoint::open_channel(
+            &session.socket,
+            session.token,
             ChannelRole::Callbacks,
             Architecture::current().name(),
         )?;
@@ -174,62 +270,166 @@ impl ProxyInstance {
                     Some(instance) => instance.serve_request(request),
                     None => Response::Failed("instance closed".into()),
                 };
-                if let Err(error) = channel.serve(serve) {
+                if let Err(error) = callbacks.serve(serve) {
                     tracing::debug!("callback connection ended: {error}");
                 }
             })?;
-        *lock(&self.callback_thread) = Some(handle);
+        *lock(&session.callback_thread) = Some(handle);
+        *self.session.write().unwrap_or_else(PoisonError::into_inner) = Some(session);
         Ok(())
     }
 
-    /// Whether the server is gone.
+    /// Lets the calling thread talk to a new session while the instance still counts as
+    /// dead (the watchdog replaying state).
+    pub fn begin_restore(&self) {
+        *lock(&self.restoring_thread) = Some(std::thread::current().id());
+    }
+
+    /// Ends [`ProxyInstance::begin_restore`].
+    pub fn end_restore(&self) {
+        *lock(&self.restoring_thread) = None;
+    }
+
+    /// Whether the calling thread is restoring a restarted server.
+    pub fn is_restoring_thread(&self) -> bool {
+        *lock(&self.restoring_thread) == Some(std::thread::current().id())
+    }
+
+    /// Dead → alive after a restart; `false` if the instance was closed meanwhile.
+    pub fn revive(&self) -> bool {
+        self.health
+            .compare_exchange(
+                Health::Dead as u8,
+                Health::Alive as u8,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_ok()
+    }
+
+    /// Takes the last parameter values the dead server left in the audio region's table
+    /// into the mirror: they are newer than any snapshot.
+    pub fn absorb_parameter_table(&self) {
+        let count = lock(&self.effect_info).num_params;
+        if let Some(values) = self.audio.parameter_table(count) {
+            let mut mirror = lock(&self.mirror);
+            for (index, value) in values.into_iter().enumerate() {
+                mirror.record_parameter(index as i32, value);
+            }
+        }
+    }
+
+    /// The current session, if any.
+    pub fn session(&self) -> Option<Arc<Session>> {
+        self.session.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Where the instance stands.
+    pub fn health(&self) -> Health {
+        match self.health.load(Ordering::Acquire) {
+            0 => Health::Alive,
+            1 => Health::Dead,
+            _ => Health::Gone,
+        }
+    }
+
+    /// Whether the plugin cannot be reached right now.
     pub fn is_dead(&self) -> bool {
-        self.dead.load(Ordering::Acquire)
+        self.health() != Health::Alive
     }
 
-    /// Marks the instance dead and says why, once.
+    /// Marks the instance dead, kills its server (a hung one would otherwise linger), wakes
+    /// the audio thread if it waits for a block, and says why, once per failure.
     pub fn mark_dead(&self, why: &str) {
-        if !self.dead.swap(true, Ordering::AcqRel) {
-            tracing::error!(plugin = %self.plugin_path.display(), "the plugin's server is gone ({why}); the plugin is silent from now on");
+        if self
+            .health
+            .compare_exchange(
+                Health::Alive as u8,
+                Health::Dead as u8,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_ok()
+        {
+            tracing::error!(plugin = %self.config.plugin.display(), "the plugin failed ({why}); it plays silence until it is restarted");
+            if let Some(session) = self.session() {
+                session.kill();
+            }
+            self.audio.wake();
         }
     }
 
-    /// The connection of the calling thread, opened on first use.
-    pub fn channel(&self) -> io::Result<Arc<Channel>> {
-        let thread = std::thread::current().id();
-        if let Some(channel) = lock(&self.channels).get(&thread) {
-            return Ok(channel.clone());
+    /// A call failed: the instance is dead, or, on the restoring thread, the server is killed
+    /// so the restart fails cleanly.
+    fn fail(&self, why: &str) {
+        if self.is_restoring_thread() {
+            if let Some(session) = self.session() {
+                session.kill();
+            }
+        } else {
+            self.mark_dead(why);
         }
-        let (channel, _) = endpoint::open_channel(
-            &self.socket,
-            self.token,
-            ChannelRole::Thread,
-            Architecture::current().name(),
-        )?;
-        let channel = Arc::new(channel);
-        lock(&self.channels).insert(thread, channel.clone());
-        Ok(channel)
     }
 
-    /// Sends `request` on this thread's connection, serving nested callbacks meanwhile.
-    /// A broken connection marks the instance dead.
-    pub fn call(&self, request: Request) -> Option<Response> {
-        if self.is_dead() {
+    /// Marks the instance gone for good.
+    pub fn mark_gone(&self) {
+        self.health.store(Health::Gone as u8, Ordering::Release);
+        self.audio.wake();
+    }
+
+    /// Sends `request` on this thread's connection within `timeout`, serving nested
+    /// callbacks meanwhile. A broken connection or a timeout marks the instance dead.
+    pub fn call_within(&self, request: Request, timeout: Duration) -> Option<Response> {
+        if self.is_dead() && !self.is_restoring_thread() {
             return None;
         }
-        let result = self
-            .channel()
-            .and_then(|channel| channel.call(request, &mut |nested| self.serve_request(nested)));
+        let session = self.session()?;
+        let result = session.channel().and_then(|channel| {
+            channel.set_read_timeout(Some(timeout))?;
+            channel.call(request, &mut |nested| self.serve_request(nested))
+        });
         match result {
             Ok(Response::Failed(reason)) => {
                 tracing::warn!("the server refused a request: {reason}");
                 None
             }
             Ok(response) => Some(response),
-            Err(error) => {
-                self.mark_dead(&error.to_string());
+            Err(error) if matches!(error.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                self.fail(&format!("no answer within {timeout:?}: the plugin hangs"));
                 None
             }
+            Err(error) => {
+                self.fail(&error.to_string());
+                None
+            }
+        }
+    }
+
+    /// Sends a request with the ordinary call timeout.
+    pub fn call(&self, request: Request) -> Option<Response> {
+        self.call_within(request, self.config.policy.call_timeout)
+    }
+
+    /// The timeout for a dispatcher opcode.
+    pub fn timeout_for(&self, opcode: EffectOpcode) -> Duration {
+        let slow = matches!(
+            opcode,
+            EffectOpcode::OPEN
+                | EffectOpcode::CLOSE
+                | EffectOpcode::GET_CHUNK
+                | EffectOpcode::SET_CHUNK
+                | EffectOpcode::MAINS_CHANGED
+                | EffectOpcode::EDIT_OPEN
+                | EffectOpcode::EDIT_CLOSE
+                | EffectOpcode::BEGIN_LOAD_BANK
+                | EffectOpcode::BEGIN_LOAD_PROGRAM
+                | EffectOpcode::SET_SAMPLE_RATE
+                | EffectOpcode::SET_BLOCK_SIZE
+        );
+        if slow {
+            self.config.policy.slow_call_timeout
+        } else {
+            self.config.policy.call_timeout
         }
     }
 
@@ -250,25 +450,29 @@ impl ProxyInstance {
         self.effect.mirror(info);
     }
 
-    /// Closes every connection and stops the server.
+    /// Ends the instance: stops the watchdog and the server.
     pub fn shut_down(&self) {
+        self.mark_gone();
+        if let Some(handle) = lock(&self.watchdog).take() {
+            let _ = handle.join();
+        }
         self.audio.detach();
-        lock(&self.channels).clear();
-        let mut server = lock(&self.server);
-        server.stop(Duration::from_secs(2));
-        let _ = std::fs::remove_file(&self.socket);
-        if let Some(handle) = lock(&self.callback_thread).take() {
-            if handle.thread().id() != std::thread::current().id() {
-                let _ = handle.join();
-            }
+        if let Some(session) = self.session.write().unwrap_or_else(PoisonError::into_inner).take() {
+            session.end(Duration::from_secs(2));
         }
     }
 
-    /// Gives up on a creation the DAW never saw: stops the server, frees our `AEffect`.
-    fn abandon(&self) {
-        self.shut_down();
-        // SAFETY: the DAW never received this AEffect.
-        unsafe { self.effect.free() };
+    /// Ends the current session after a failure (the server is already dead or killed).
+    pub fn end_session(&self) {
+        self.audio.detach();
+        if let Some(session) = self.session.write().unwrap_or_else(PoisonError::into_inner).take() {
+            session.end(Duration::ZERO);
+        }
+    }
+
+    /// Registers the watchdog thread so `shut_down` can wait for it.
+    pub fn set_watchdog(&self, handle: JoinHandle<()>) {
+        *lock(&self.watchdog) = Some(handle);
     }
 }
 

@@ -10,7 +10,10 @@
 //! - `dispatch`: dispatcher calls to the server (the payload table's proxy half);
 //! - `host_calls`: the plugin's callbacks answered by the DAW;
 //! - `audio`: the shared-memory audio path;
-//! - `config`: which plugin, which server.
+//! - `config`: which plugin, which server, which failure policy;
+//! - `mirror`: the state replayed after a restart and the answers given while dead;
+//! - `watchdog`: noticing death and hangs, restarting, snapshots;
+//! - `spawner`: the long-lived thread servers are started from.
 
 pub mod audio;
 pub mod config;
@@ -18,3 +21,6 @@ mod dispatch;
 pub mod ffi;
 mod host_calls;
 pub mod instance;
+pub mod mirror;
+mod spawner;
+mod watchdog;

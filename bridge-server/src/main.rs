@@ -35,7 +35,7 @@ static ALLOCATOR: bridge_ipc::allocations::CountingAllocator = bridge_ipc::alloc
 
 /// What the command line asks for.
 enum Mode {
-    Serve { socket: PathBuf, parent_pid: u32 },
+    Serve { socket: String, parent_pid: u32 },
     Describe { plugin: PathBuf },
 }
 
@@ -45,7 +45,7 @@ fn parse_args() -> Result<Mode> {
     let mut parent_pid = None;
     while let Some(arg) = args.next() {
         match arg.to_str() {
-            Some("--socket") => socket = args.next().map(PathBuf::from),
+            Some("--socket") => socket = args.next().and_then(|name| name.into_string().ok()),
             Some("--parent-pid") => {
                 parent_pid = Some(
                     args.next()
@@ -85,18 +85,38 @@ fn main() -> ExitCode {
     }
 }
 
-fn serve(socket: &std::path::Path, parent_pid: u32) -> Result<()> {
+fn serve(socket: &str, parent_pid: u32) -> Result<()> {
     bridge_ipc::os::die_with_parent(parent_pid).context("cannot follow the parent process")?;
+    watch_parent(parent_pid);
     let token = std::env::var(TOKEN_ENV)
         .ok()
         .and_then(|text| token_from_hex(&text))
         .context("no valid token in the environment")?;
-    let listener = endpoint::listen(socket).with_context(|| format!("cannot listen on {}", socket.display()))?;
-    tracing::debug!(socket = %socket.display(), "server listening");
-    let server = Server::new(token);
-    let result = server.run(listener);
-    let _ = std::fs::remove_file(socket);
-    result
+    let listener = endpoint::listen(socket).with_context(|| format!("cannot listen on {socket}"))?;
+    tracing::debug!(socket, "server listening");
+    Server::new(token).run(listener)
+}
+
+/// How often the server checks that its host process still exists.
+const PARENT_CHECK_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// A watchdog for when the parent-death signal does not fire (it follows the spawning
+/// *thread*, and some systems do not deliver it): exits as soon as the host is gone.
+fn watch_parent(parent_pid: u32) {
+    let spawned = std::thread::Builder::new()
+        .name("vstbridge-parent-watch".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(PARENT_CHECK_INTERVAL);
+                if !bridge_ipc::os::parent_is(parent_pid) {
+                    tracing::info!(parent_pid, "the host process is gone; exiting");
+                    std::process::exit(0);
+                }
+            }
+        });
+    if let Err(error) = spawned {
+        tracing::warn!("cannot start the parent watchdog: {error}");
+    }
 }
 
 fn describe(plugin: &std::path::Path) -> Result<()> {

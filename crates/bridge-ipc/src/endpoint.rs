@@ -1,13 +1,19 @@
-//! Where the proxy and server meet: the private runtime directory, unguessable names and
-//! tokens, listening, connecting, and the handshake every connection starts with.
+//! Where the proxy and server meet: unguessable socket names and tokens, listening,
+//! connecting, and the handshake every connection starts with.
+//!
+//! Sockets live in the local namespace rather than the file system (on Linux, the abstract
+//! socket namespace; on Windows, named pipes): they vanish with the process that listens, so
+//! a crashed or killed server leaves nothing behind. Since any local process could reach a
+//! namespaced socket, every connection must present the 128-bit token the proxy handed the
+//! server at spawn, and the name itself is random.
 
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use bridge_proto::{ChannelRole, Hello, Message, PROTOCOL_VERSION, StructSizes, Welcome};
 use interprocess::local_socket::traits::{ListenerExt as _, Stream as _};
-use interprocess::local_socket::{GenericFilePath, ListenerOptions, Stream, ToFsName};
+use interprocess::local_socket::{GenericNamespaced, ListenerOptions, Stream, ToNsName};
 
 pub use interprocess::local_socket::Listener;
 
@@ -47,20 +53,54 @@ pub fn random_name(prefix: &str) -> io::Result<String> {
     Ok(format!("{prefix}{}", to_hex(&random_token()?)))
 }
 
-/// A fresh socket path in the private runtime directory.
-pub fn new_socket_path() -> io::Result<PathBuf> {
-    Ok(os::runtime_dir()?.join(random_name("vstbridge-")? + ".sock"))
+/// The prefix of everything this process names (`vstbridge-<pid>-`), so leftovers of a
+/// dead process can be recognised by the pid in their name.
+pub fn own_prefix() -> String {
+    format!("{NAME_PREFIX}{}-", std::process::id())
+}
+
+/// Every name starts with this.
+pub const NAME_PREFIX: &str = "vstbridge-";
+
+/// A fresh socket name.
+pub fn new_socket_name() -> io::Result<String> {
+    random_name(&own_prefix())
 }
 
 /// A fresh shared-memory region path.
 pub fn new_region_path() -> io::Result<PathBuf> {
-    Ok(os::shared_memory_dir().join(random_name("vstbridge-")?))
+    Ok(os::shared_memory_dir().join(random_name(&own_prefix())?))
 }
 
-/// Listens on `path`.
-pub fn listen(path: &Path) -> io::Result<Listener> {
-    let name = path.to_fs_name::<GenericFilePath>()?;
-    ListenerOptions::new().name(name).create_sync()
+/// Removes shared-memory files left by processes that no longer exist (a host killed
+/// between creating a region and the server mapping it). Returns how many were removed.
+pub fn remove_stale_regions() -> usize {
+    let Ok(entries) = std::fs::read_dir(os::shared_memory_dir()) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix(NAME_PREFIX)
+            .and_then(|rest| rest.split('-').next()?.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !os::process_alive(pid) && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+fn socket_name(name: &str) -> io::Result<interprocess::local_socket::Name<'_>> {
+    name.to_ns_name::<GenericNamespaced>()
+}
+
+/// Listens on the socket `name`.
+pub fn listen(name: &str) -> io::Result<Listener> {
+    ListenerOptions::new().name(socket_name(name)?).create_sync()
 }
 
 /// Accepts one connection.
@@ -71,17 +111,16 @@ pub fn accept(listener: &Listener) -> io::Result<Stream> {
         .unwrap_or_else(|| Err(io::Error::other("listener closed")))
 }
 
-/// Connects to `path`, retrying until `timeout` while `still_worth_waiting` says the other
-/// side may yet appear (the server is starting).
+/// Connects to the socket `name`, retrying until `timeout` while `still_worth_waiting`
+/// says the other side may yet appear (the server is starting).
 pub fn connect_with_retry(
-    path: &Path,
+    name: &str,
     timeout: Duration,
     still_worth_waiting: &mut dyn FnMut() -> io::Result<()>,
 ) -> io::Result<Stream> {
     let deadline = Instant::now() + timeout;
     loop {
-        let name = path.to_fs_name::<GenericFilePath>()?;
-        match Stream::connect(name) {
+        match Stream::connect(socket_name(name)?) {
             Ok(stream) => return Ok(stream),
             Err(error) if Instant::now() >= deadline => {
                 return Err(io::Error::new(
@@ -97,14 +136,14 @@ pub fn connect_with_retry(
     }
 }
 
-/// Proxy side: opens a channel of `role` on `path` and checks the server's answer.
+/// Proxy side: opens a channel of `role` on the socket `name` and checks the server's answer.
 pub fn open_channel(
-    path: &Path,
+    name: &str,
     token: [u8; 16],
     role: ChannelRole,
     architecture: &str,
 ) -> io::Result<(Channel, Welcome)> {
-    let stream = connect_with_retry(path, Duration::from_secs(2), &mut || Ok(()))?;
+    let stream = connect_with_retry(name, Duration::from_secs(2), &mut || Ok(()))?;
     greet(Channel::new(stream), token, role, architecture)
 }
 

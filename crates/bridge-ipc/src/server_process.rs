@@ -13,9 +13,9 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts `executable` serving on `socket`, handing it `token` through the environment
-    /// and this process's id so it can die with us.
-    pub fn spawn(executable: &Path, socket: &Path, token: [u8; 16]) -> io::Result<Self> {
+    /// Starts `executable` serving on the socket `socket`, handing it `token` through the
+    /// environment and this process's id so it can die with us.
+    pub fn spawn(executable: &Path, socket: &str, token: [u8; 16]) -> io::Result<Self> {
         let child = Command::new(executable)
             .arg("--socket")
             .arg(socket)

@@ -38,8 +38,20 @@ impl Drop for Bridged {
     }
 }
 
-/// A fresh folder holding a proxy copy `<stem>.so` and its sidecar for `plugin`.
+/// Sidecar options for tests that compare output: debug builds on a loaded two-core machine
+/// can take far longer than a real-time deadline, and a block played as silence would make
+/// a bit-exact comparison fail for the wrong reason. Failure tests set their own.
+pub const PATIENT_OPTIONS: &str = "block_deadline_floor_ms = 10000\nhang_timeout_ms = 30000\ncall_timeout_ms = 30000\n";
+
+/// A fresh folder holding a proxy copy `<stem>.so` and its sidecar for `plugin`, with
+/// [`PATIENT_OPTIONS`].
 pub fn install_proxy(plugin: &Path) -> PathBuf {
+    install_proxy_with(plugin, PATIENT_OPTIONS)
+}
+
+/// A fresh folder holding a proxy copy `<stem>.so` and its sidecar for `plugin`, with the
+/// sidecar `options` (TOML lines) added.
+pub fn install_proxy_with(plugin: &Path, options: &str) -> PathBuf {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let folder = std::env::temp_dir().join(format!(
         "vstbridge-test-{}-{}",
@@ -51,7 +63,7 @@ pub fn install_proxy(plugin: &Path) -> PathBuf {
     let proxy = folder.join(format!("{stem}.so"));
     std::fs::copy(bridge_dir().join("vstbridge-proxy.so"), &proxy).unwrap();
     let sidecar = format!(
-        "plugin = {:?}\nserver_dir = {:?}\n",
+        "plugin = {:?}\nserver_dir = {:?}\n{options}",
         plugin.display().to_string(),
         bridge_dir().display().to_string()
     );
@@ -61,9 +73,21 @@ pub fn install_proxy(plugin: &Path) -> PathBuf {
 
 /// Loads `plugin` through a fresh proxy copy, answering with a [`RecordingHost`].
 pub fn load_bridged(plugin: &Path) -> Bridged {
+    load_bridged_with_options(plugin, PATIENT_OPTIONS)
+}
+
+/// Loads `plugin` through a fresh proxy copy with sidecar `options`.
+pub fn load_bridged_with_options(plugin: &Path, options: &str) -> Bridged {
     let host = Arc::new(RecordingHost::default());
-    let (plugin, folder) = load_bridged_with(plugin, host.clone());
-    Bridged { plugin, host, folder }
+    let proxy = install_proxy_with(plugin, options);
+    let folder = proxy.parent().unwrap().to_path_buf();
+    let loaded = Plugin::load(&proxy, host.clone())
+        .unwrap_or_else(|error| panic!("bridged {} loads: {error}", plugin.display()));
+    Bridged {
+        plugin: loaded,
+        host,
+        folder,
+    }
 }
 
 /// Loads `plugin` through a fresh proxy copy with any host; returns the folder to remove.

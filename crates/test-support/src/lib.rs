@@ -9,7 +9,10 @@ mod recording_host;
 
 use std::path::{Path, PathBuf};
 
-pub use bridged::{Bridged, bridge_dir, install_proxy, load_bridged, load_bridged_with};
+pub use bridged::{
+    Bridged, PATIENT_OPTIONS, bridge_dir, install_proxy, install_proxy_with, load_bridged, load_bridged_with,
+    load_bridged_with_options,
+};
 pub use recording_host::{RecordingHost, SAMPLE_RATE, SeenCallback, TEMPO};
 
 /// Rust target triples whose build output lives in `target/<triple>/`.

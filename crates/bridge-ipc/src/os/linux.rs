@@ -2,10 +2,9 @@
 //! dladdr.
 
 use std::ffi::{CStr, OsStr};
-use std::fs::{DirBuilder, File};
+use std::fs::File;
 use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU32;
 use std::time::Duration;
@@ -38,33 +37,6 @@ pub fn random_bytes(buffer: &mut [u8]) -> io::Result<()> {
     File::open("/dev/urandom")?.read_exact(buffer)
 }
 
-/// A private directory for this user's sockets (mode 0700, owned by us): under
-/// `$XDG_RUNTIME_DIR`, else `/tmp/vstbridge-<uid>`. An existing directory with other
-/// owners or looser modes is refused rather than trusted.
-pub fn runtime_dir() -> io::Result<PathBuf> {
-    let uid = rustix::process::getuid().as_raw();
-    let dir = match std::env::var_os("XDG_RUNTIME_DIR") {
-        Some(base) if !base.is_empty() => PathBuf::from(base).join("vstbridge"),
-        _ => PathBuf::from(format!("/tmp/vstbridge-{uid}")),
-    };
-    match DirBuilder::new().mode(0o700).create(&dir) {
-        Ok(()) => {}
-        Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {}
-        Err(error) => return Err(error),
-    }
-    let metadata = std::fs::symlink_metadata(&dir)?;
-    if !metadata.is_dir() || metadata.uid() != uid || metadata.permissions().mode() & 0o077 != 0 {
-        return Err(io::Error::new(
-            io::ErrorKind::PermissionDenied,
-            format!(
-                "{} is not a private directory owned by this user (mode 0700)",
-                dir.display()
-            ),
-        ));
-    }
-    Ok(dir)
-}
-
 /// Where shared-memory region files are created.
 pub fn shared_memory_dir() -> PathBuf {
     PathBuf::from("/dev/shm")
@@ -82,6 +54,12 @@ pub fn die_with_parent(expected_parent: u32) -> io::Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Whether `pid` is still this process's parent (false once the parent died and the process
+/// was re-parented).
+pub fn parent_is(pid: u32) -> bool {
+    rustix::process::getppid().is_some_and(|parent| parent.as_raw_nonzero().get() as u32 == pid)
 }
 
 /// Whether a process with this id exists.

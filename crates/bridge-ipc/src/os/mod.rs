@@ -3,7 +3,6 @@
 //!   wake on a 32-bit word in shared memory (Linux: a futex *without* the private flag,
 //!   since a private futex does not cross processes; Windows will use named events);
 //! - `random_bytes`: unguessable names and tokens;
-//! - `runtime_dir`: where private sockets and shared memory live;
 //! - `shared_memory_dir`: where region files are created;
 //! - `die_with_parent`: make this process exit when its parent dies;
 //! - `library_path_of`: the file a function's code was loaded from (the proxy finds its

@@ -1,0 +1,260 @@
+//! The watchdog thread of an instance: notices that the server died (its process exited) or
+//! hangs (an audio block unanswered past the hang timeout; dispatcher calls time out on their
+//! own), restarts it within the configured limits and brings the new plugin back to the
+//! state the DAW left it in, and keeps that state fresh with snapshots.
+
+use std::collections::VecDeque;
+use std::ffi::c_void;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use bridge_proto::{DispatchCall, DispatchPayload, ReplyPayload, Request, Response};
+use vst2_abi::effect::effect_flags;
+use vst2_abi::{EffectOpcode, HostOpcode};
+
+use crate::instance::{CreateError, Health, ProxyInstance, lock};
+
+/// How often the watchdog looks.
+const TICK: Duration = Duration::from_millis(20);
+/// The most parameters read back for a snapshot of a plugin without chunks.
+const MAX_SNAPSHOT_PARAMETERS: i32 = 1024;
+
+/// Starts the watchdog of `instance`.
+pub fn start(instance: &Arc<ProxyInstance>) -> std::io::Result<()> {
+    let weak = Arc::downgrade(instance);
+    let handle = std::thread::Builder::new()
+        .name("vstbridge-watchdog".into())
+        .spawn(move || run(weak))?;
+    instance.set_watchdog(handle);
+    Ok(())
+}
+
+fn run(weak: Weak<ProxyInstance>) {
+    let mut restart_times: VecDeque<Instant> = VecDeque::new();
+    let mut last_snapshot = Instant::now();
+    let mut late_blocks_reported = 0;
+    loop {
+        std::thread::sleep(TICK);
+        let Some(instance) = weak.upgrade() else { return };
+        let policy = instance.config.policy.clone();
+        match instance.health() {
+            Health::Gone => return,
+            Health::Alive => {
+                if let Some(session) = instance.session() {
+                    if let Err(error) = session.check_alive() {
+                        instance.mark_dead(&error.to_string());
+                        continue;
+                    }
+                }
+                // The audio thread does not log (that could allocate); it counts, and the
+                // watchdog reports.
+                let late_blocks = instance.audio.late_blocks.load(std::sync::atomic::Ordering::Relaxed);
+                if late_blocks > late_blocks_reported {
+                    tracing::warn!(
+                        plugin = %instance.config.plugin.display(),
+                        missed = late_blocks - late_blocks_reported,
+                        "audio blocks missed their deadline and were played as silence"
+                    );
+                    late_blocks_reported = late_blocks;
+                }
+                if let Some(late) = instance.audio.late_for() {
+                    if late > policy.hang_timeout {
+                        instance.mark_dead(&format!(
+                            "an audio block has gone unanswered for {late:?}: the plugin hangs"
+                        ));
+                        continue;
+                    }
+                }
+                let due = policy
+                    .snapshot_interval
+                    .is_some_and(|interval| last_snapshot.elapsed() >= interval);
+                if due || lock(&instance.mirror).snapshot_wanted {
+                    snapshot(&instance);
+                    last_snapshot = Instant::now();
+                }
+            }
+            Health::Dead => {
+                instance.absorb_parameter_table();
+                instance.end_session();
+                if !policy.restart {
+                    tracing::warn!(plugin = %instance.config.plugin.display(), "restarting is turned off; the plugin stays silent");
+                    instance.mark_gone();
+                    return;
+                }
+                while restart_times
+                    .front()
+                    .is_some_and(|at| at.elapsed() > Duration::from_secs(60))
+                {
+                    restart_times.pop_front();
+                }
+                if restart_times.len() >= policy.max_restarts_per_minute as usize {
+                    tracing::error!(
+                        plugin = %instance.config.plugin.display(),
+                        limit = policy.max_restarts_per_minute,
+                        "the plugin failed too often within a minute; it stays silent until it is loaded again"
+                    );
+                    instance.mark_gone();
+                    return;
+                }
+                restart_times.push_back(Instant::now());
+                match restart(&instance) {
+                    Ok(()) => {
+                        tracing::info!(plugin = %instance.config.plugin.display(), "the plugin was restarted with its state")
+                    }
+                    Err(error) => {
+                        tracing::error!(plugin = %instance.config.plugin.display(), "restarting failed: {error}")
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Copies the plugin's state into the mirror: a chunk for chunk-saving plugins, every
+/// parameter value otherwise. Runs on the watchdog thread, like a DAW saving its project.
+fn snapshot(instance: &ProxyInstance) {
+    lock(&instance.mirror).snapshot_wanted = false;
+    let info = *lock(&instance.effect_info);
+    if info.flags & effect_flags::PROGRAM_CHUNKS != 0 {
+        let call = DispatchCall {
+            opcode: EffectOpcode::GET_CHUNK.0,
+            index: 0,
+            value: 0,
+            opt: 0.0,
+            payload: DispatchPayload::None,
+        };
+        let timeout = instance.timeout_for(EffectOpcode::GET_CHUNK);
+        if let Some(Response::Dispatched(reply)) = instance.call_within(Request::Dispatch(call), timeout) {
+            if let ReplyPayload::Chunk(chunk) = reply.payload {
+                if !chunk.is_empty() {
+                    lock(&instance.mirror).chunk = Some((0, chunk));
+                }
+            }
+        }
+    } else {
+        for index in 0..info.num_params.min(MAX_SNAPSHOT_PARAMETERS) {
+            match instance.call(Request::GetParameter { index }) {
+                Some(Response::Parameter(value)) => lock(&instance.mirror).record_parameter(index, value),
+                _ => return,
+            }
+        }
+    }
+}
+
+/// Starts a new server and replays the mirrored state into it.
+fn restart(instance: &Arc<ProxyInstance>) -> Result<(), CreateError> {
+    let before = *lock(&instance.effect_info);
+    instance.begin_restore();
+    let result = instance.start_session().and_then(|()| replay(instance));
+    instance.end_restore();
+    if let Err(error) = result {
+        instance.end_session();
+        return Err(error);
+    }
+    if !instance.revive() {
+        return Ok(()); // closed meanwhile; shut_down ends the new session
+    }
+    instance.restarts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let after = *lock(&instance.effect_info);
+    // Tell the DAW that names, values and perhaps I/O may have changed.
+    // SAFETY: neither opcode takes a pointer.
+    unsafe {
+        instance.call_daw(false, HostOpcode::UPDATE_DISPLAY, 0, 0, std::ptr::null_mut(), 0.0);
+        if (after.num_inputs, after.num_outputs, after.initial_delay)
+            != (before.num_inputs, before.num_outputs, before.initial_delay)
+        {
+            instance.call_daw(false, HostOpcode::IO_CHANGED, 0, 0, std::ptr::null_mut::<c_void>(), 0.0);
+        }
+    }
+    Ok(())
+}
+
+/// Replays the mirror in the order a host sets a plugin up: open, sample rate, block size,
+/// precision, speaker arrangement, program, then the state (chunk, else every parameter),
+/// bypass, resume and start; then attaches a new audio region.
+fn replay(instance: &ProxyInstance) -> Result<(), CreateError> {
+    let mirror = lock(&instance.mirror).clone();
+    let info = *lock(&instance.effect_info);
+    let send = |opcode: EffectOpcode,
+                index: i32,
+                value: isize,
+                opt: f32,
+                payload: DispatchPayload|
+     -> Result<(), CreateError> {
+        let call = DispatchCall {
+            opcode: opcode.0,
+            index,
+            value: value as i64,
+            opt,
+            payload,
+        };
+        match instance.call_within(Request::Dispatch(call), instance.timeout_for(opcode)) {
+            Some(Response::Dispatched(reply)) => {
+                instance.apply_effect_info(&reply.effect);
+                Ok(())
+            }
+            _ => Err(CreateError::Refused(format!("replaying {opcode} failed"))),
+        }
+    };
+    if mirror.opened {
+        send(EffectOpcode::OPEN, 0, 0, 0.0, DispatchPayload::None)?;
+    }
+    if let Some(rate) = mirror.sample_rate {
+        send(EffectOpcode::SET_SAMPLE_RATE, 0, 0, rate, DispatchPayload::None)?;
+    }
+    if let Some(frames) = mirror.block_size {
+        send(EffectOpcode::SET_BLOCK_SIZE, 0, frames, 0.0, DispatchPayload::None)?;
+    }
+    if let Some(precision) = mirror.precision {
+        send(
+            EffectOpcode::SET_PROCESS_PRECISION,
+            0,
+            precision,
+            0.0,
+            DispatchPayload::None,
+        )?;
+    }
+    if let Some((input, output)) = mirror.speaker_arrangement.clone() {
+        let payload = DispatchPayload::SpeakerArrangements {
+            input: input.map(serde_bytes::ByteBuf::from),
+            output: output.map(serde_bytes::ByteBuf::from),
+        };
+        send(EffectOpcode::SET_SPEAKER_ARRANGEMENT, 0, 0, 0.0, payload)?;
+    }
+    if let Some(program) = mirror.program {
+        send(EffectOpcode::SET_PROGRAM, 0, program, 0.0, DispatchPayload::None)?;
+    }
+    match &mirror.chunk {
+        Some((kind, chunk)) if mirror.restores_from_chunk(&info) => {
+            send(
+                EffectOpcode::SET_CHUNK,
+                *kind,
+                chunk.len() as isize,
+                0.0,
+                DispatchPayload::Chunk(chunk.clone()),
+            )?;
+        }
+        _ => {
+            for (index, value) in mirror.parameters.iter().enumerate() {
+                if let Some(value) = value {
+                    instance.call(Request::SetParameter {
+                        index: index as i32,
+                        value: *value,
+                    });
+                }
+            }
+        }
+    }
+    if let Some(bypass) = mirror.bypass {
+        send(EffectOpcode::SET_BYPASS, 0, bypass, 0.0, DispatchPayload::None)?;
+    }
+    if mirror.resumed {
+        send(EffectOpcode::MAINS_CHANGED, 0, 1, 0.0, DispatchPayload::None)?;
+    }
+    if mirror.processing {
+        send(EffectOpcode::START_PROCESS, 0, 0, 0.0, DispatchPayload::None)?;
+    }
+    let frames = mirror.block_size.unwrap_or(0).clamp(0, u32::MAX as isize) as u32;
+    instance.audio.attach_new_region(instance, frames)?;
+    Ok(())
+}
