@@ -197,6 +197,16 @@ impl ProxyAudio {
         true
     }
 
+    /// Writes a value set over a connection into the parameter table too, so the table is
+    /// never older than what the DAW set (it is what a restart restores from).
+    pub fn note_parameter(&self, index: i32, value: f32) {
+        let Some(attached) = self.attached() else { return };
+        if (0..attached.region.capacity().max_params as i32).contains(&index) {
+            // SAFETY: the index is below the table's capacity.
+            unsafe { attached.region.param_values().add(index as usize).write(value) };
+        }
+    }
+
     /// The server's latest value of a parameter, for `getParameter` on the audio thread.
     pub fn cached_parameter(&self, index: i32) -> Option<f32> {
         let attached = self.on_audio_thread()?;

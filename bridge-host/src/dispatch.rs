@@ -18,12 +18,6 @@ use vst2_host::speakers::arrangement_bytes;
 use crate::instance::{ProxyInstance, lock};
 use crate::mirror::CachedAnswer;
 
-/// Payloads remembered for a restart before they travel.
-enum Remembered {
-    Chunk(Vec<u8>),
-    Arrangement(Option<Vec<u8>>, Option<Vec<u8>>),
-}
-
 /// The longest in-string read from the DAW.
 const MAX_IN_STRING: usize = 4096;
 /// The largest chunk the proxy sends (a DAW passing more is refused with 0).
@@ -49,14 +43,9 @@ impl ProxyInstance {
         if shape == DispatchShape::Unknown {
             tracing::info!(%opcode, index, value, "forwarding an opcode outside the payload table with integer arguments only");
         }
-        // State the DAW hands over travels once; remember it for a restart first.
-        let remembered = match (opcode, &payload) {
-            (EffectOpcode::SET_CHUNK, DispatchPayload::Chunk(data)) => Some(Remembered::Chunk(data.clone())),
-            (EffectOpcode::SET_SPEAKER_ARRANGEMENT, DispatchPayload::SpeakerArrangements { input, output }) => Some(
-                Remembered::Arrangement(input.as_ref().map(|b| b.to_vec()), output.as_ref().map(|b| b.to_vec())),
-            ),
-            _ => None,
-        };
+        // What the DAW asks for is the state to restore, even if the plugin dies of it: a
+        // restart replays the DAW's intent (and the restart limit ends a crash loop).
+        self.remember_request(opcode, index, value, opt, &payload);
         tracing::trace!(%opcode, index, value, opt, "dispatch");
         let call = DispatchCall {
             opcode: opcode.0,
@@ -72,31 +61,31 @@ impl ProxyInstance {
         };
         self.apply_effect_info(&reply.effect);
         tracing::trace!(%opcode, result = reply.result, "dispatched");
-        self.remember(opcode, shape, index, value, opt, remembered, &reply);
+        self.remember_reply(opcode, shape, index, &reply);
         // SAFETY: forwarded contract.
         unsafe { self.write_reply(shape, value, ptr, reply.result as isize, reply.payload) }
     }
 
-    /// Records what a successful call tells about the plugin's state and answers.
-    #[allow(clippy::too_many_arguments)]
-    fn remember(
-        &self,
-        opcode: EffectOpcode,
-        shape: DispatchShape,
-        index: i32,
-        value: isize,
-        opt: f32,
-        remembered: Option<Remembered>,
-        reply: &DispatchReply,
-    ) {
-        {
-            let mut mirror = lock(&self.mirror);
-            mirror.record_dispatch(opcode, index, value, opt);
-            match (remembered, &reply.payload) {
-                (Some(Remembered::Chunk(data)), _) => mirror.chunk = Some((index, data)),
-                (Some(Remembered::Arrangement(input, output)), _) => mirror.speaker_arrangement = Some((input, output)),
-                (None, ReplyPayload::Chunk(chunk)) if !chunk.is_empty() => mirror.chunk = Some((index, chunk.clone())),
-                _ => {}
+    /// Records the state a call sets, before it travels.
+    fn remember_request(&self, opcode: EffectOpcode, index: i32, value: isize, opt: f32, payload: &DispatchPayload) {
+        let mut mirror = lock(&self.mirror);
+        mirror.record_dispatch(opcode, index, value, opt);
+        match (opcode, payload) {
+            (EffectOpcode::SET_CHUNK, DispatchPayload::Chunk(data)) => mirror.chunk = Some((index, data.clone())),
+            (EffectOpcode::SET_SPEAKER_ARRANGEMENT, DispatchPayload::SpeakerArrangements { input, output }) => {
+                mirror.speaker_arrangement =
+                    Some((input.as_ref().map(|b| b.to_vec()), output.as_ref().map(|b| b.to_vec())));
+            }
+            _ => {}
+        }
+    }
+
+    /// Records what a successful call tells: a chunk the plugin handed out, and the answer
+    /// to a query, for when the plugin is dead.
+    fn remember_reply(&self, opcode: EffectOpcode, shape: DispatchShape, index: i32, reply: &DispatchReply) {
+        if let ReplyPayload::Chunk(chunk) = &reply.payload {
+            if !chunk.is_empty() {
+                lock(&self.mirror).chunk = Some((index, chunk.clone()));
             }
         }
         let bytes = match (shape, &reply.payload) {

@@ -302,6 +302,7 @@ unsafe extern "C" fn set_parameter(effect: *mut AEffect, index: i32, value: f32)
     guarded(effect, (), |instance| {
         if !counting(|| instance.audio.queue_parameter(index, value)) {
             lock(&instance.mirror).record_parameter(index, value);
+            instance.audio.note_parameter(index, value);
             instance.call(Request::SetParameter { index, value });
         }
     });

@@ -33,6 +33,7 @@ fn run(weak: Weak<ProxyInstance>) {
     let mut restart_times: VecDeque<Instant> = VecDeque::new();
     let mut last_snapshot = Instant::now();
     let mut late_blocks_reported = 0;
+    let mut last_late_report = Instant::now() - Duration::from_secs(10);
     loop {
         std::thread::sleep(TICK);
         let Some(instance) = weak.upgrade() else { return };
@@ -49,7 +50,8 @@ fn run(weak: Weak<ProxyInstance>) {
                 // The audio thread does not log (that could allocate); it counts, and the
                 // watchdog reports.
                 let late_blocks = instance.audio.late_blocks.load(std::sync::atomic::Ordering::Relaxed);
-                if late_blocks > late_blocks_reported {
+                if late_blocks > late_blocks_reported && last_late_report.elapsed() >= Duration::from_secs(1) {
+                    last_late_report = Instant::now();
                     tracing::warn!(
                         plugin = %instance.config.plugin.display(),
                         missed = late_blocks - late_blocks_reported,

@@ -98,3 +98,46 @@ pub fn load_bridged_with(plugin: &Path, host: Arc<dyn Host>) -> (Plugin, PathBuf
         Plugin::load(&proxy, host).unwrap_or_else(|error| panic!("bridged {} loads: {error}", plugin.display()));
     (loaded, folder)
 }
+
+/// The proxy's own `effVendorSpecific` answers (see `vstbridge_proxy::ffi`).
+pub mod proxy_status {
+    use vst2_abi::EffectOpcode;
+    use vst2_abi::effect::four_char_code;
+    use vst2_host::Plugin;
+
+    fn ask(plugin: &Plugin, code: &[u8; 4]) -> isize {
+        plugin.dispatch_int(EffectOpcode::VENDOR_SPECIFIC, four_char_code(code), 0, 0.0)
+    }
+
+    /// The server's process id (0 if none).
+    pub fn server_pid(plugin: &Plugin) -> i32 {
+        ask(plugin, b"VbPi") as i32
+    }
+
+    /// Restarts so far.
+    pub fn restarts(plugin: &Plugin) -> isize {
+        ask(plugin, b"VbRs")
+    }
+
+    /// Blocks played as silence because the server was late or gone.
+    pub fn late_blocks(plugin: &Plugin) -> isize {
+        ask(plugin, b"VbLb")
+    }
+
+    /// 0 alive, 1 dead (a restart may follow), 2 gone for good.
+    pub fn health(plugin: &Plugin) -> isize {
+        ask(plugin, b"VbHe")
+    }
+
+    /// Waits until `condition` holds, up to `timeout`; returns whether it did.
+    pub fn wait_until(timeout: std::time::Duration, mut condition: impl FnMut() -> bool) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
+        while std::time::Instant::now() < deadline {
+            if condition() {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        condition()
+    }
+}

@@ -9,6 +9,7 @@ mod recording_host;
 
 use std::path::{Path, PathBuf};
 
+pub use bridged::proxy_status;
 pub use bridged::{
     Bridged, PATIENT_OPTIONS, bridge_dir, install_proxy, install_proxy_with, load_bridged, load_bridged_with,
     load_bridged_with_options,

@@ -8,6 +8,7 @@
 //! - (a) Entry point: environment variable `VSTBRIDGE_TEST_CRASH_AT=entry` makes
 //!   `VSTPluginMain`/`main` crash; how is chosen by `VSTBRIDGE_TEST_CRASH_HOW=segv|abort`
 //!   (default and any other value: segv).
+//! - (a') effOpen: `VSTBRIDGE_TEST_CRASH_AT=open` makes effOpen crash (how as in (a)).
 //! - (b) Parameter 0 "Trigger": a value >= 0.5 arms the plugin (a lower value disarms it);
 //!   the next call of any of the three process functions crashes, before touching the
 //!   buffers. Parameter 1 "Mode" picks how: < 0.5 SIGSEGV, >= 0.5 abort.
@@ -127,6 +128,9 @@ impl Plugin for Crash {
 
     fn dispatch(&self, d: Dispatch<'_>) -> isize {
         match d.call {
+            DispatchCall::Open if std::env::var(AT_VAR).is_ok_and(|at| at.trim() == "open") => {
+                crash(How::from_env_text(std::env::var(HOW_VAR).ok().as_deref()))
+            }
             DispatchCall::VendorSpecific(call) if call.index == FAIL_INDEX => crash(How::from_value(call.value)),
             DispatchCall::VendorSpecific(call) if call.index == THREAD_INDEX => {
                 let how = How::from_value(call.value);
