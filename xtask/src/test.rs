@@ -16,7 +16,10 @@ use crate::util::{cargo, describe};
 const I686_TEST_PACKAGES: [&str; 2] = ["vst2-abi", "vst2-host"];
 
 /// End-to-end tests (x86_64 host, both servers) that must appear as passed.
-const REQUIRED_BRIDGE: [&str; 5] = [
+const REQUIRED_BRIDGE: [&str; 8] = [
+    "kills_and_freezes_during_traffic_never_stall_or_corrupt_the_host",
+    "killing_the_host_leaves_no_server_and_no_files_behind",
+    "hang_in_process_never_blocks_past_the_block_deadline",
     "bridged_i686_gain_matches_direct_x86_64_bit_for_bit",
     "bridged_i386_mafreeverb_matches_amd64_direct_within_tolerance",
     "bridged_i386_3bandeq_with_parameter_changes_matches_amd64_direct",
@@ -36,6 +39,48 @@ const REQUIRED_ON_BOTH: [&str; 8] = [
     "probe_sees_every_reentrant_callback_answered",
 ];
 
+/// The longest one `cargo test` command may run before it is killed: a hung test must fail
+/// the run, not eat CI's time limit.
+const TEST_COMMAND_LIMIT_SECONDS: u32 = 1800;
+
+/// `cargo xtask soak [--count N]`: builds, then runs the kill/freeze loop with N faults.
+pub fn soak(args: &[String]) -> Result<()> {
+    let count = match args {
+        [] => 1000,
+        [flag, count] if flag == "--count" => count.parse().context("--count needs a number")?,
+        _ => bail!("usage: cargo xtask soak [--count N]"),
+    };
+    build_all()?;
+    let mut command = limited(cargo().args(["test", "-p", "vstbridge-tests", "--test", "soak", "--", "--nocapture"]));
+    command.env("VSTBRIDGE_SOAK_COUNT", count.to_string());
+    let output = run_tests(&mut command, &mut Totals::default())?;
+    match output
+        .lines()
+        .find_map(|line| line.split_once("soak: ").map(|(_, report)| report.to_owned()))
+    {
+        Some(report) => println!("\nsoak report: {}", report.replace(' ', "\n  ")),
+        None => bail!("the soak test printed no report"),
+    }
+    Ok(())
+}
+
+/// Wraps a command in coreutils `timeout`.
+fn limited(command: &mut Command) -> Command {
+    let mut limited = Command::new("timeout");
+    limited.args(["--kill-after=30", &TEST_COMMAND_LIMIT_SECONDS.to_string()]);
+    limited.arg(command.get_program()).args(command.get_args());
+    if let Some(dir) = command.get_current_dir() {
+        limited.current_dir(dir);
+    }
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => limited.env(key, value),
+            None => limited.env_remove(key),
+        };
+    }
+    limited
+}
+
 /// Totals parsed from `test result:` lines.
 #[derive(Default)]
 struct Totals {
@@ -49,13 +94,16 @@ pub fn test_all() -> Result<()> {
     fetch_plugins()?;
 
     let mut totals = Totals::default();
-    let x86_64 = run_tests(cargo().args(["test", "--workspace", "--no-fail-fast"]), &mut totals);
+    let x86_64 = run_tests(
+        &mut limited(cargo().args(["test", "--workspace", "--no-fail-fast"])),
+        &mut totals,
+    );
     let mut i686_command = cargo();
     i686_command.args(["test", "--no-fail-fast", "--target", I686]);
     for package in I686_TEST_PACKAGES {
         i686_command.args(["-p", package]);
     }
-    let i686 = run_tests(&mut i686_command, &mut totals);
+    let i686 = run_tests(&mut limited(&mut i686_command), &mut totals);
 
     let mut problems = Vec::new();
     if let Ok(output) = &x86_64 {
