@@ -119,17 +119,62 @@ fn watch_parent(parent_pid: u32) {
     }
 }
 
-fn describe(plugin: &std::path::Path) -> Result<()> {
-    let plugin = Plugin::load(plugin, Arc::new(DefaultHost))?;
+/// Loads a plugin, asks it everything `vstbridge probe` shows, and prints it as JSON.
+fn describe(path: &std::path::Path) -> Result<()> {
+    use bridge_proto::description::{ParameterDescription, PluginDescription};
+    use vst2_host::CanDo;
+    let plugin = Plugin::load(path, Arc::new(DefaultHost))?;
+    plugin.open();
     let info = plugin.info();
-    println!(
-        "{}: {} in / {} out, {} parameters, {} programs, entry point {}",
-        plugin.path().display(),
-        info.num_inputs,
-        info.num_outputs,
-        info.num_params,
-        info.num_programs,
-        plugin.entry_point()
-    );
+    let features = [
+        "sendVstEvents",
+        "sendVstMidiEvent",
+        "receiveVstEvents",
+        "receiveVstMidiEvent",
+        "receiveVstTimeInfo",
+        "offline",
+        "midiProgramNames",
+        "bypass",
+        "receiveVstSysexEvent",
+    ];
+    let description = PluginDescription {
+        entry_point: plugin.entry_point().to_owned(),
+        name: plugin.effect_name(),
+        vendor: plugin.vendor_string(),
+        product: plugin.product_string(),
+        vendor_version: plugin.vendor_version(),
+        vst_version: plugin.vst_version(),
+        unique_id: info.unique_id,
+        version: info.version,
+        category: plugin.category(),
+        inputs: info.num_inputs,
+        outputs: info.num_outputs,
+        flags: info.flags,
+        latency: info.initial_delay,
+        programs: (0..info.num_programs.clamp(0, 1024))
+            .map(|index| plugin.program_name_indexed(index).unwrap_or_default())
+            .collect(),
+        parameters: (0..info.num_params.clamp(0, 4096))
+            .map(|index| ParameterDescription {
+                index,
+                name: plugin.parameter_name(index),
+                label: plugin.parameter_label(index),
+                display: plugin.parameter_display(index),
+                default: plugin.parameter(index),
+            })
+            .collect(),
+        can_do: features
+            .iter()
+            .map(|feature| {
+                let answer = match plugin.can_do(feature) {
+                    CanDo::Yes => "yes",
+                    CanDo::No => "no",
+                    CanDo::Unknown => "unknown",
+                };
+                ((*feature).to_owned(), answer.to_owned())
+            })
+            .collect(),
+    };
+    println!("{}", serde_json::to_string(&description)?);
     Ok(())
 }

@@ -86,10 +86,23 @@ pub fn demo() -> Result<()> {
 /// `cargo xtask dist`: release builds of the proxy and both servers in `target/dist/`.
 pub fn dist() -> Result<()> {
     ensure_i686_toolchain()?;
-    run(cargo().args(["build", "--release", "-p", "vstbridge-proxy", "-p", "vstbridge-server"]))?;
+    run(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "vstbridge-proxy",
+        "-p",
+        "vstbridge-server",
+        "-p",
+        "vstbridge",
+    ]))?;
     run(&mut i686_build(&["--release"]))?;
     let dist = target_dir().join("dist");
     assemble(Profile::Release, &dist)?;
+    // The command finds the proxy and servers beside itself.
+    let command = dist.join("vstbridge");
+    let _ = std::fs::remove_file(&command);
+    std::fs::copy(target_dir().join("release").join("vstbridge"), &command)?;
     println!("dist ready in {}:", dist.display());
     for file in DIST_FILES {
         println!("  {file}");
@@ -116,7 +129,12 @@ impl Profile {
 }
 
 /// The files a bridge installation consists of.
-pub const DIST_FILES: [&str; 3] = ["vstbridge-proxy.so", "vstbridge-server-x86_64", "vstbridge-server-i686"];
+pub const DIST_FILES: [&str; 4] = [
+    "vstbridge-proxy.so",
+    "vstbridge-server-x86_64",
+    "vstbridge-server-i686",
+    "vstbridge",
+];
 
 fn i686_build(extra: &[&str]) -> std::process::Command {
     let mut i686 = cargo();

@@ -16,7 +16,10 @@ use crate::util::{cargo, describe};
 const I686_TEST_PACKAGES: [&str; 2] = ["vst2-abi", "vst2-host"];
 
 /// End-to-end tests (x86_64 host, both servers) that must appear as passed.
-const REQUIRED_BRIDGE: [&str; 8] = [
+const REQUIRED_BRIDGE: [&str; 11] = [
+    "sync_installs_proxies_that_play_leaves_them_alone_and_prunes_only_the_gone",
+    "render_of_the_32_bit_reverb_matches_the_64_bit_build_rendered_directly",
+    "probe_reports_bad_files_crashes_and_hangs_clearly_and_leaves_nothing_running",
     "kills_and_freezes_during_traffic_never_stall_or_corrupt_the_host",
     "killing_the_host_leaves_no_server_and_no_files_behind",
     "hang_in_process_never_blocks_past_the_block_deadline",

@@ -9,6 +9,7 @@
 //! encode → decode loopback. Pointer-sized values travel as `i64`, so the 32-bit and 64-bit
 //! sides speak one format.
 
+pub mod description;
 pub mod framing;
 pub mod messages;
 pub mod payload;
