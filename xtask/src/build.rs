@@ -83,6 +83,43 @@ pub fn demo() -> Result<()> {
         .current_dir(crate::util::workspace_root()))
 }
 
+/// `cargo xtask bench [--quick]`: release builds of everything measured, then the bench.
+pub fn bench(args: &[String]) -> Result<()> {
+    let quick = args.iter().any(|a| a == "--quick");
+    ensure_i686_toolchain()?;
+    run(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "vstbridge-proxy",
+        "-p",
+        "vstbridge-server",
+        "-p",
+        "vstbridge-bench",
+        "-p",
+        "test-plugin-gain",
+    ]))?;
+    run(&mut i686_build(&["--release"]))?;
+    let release = target_dir().join("release");
+    let bridge = release.join("bridge");
+    assemble(Profile::Release, &bridge)?;
+    let mut bench = Command::new(release.join("vstbridge-bench"));
+    bench
+        .arg("--dist")
+        .arg(&bridge)
+        .arg("--gain-x86_64")
+        .arg(release.join("libtest_plugin_gain.so"))
+        .arg("--gain-i686")
+        .arg(target_dir().join(I686).join("release").join("libtest_plugin_gain.so"))
+        .arg("--json")
+        .arg(target_dir().join("bench").join("results.json"))
+        .env("VSTBRIDGE_LOG", "warn");
+    if quick {
+        bench.arg("--quick");
+    }
+    run(&mut bench)
+}
+
 /// `cargo xtask dist`: release builds of the proxy and both servers in `target/dist/`.
 pub fn dist() -> Result<()> {
     ensure_i686_toolchain()?;

@@ -14,6 +14,7 @@ cargo xtask <command>
   build           build the workspace for x86_64, and the server and test plugins for i686
   dist            release builds of the proxy and both servers in target/dist/
   test            build everything, fetch the real plugins, run every test on both architectures
+  bench [--quick]  the audio-handoff benchmarks (table on stdout, JSON in target/bench/)
   soak [--count N] the kill/freeze loop with N faults (default 1000), with its report
   fetch-plugins   unpack Debian's dpf-plugins-vst (amd64 and i386) into target/real-plugins
                   and install the i386 runtime libraries they need
@@ -29,6 +30,7 @@ fn main() -> Result<()> {
         Some("test") => test::test_all(),
         Some("fetch-plugins") => fetch::fetch_plugins(),
         Some("soak") => test::soak(&args[1..]),
+        Some("bench") => build::bench(&args[1..]),
         Some("help" | "--help" | "-h") | None => {
             print!("{HELP}");
             Ok(())

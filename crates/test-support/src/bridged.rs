@@ -52,6 +52,11 @@ pub fn install_proxy(plugin: &Path) -> PathBuf {
 /// A fresh folder holding a proxy copy `<stem>.so` and its sidecar for `plugin`, with the
 /// sidecar `options` (TOML lines) added.
 pub fn install_proxy_with(plugin: &Path, options: &str) -> PathBuf {
+    install_proxy_from(&bridge_dir(), plugin, options)
+}
+
+/// Like [`install_proxy_with`], with the proxy and servers taken from `dist`.
+pub fn install_proxy_from(dist: &Path, plugin: &Path, options: &str) -> PathBuf {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let folder = std::env::temp_dir().join(format!(
         "vstbridge-test-{}-{}",
@@ -61,11 +66,11 @@ pub fn install_proxy_with(plugin: &Path, options: &str) -> PathBuf {
     std::fs::create_dir_all(&folder).unwrap();
     let stem = plugin.file_stem().unwrap().to_string_lossy().into_owned();
     let proxy = folder.join(format!("{stem}.so"));
-    std::fs::copy(bridge_dir().join("vstbridge-proxy.so"), &proxy).unwrap();
+    std::fs::copy(dist.join("vstbridge-proxy.so"), &proxy).unwrap();
     let sidecar = format!(
         "plugin = {:?}\nserver_dir = {:?}\n{options}",
         plugin.display().to_string(),
-        bridge_dir().display().to_string()
+        dist.display().to_string()
     );
     std::fs::write(folder.join(format!("{stem}.vstbridge.toml")), sidecar).unwrap();
     proxy

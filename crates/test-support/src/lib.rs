@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 pub use bridged::proxy_status;
 pub use bridged::{
-    Bridged, PATIENT_OPTIONS, bridge_dir, install_proxy, install_proxy_with, load_bridged, load_bridged_with,
-    load_bridged_with_options,
+    Bridged, PATIENT_OPTIONS, bridge_dir, install_proxy, install_proxy_from, install_proxy_with, load_bridged,
+    load_bridged_with, load_bridged_with_options,
 };
 pub use recording_host::{RecordingHost, SAMPLE_RATE, SeenCallback, TEMPO};
 

@@ -1,0 +1,103 @@
+//! `vstbridge-bench`: what the audio handoff costs, measured side by side in one run.
+//!
+//! 1. **The limit**: a round trip between two processes on a futex in shared memory (the
+//!    same doorbells the bridge uses) and on a unix socket, with both processes pinned to
+//!    the same CPU and to different CPUs.
+//! 2. **Direct vs bridged**: the `gain` test plugin, 2 channels, at 32, 64, 512 and 4096
+//!    frames: loaded into this process, bridged to an x86_64 server, bridged to an i686
+//!    server. Per block: median, p99, p99.9, max; CPU time of both processes; overhead =
+//!    bridged − direct, and its ratio to the same-CPU futex round trip.
+//! 3. **Allocations** per block in proxy and server, from their counting allocators (must
+//!    be 0; the run fails otherwise).
+//!
+//! Results go to stdout as a table and to `target/bench/results.json`. `cargo xtask bench`
+//! builds everything in release mode and runs this with the right paths.
+
+mod limit;
+mod plugins;
+mod stats;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+
+/// Command-line options (no clap: this is a developer tool driven by xtask).
+struct Options {
+    quick: bool,
+    dist: PathBuf,
+    gain_x86_64: PathBuf,
+    gain_i686: PathBuf,
+    json: PathBuf,
+}
+
+fn parse() -> Result<Option<Options>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("echo-futex") => {
+            limit::echo_futex(&args[1], args[2].parse()?)?;
+            return Ok(None);
+        }
+        Some("echo-socket") => {
+            limit::echo_socket(&args[1], args[2].parse()?)?;
+            return Ok(None);
+        }
+        _ => {}
+    }
+    let value = |name: &str| -> Result<PathBuf> {
+        let at = args
+            .iter()
+            .position(|a| a == name)
+            .with_context(|| format!("{name} is required"))?;
+        Ok(PathBuf::from(
+            args.get(at + 1).with_context(|| format!("{name} needs a value"))?,
+        ))
+    };
+    Ok(Some(Options {
+        quick: args.iter().any(|a| a == "--quick"),
+        dist: value("--dist")?,
+        gain_x86_64: value("--gain-x86_64")?,
+        gain_i686: value("--gain-i686")?,
+        json: value("--json")?,
+    }))
+}
+
+fn main() -> Result<()> {
+    let Some(options) = parse()? else { return Ok(()) };
+    let mut results = serde_json::Map::new();
+    println!(
+        "vstbridge bench ({}); times per round trip or block, in microseconds",
+        if options.quick { "quick" } else { "full" }
+    );
+    println!(
+        "machine: {} CPUs",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+
+    let limits = limit::measure(options.quick)?;
+    println!("\n== the limit: two processes, round trip ==");
+    println!("{:<34} {:>9} {:>9} {:>9} {:>9}", "", "median", "p99", "p99.9", "max");
+    for (name, summary) in &limits {
+        println!("{name:<34} {}", summary.row());
+        results.insert(format!("limit/{name}"), summary.to_json());
+    }
+    let futex_same_cpu = limits
+        .iter()
+        .find(|(name, _)| name == "futex, same CPU")
+        .map(|(_, s)| s.median_us)
+        .unwrap_or(0.0);
+
+    println!("\n== gain, 2 channels: direct vs bridged, per block ==");
+    let rows = plugins::measure(&options, futex_same_cpu, &mut results)?;
+    let allocations: u64 = rows.iter().map(|row| row.allocations).sum();
+    std::fs::create_dir_all(options.json.parent().context("json path has a folder")?)?;
+    std::fs::write(
+        &options.json,
+        serde_json::to_string_pretty(&serde_json::Value::Object(results))?,
+    )?;
+    println!("\nresults written to {}", options.json.display());
+    if allocations != 0 {
+        bail!("the audio path allocated {allocations} times in proxy or server; it must not allocate at all");
+    }
+    println!("allocations per block in proxy and server: 0");
+    Ok(())
+}
