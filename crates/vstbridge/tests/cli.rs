@@ -294,3 +294,27 @@ fn scan_summarises_a_folder() {
         .unwrap();
     assert!(String::from_utf8_lossy(&table.stdout).contains("3 plugins: 1 needs bridge, 1 not a plugin, 1 ok"));
 }
+
+#[test]
+fn demo_bridges_the_32_bit_synth_and_matches_its_64_bit_build() {
+    let output_file = temp_dir("demo").join("demo.wav");
+    let output = Command::new(env!("CARGO_BIN_EXE_vstbridge"))
+        .args(["demo", "-o"])
+        .arg(&output_file)
+        .env("VSTBRIDGE_LOG", "warn")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("32-bit (i686)") && stdout.contains("identical, sample for sample"),
+        "{stdout}"
+    );
+    let mut reader = hound::WavReader::open(&output_file).unwrap();
+    let samples: Vec<f32> = reader.samples::<f32>().map(Result::unwrap).collect();
+    assert!(rms(&samples) > 0.01, "the demo is audible");
+}
