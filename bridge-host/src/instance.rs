@@ -118,7 +118,7 @@ impl Session {
     }
 
     /// The connection of the calling thread, opened on first use.
-    fn channel(&self) -> io::Result<Arc<Channel>> {
+    fn channel(&self, timeout: Duration) -> io::Result<Arc<Channel>> {
         let thread = std::thread::current().id();
         if let Some(channel) = lock(&self.channels).get(&thread) {
             return Ok(channel.clone());
@@ -128,6 +128,7 @@ impl Session {
             self.token,
             ChannelRole::Thread,
             Architecture::current().name(),
+            timeout,
         )?;
         let channel = Arc::new(channel);
         lock(&self.channels).insert(thread, channel.clone());
@@ -261,7 +262,10 @@ impl ProxyInstance {
             session.token,
             ChannelRole::Callbacks,
             Architecture::current().name(),
+            self.config.policy.call_timeout,
         )?;
+        // Callbacks wait as long as the plugin's thread keeps the connection quiet.
+        callbacks.set_read_timeout(None)?;
         let instance = Arc::downgrade(self);
         let handle = std::thread::Builder::new()
             .name("vstbridge-callbacks".into())
@@ -384,8 +388,12 @@ impl ProxyInstance {
             return None;
         }
         let session = self.session()?;
-        let result = session.channel().and_then(|channel| {
-            channel.set_read_timeout(Some(timeout))?;
+        // One deadline for connecting (on a thread's first call) and answering together.
+        let started = std::time::Instant::now();
+        let result = session.channel(timeout).and_then(|channel| {
+            channel.set_read_timeout(Some(
+                timeout.saturating_sub(started.elapsed()).max(Duration::from_millis(1)),
+            ))?;
             channel.call(request, &mut |nested| self.serve_request(nested))
         });
         match result {

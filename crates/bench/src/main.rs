@@ -9,10 +9,14 @@
 //!    bridged − direct, and its ratio to the same-CPU futex round trip.
 //! 3. **Allocations** per block in proxy and server, from their counting allocators (must
 //!    be 0; the run fails otherwise).
+//! 4. **Parameters**: set/get from the audio thread and from another thread, and string
+//!    queries. **Start-up**: loading to first block. **Scale**: 1, 8 (and 32) bridged
+//!    instances at a 48 kHz pace, missed periods and CPU.
 //!
 //! Results go to stdout as a table and to `target/bench/results.json`. `cargo xtask bench`
 //! builds everything in release mode and runs this with the right paths.
 
+mod extras;
 mod limit;
 mod plugins;
 mod stats;
@@ -89,6 +93,9 @@ fn main() -> Result<()> {
     println!("\n== gain, 2 channels: direct vs bridged, per block ==");
     let rows = plugins::measure(&options, futex_same_cpu, &mut results)?;
     let allocations: u64 = rows.iter().map(|row| row.allocations).sum();
+    extras::parameters(&options, &mut results)?;
+    extras::startup(&options, &mut results)?;
+    extras::scale(&options, &mut results)?;
     std::fs::create_dir_all(options.json.parent().context("json path has a folder")?)?;
     std::fs::write(
         &options.json,

@@ -24,7 +24,7 @@ const SAMPLE_RATE: f32 = 48_000.0;
 
 /// CPU time of a process (all its threads), from the scheduler's nanosecond counters in
 /// `/proc/<pid>/task/*/schedstat`.
-fn cpu_time(pid: u32) -> Duration {
+pub fn cpu_time(pid: u32) -> Duration {
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
         return Duration::ZERO;
     };

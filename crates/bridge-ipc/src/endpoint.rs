@@ -137,14 +137,23 @@ pub fn connect_with_retry(
 }
 
 /// Proxy side: opens a channel of `role` on the socket `name` and checks the server's answer.
+///
+/// Everything, connecting and the greeting, happens within `timeout`. The server already
+/// listens, so a connection that does not come at once will not come: retries are short.
 pub fn open_channel(
     name: &str,
     token: [u8; 16],
     role: ChannelRole,
     architecture: &str,
+    timeout: Duration,
 ) -> io::Result<(Channel, Welcome)> {
-    let stream = connect_with_retry(name, Duration::from_secs(2), &mut || Ok(()))?;
-    greet(Channel::new(stream), token, role, architecture)
+    let started = Instant::now();
+    let stream = connect_with_retry(name, timeout.min(Duration::from_millis(250)), &mut || Ok(()))?;
+    let channel = Channel::new(stream);
+    channel.set_read_timeout(Some(
+        timeout.saturating_sub(started.elapsed()).max(Duration::from_millis(1)),
+    ))?;
+    greet(channel, token, role, architecture)
 }
 
 /// Proxy side: sends the greeting on a fresh connection and checks the answer.

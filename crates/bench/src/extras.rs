@@ -1,0 +1,180 @@
+//! The rest of the bench: parameter calls from the audio thread and from another thread,
+//! string queries, start-up time, and many bridged instances at a real-time pace.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use vst2_host::{DefaultHost, Plugin};
+
+use crate::Options;
+use crate::stats::Summary;
+
+const SAMPLE_RATE: f32 = 48_000.0;
+const OPTIONS: &str = "block_deadline_floor_ms = 2000\nhang_timeout_ms = 10000\n";
+
+fn bridged(options: &Options, gain: &Path) -> Result<Plugin> {
+    let proxy = vstbridge_test_support::install_proxy_from(&options.dist, gain, OPTIONS);
+    Ok(Plugin::load(&proxy, Arc::new(DefaultHost))?)
+}
+
+fn time_calls(count: usize, mut call: impl FnMut()) -> Summary {
+    let mut samples = Vec::with_capacity(count);
+    for _ in 0..count {
+        let started = Instant::now();
+        call();
+        samples.push(started.elapsed());
+    }
+    Summary::of(&mut samples)
+}
+
+/// Parameter and string calls, direct and bridged.
+pub fn parameters(options: &Options, results: &mut serde_json::Map<String, serde_json::Value>) -> Result<()> {
+    let count = if options.quick { 2_000 } else { 20_000 };
+    println!("\n== parameters and strings, per call ==");
+    println!("{:<44} {:>9} {:>9} {:>9} {:>9}", "", "median", "p99", "p99.9", "max");
+    let direct = Plugin::load(&options.gain_x86_64, Arc::new(DefaultHost))?;
+    let bridged = bridged(options, &options.gain_x86_64)?;
+    for (name, plugin) in [("direct", &direct), ("bridged x86_64", &bridged)] {
+        plugin.start(SAMPLE_RATE, 64);
+        let (input, mut left, mut right) = (vec![0.0f32; 64], vec![0.0f32; 64], vec![0.0f32; 64]);
+        // Processing marks this thread as the audio thread: parameter calls here ride along
+        // with the next block and read the server's value table.
+        plugin.process_replacing(&[&input, &input], &mut [&mut left, &mut right], 64)?;
+        let mut value = 0.0f32;
+        let rows = [
+            (
+                "setParameter, audio thread",
+                time_calls(count, || {
+                    value = (value + 0.001) % 1.0;
+                    plugin.set_parameter(0, value);
+                }),
+            ),
+            (
+                "getParameter, audio thread",
+                time_calls(count, || {
+                    std::hint::black_box(plugin.parameter(0));
+                }),
+            ),
+            (
+                "effGetParamDisplay, audio thread",
+                time_calls(count / 4, || {
+                    std::hint::black_box(plugin.parameter_display(0));
+                }),
+            ),
+        ];
+        let other_thread = std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    [
+                        (
+                            "setParameter, another thread",
+                            time_calls(count / 4, || plugin.set_parameter(1, 0.5)),
+                        ),
+                        (
+                            "getParameter, another thread",
+                            time_calls(count / 4, || {
+                                std::hint::black_box(plugin.parameter(1));
+                            }),
+                        ),
+                        (
+                            "effGetParamDisplay, another thread",
+                            time_calls(count / 4, || {
+                                std::hint::black_box(plugin.parameter_display(1));
+                            }),
+                        ),
+                    ]
+                })
+                .join()
+                .expect("the other thread finished")
+        });
+        for (label, summary) in rows.into_iter().chain(other_thread) {
+            println!("{:<44} {}", format!("{label}, {name}"), summary.row());
+            results.insert(format!("parameters/{label}/{name}"), summary.to_json());
+        }
+    }
+    Ok(())
+}
+
+/// Start-up: from loading to the first processed block.
+pub fn startup(options: &Options, results: &mut serde_json::Map<String, serde_json::Value>) -> Result<()> {
+    let rounds = if options.quick { 5 } else { 20 };
+    println!("\n== start-up: load, set up, first block ==");
+    let first_block = |load: &dyn Fn() -> Result<Plugin>| -> Result<Summary> {
+        let mut samples = Vec::with_capacity(rounds);
+        for _ in 0..rounds {
+            let started = Instant::now();
+            let plugin = load()?;
+            plugin.start(SAMPLE_RATE, 64);
+            let (input, mut left, mut right) = (vec![0.0f32; 64], vec![0.0f32; 64], vec![0.0f32; 64]);
+            plugin.process_replacing(&[&input, &input], &mut [&mut left, &mut right], 64)?;
+            samples.push(started.elapsed());
+        }
+        Ok(Summary::of(&mut samples))
+    };
+    let direct = first_block(&|| Ok(Plugin::load(&options.gain_x86_64, Arc::new(DefaultHost))?))?;
+    let x86_64 = first_block(&|| bridged(options, &options.gain_x86_64))?;
+    let i686 = first_block(&|| bridged(options, &options.gain_i686))?;
+    for (name, summary) in [("direct", direct), ("bridged x86_64", x86_64), ("bridged i686", i686)] {
+        println!(
+            "{name:<20} median {:>8.2} ms   max {:>8.2} ms",
+            summary.median_us / 1e3,
+            summary.max_us / 1e3
+        );
+        results.insert(format!("startup/{name}"), summary.to_json());
+    }
+    Ok(())
+}
+
+/// N bridged instances processing 64-frame blocks at a 48 kHz pace from one thread, as a
+/// DAW's audio thread would: missed periods and CPU.
+pub fn scale(options: &Options, results: &mut serde_json::Map<String, serde_json::Value>) -> Result<()> {
+    let counts: &[usize] = if options.quick { &[1, 8] } else { &[1, 8, 32] };
+    let period = Duration::from_secs_f64(64.0 / f64::from(SAMPLE_RATE));
+    let periods = if options.quick { 750 } else { 7_500 };
+    println!("\n== scale: instances at a 48 kHz pace, 64 frames ({period:?} per period) ==");
+    for &count in counts {
+        let plugins: Vec<Plugin> = (0..count)
+            .map(|_| bridged(options, &options.gain_x86_64))
+            .collect::<Result<_>>()?;
+        for plugin in &plugins {
+            plugin.start(SAMPLE_RATE, 64);
+        }
+        let (input, mut left, mut right) = (vec![0.1f32; 64], vec![0.0f32; 64], vec![0.0f32; 64]);
+        let mut missed = 0;
+        let mut busy = Vec::with_capacity(periods);
+        let cpu_before = crate::plugins::cpu_time(std::process::id());
+        let started = Instant::now();
+        for index in 0..periods {
+            let begin = Instant::now();
+            for plugin in &plugins {
+                plugin.process_replacing(&[&input, &input], &mut [&mut left, &mut right], 64)?;
+            }
+            let took = begin.elapsed();
+            busy.push(took);
+            if took > period {
+                missed += 1;
+            }
+            let next = started + period * (index as u32 + 1);
+            if let Some(wait) = next.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
+        }
+        let wall = started.elapsed();
+        let cpu = crate::plugins::cpu_time(std::process::id()).saturating_sub(cpu_before);
+        let summary = Summary::of(&mut busy);
+        println!(
+            "{count:>3} instances: per period median {:>7.1} µs, p99.9 {:>7.1} µs, missed {missed} of {periods}; host CPU {:.1}% of one core",
+            summary.median_us,
+            summary.p999_us,
+            cpu.as_secs_f64() / wall.as_secs_f64() * 100.0
+        );
+        let mut json = summary.to_json();
+        json["missed_periods"] = serde_json::json!(missed);
+        json["periods"] = serde_json::json!(periods);
+        json["host_cpu_percent"] = serde_json::json!(cpu.as_secs_f64() / wall.as_secs_f64() * 100.0);
+        results.insert(format!("scale/{count}"), json);
+    }
+    Ok(())
+}
