@@ -33,7 +33,7 @@ fn time_calls(count: usize, mut call: impl FnMut()) -> Summary {
 pub fn parameters(options: &Options, results: &mut serde_json::Map<String, serde_json::Value>) -> Result<()> {
     let count = if options.quick { 2_000 } else { 20_000 };
     println!("\n== parameters and strings, per call ==");
-    println!("{:<44} {:>9} {:>9} {:>9} {:>9}", "", "median", "p99", "p99.9", "max");
+    println!("{:<52} {:>9} {:>9} {:>9} {:>9}", "", "median", "p99", "p99.9", "max");
     let direct = Plugin::load(&options.gain_x86_64, Arc::new(DefaultHost))?;
     let bridged = bridged(options, &options.gain_x86_64)?;
     for (name, plugin) in [("direct", &direct), ("bridged x86_64", &bridged)] {
@@ -90,7 +90,7 @@ pub fn parameters(options: &Options, results: &mut serde_json::Map<String, serde
                 .expect("the other thread finished")
         });
         for (label, summary) in rows.into_iter().chain(other_thread) {
-            println!("{:<44} {}", format!("{label}, {name}"), summary.row());
+            println!("{:<52} {}", format!("{label}, {name}"), summary.row());
             results.insert(format!("parameters/{label}/{name}"), summary.to_json());
         }
     }
