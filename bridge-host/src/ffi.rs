@@ -120,16 +120,7 @@ impl OwnedEffect {
 
     /// Copies the real plugin's fields into our `AEffect`.
     pub fn mirror(&self, info: &EffectInfo) {
-        self.mirror_counts([
-            info.num_programs,
-            info.num_params,
-            info.num_inputs,
-            info.num_outputs,
-            info.flags,
-            info.initial_delay,
-            info.unique_id,
-            info.version,
-        ]);
+        self.mirror_counts(info.fields());
         let effect = self.as_ptr();
         // SAFETY: valid until `free` (type invariant).
         unsafe {

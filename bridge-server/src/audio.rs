@@ -306,7 +306,7 @@ impl AudioContext {
     fn post_callback(&self, call: &RawHostCall) -> isize {
         let reply = self.region.reply();
         let shape = host_shape(call.opcode);
-        let info = self.plugin.info();
+        let info = crate::server::effect_info(&self.plugin);
         // SAFETY: the reply (and its slot) is ours until we ring; `call.ptr` is valid for
         // what the opcode carries during this call.
         unsafe {
@@ -316,16 +316,7 @@ impl AudioContext {
             (*slot).value = call.value as i64;
             (*slot).opt = call.opt;
             (*slot).result = 0;
-            (*slot).effect = [
-                info.num_programs,
-                info.num_params,
-                info.num_inputs,
-                info.num_outputs,
-                info.flags,
-                info.initial_delay,
-                info.unique_id,
-                info.version,
-            ];
+            (*slot).effect = info.fields();
             (*slot).payload_len = match shape {
                 HostShape::StringIn => {
                     let text =

@@ -121,6 +121,23 @@ pub struct EffectInfo {
     pub has_accumulating: bool,
 }
 
+impl EffectInfo {
+    /// The integer fields in the order the audio region's callback slot carries them:
+    /// numPrograms, numParams, numInputs, numOutputs, flags, initialDelay, uniqueID, version.
+    pub fn fields(&self) -> [i32; 8] {
+        [
+            self.num_programs,
+            self.num_params,
+            self.num_inputs,
+            self.num_outputs,
+            self.flags,
+            self.initial_delay,
+            self.unique_id,
+            self.version,
+        ]
+    }
+}
+
 /// A request. The expected response is named on each variant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Request {
