@@ -42,15 +42,21 @@ pub fn parameters(options: &Options, results: &mut serde_json::Map<String, serde
         // Processing marks this thread as the audio thread: parameter calls here ride along
         // with the next block and read the server's value table.
         plugin.process_replacing(&[&input, &input], &mut [&mut left, &mut right], 64)?;
+        // A DAW sets a few parameters per block: time 64 sets, run an untimed block so the
+        // queue that carries them drains as it would, and repeat.
+        let mut set_samples = Vec::with_capacity(count);
         let mut value = 0.0f32;
+        while set_samples.len() < count {
+            for _ in 0..64 {
+                value = (value + 0.001) % 1.0;
+                let started = Instant::now();
+                plugin.set_parameter(0, value);
+                set_samples.push(started.elapsed());
+            }
+            plugin.process_replacing(&[&input, &input], &mut [&mut left, &mut right], 64)?;
+        }
         let rows = [
-            (
-                "setParameter, audio thread",
-                time_calls(count, || {
-                    value = (value + 0.001) % 1.0;
-                    plugin.set_parameter(0, value);
-                }),
-            ),
+            ("setParameter, audio thread", Summary::of(&mut set_samples)),
             (
                 "getParameter, audio thread",
                 time_calls(count, || {
