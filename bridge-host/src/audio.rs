@@ -300,13 +300,29 @@ impl ProxyAudio {
 
     fn attach_new(&self, instance: &ProxyInstance, capacity: RegionCapacity) -> std::io::Result<()> {
         let path = endpoint::new_region_path()?;
-        let region = AudioRegion::create(&path, capacity)?;
+        let mut region = AudioRegion::create(&path, capacity)?;
+        // Benchmarks only: a socket the server connects to and both sides signal blocks
+        // through, instead of the futex.
+        let signal = if instance.config.policy.bench_socket_wake {
+            let name = endpoint::new_socket_name()?;
+            let listener = endpoint::listen(&name)?;
+            Some((name, std::thread::spawn(move || endpoint::accept(&listener))))
+        } else {
+            None
+        };
         let answer = instance.call(Request::AttachAudio {
             path: path.to_string_lossy().into_owned(),
+            signal_socket: signal.as_ref().map(|(name, _)| name.clone()),
         });
         let _ = region.unlink();
         if !matches!(answer, Some(Response::Done)) {
             return Err(std::io::Error::other("the server did not attach the region"));
+        }
+        if let Some((_, accepting)) = signal {
+            let stream = accepting
+                .join()
+                .map_err(|_| std::io::Error::other("the signal socket was not accepted"))??;
+            region.set_signal(stream);
         }
         let state = BlockState {
             seq: 0,

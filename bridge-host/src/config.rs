@@ -21,6 +21,7 @@
 //! | `restart` | true | restart a crashed or hung plugin with its state |
 //! | `max_restarts_per_minute` | 3 | beyond this the plugin stays silent until reloaded |
 //! | `snapshot_interval_s` | 10 | how often the state of a chunk-saving plugin is copied (0: never) |
+//! | `bench_socket_wake` | false | benchmarks only: signal blocks through a socket instead of the futex |
 //!
 //! A file that cannot be parsed, or has an unknown key or a wrong type, is an error naming
 //! the file, line and key; the instance then does not load.
@@ -78,6 +79,7 @@ struct FileOptions {
     restart: Option<bool>,
     max_restarts_per_minute: Option<u32>,
     snapshot_interval_s: Option<u64>,
+    bench_socket_wake: Option<bool>,
 }
 
 impl FileOptions {
@@ -94,6 +96,7 @@ impl FileOptions {
             restart: other.restart.or(self.restart),
             max_restarts_per_minute: other.max_restarts_per_minute.or(self.max_restarts_per_minute),
             snapshot_interval_s: other.snapshot_interval_s.or(self.snapshot_interval_s),
+            bench_socket_wake: other.bench_socket_wake.or(self.bench_socket_wake),
         }
     }
 }
@@ -117,6 +120,9 @@ pub struct FailurePolicy {
     pub max_restarts_per_minute: u32,
     /// How often a chunk-saving plugin's state is copied (`None`: never).
     pub snapshot_interval: Option<Duration>,
+    /// Benchmarks only: wake through a socket per block (the socket-synced design other
+    /// bridges use) instead of the futex.
+    pub bench_socket_wake: bool,
 }
 
 impl Default for FailurePolicy {
@@ -140,6 +146,7 @@ impl From<&FileOptions> for FailurePolicy {
                 0 => None,
                 seconds => Some(Duration::from_secs(seconds)),
             },
+            bench_socket_wake: options.bench_socket_wake.unwrap_or(false),
         }
     }
 }

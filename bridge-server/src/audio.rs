@@ -46,8 +46,20 @@ pub struct AudioThread {
 
 impl AudioThread {
     /// Maps the region at `path` and starts serving blocks from it.
-    pub fn start(path: &Path, plugin: Arc<Plugin>, _server: Weak<Server>) -> io::Result<Self> {
-        let region = Arc::new(AudioRegion::open(path)?);
+    /// With `signal_socket` (benchmarks only), blocks are signalled through that socket
+    /// instead of the futex.
+    pub fn start(
+        path: &Path,
+        signal_socket: Option<&str>,
+        plugin: Arc<Plugin>,
+        _server: Weak<Server>,
+    ) -> io::Result<Self> {
+        let mut region = AudioRegion::open(path)?;
+        if let Some(name) = signal_socket {
+            let stream = bridge_ipc::endpoint::connect_with_retry(name, Duration::from_secs(2), &mut || Ok(()))?;
+            region.set_signal(stream);
+        }
+        let region = Arc::new(region);
         initialise_parameter_table(&region, &plugin);
         // Read the doorbell before the proxy hears "attached": a block it rings right after
         // must count as new to the audio thread, however late that thread starts.

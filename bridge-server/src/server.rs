@@ -130,7 +130,7 @@ impl Server {
                 Some(plugin) => Response::Parameter(plugin.parameter(index)),
                 None => Response::Failed("no plugin instance".into()),
             },
-            Request::AttachAudio { path } => self.attach_audio(&path),
+            Request::AttachAudio { path, signal_socket } => self.attach_audio(&path, signal_socket.as_deref()),
             Request::HostCall(call) => {
                 tracing::warn!(
                     opcode = call.opcode,
@@ -161,7 +161,7 @@ impl Server {
         }
     }
 
-    fn attach_audio(self: &Arc<Self>, path: &str) -> Response {
+    fn attach_audio(self: &Arc<Self>, path: &str, signal_socket: Option<&str>) -> Response {
         let Some(plugin) = self.plugin.get() else {
             return Response::Failed("no plugin instance".into());
         };
@@ -169,7 +169,12 @@ impl Server {
         if let Some(previous) = audio.take() {
             previous.stop();
         }
-        match AudioThread::start(std::path::Path::new(path), plugin.clone(), self.weak.clone()) {
+        match AudioThread::start(
+            std::path::Path::new(path),
+            signal_socket,
+            plugin.clone(),
+            self.weak.clone(),
+        ) {
             Ok(thread) => {
                 *audio = Some(thread);
                 Response::Done

@@ -2,9 +2,12 @@
 //! the other waits on (with a timeout, always). The counter only grows, so a waiter that
 //! remembers the last value it saw never misses a ring, however the two race.
 
-use std::io;
+use std::io::{self, Read, Write};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
+
+use interprocess::local_socket::Stream;
+use interprocess::local_socket::traits::Stream as _;
 
 use crate::os;
 
@@ -12,12 +15,20 @@ use crate::os;
 #[derive(Clone, Copy)]
 pub struct Doorbell<'a> {
     word: &'a AtomicU32,
+    /// Benchmarks only: wake through this socket (a byte per ring) instead of the futex.
+    signal: Option<&'a Stream>,
 }
 
 impl<'a> Doorbell<'a> {
     /// A doorbell on `word`.
     pub fn new(word: &'a AtomicU32) -> Self {
-        Self { word }
+        Self { word, signal: None }
+    }
+
+    /// A doorbell on `word` that wakes through `signal` instead of the futex (the
+    /// socket-synced design the benchmarks compare against).
+    pub fn with_signal(word: &'a AtomicU32, signal: Option<&'a Stream>) -> Self {
+        Self { word, signal }
     }
 
     /// The current count; pass it to [`Doorbell::wait_past`] to wait for the next ring.
@@ -28,7 +39,10 @@ impl<'a> Doorbell<'a> {
     /// Rings: publishes everything written before it and wakes the other side.
     pub fn ring(&self) -> io::Result<()> {
         self.word.fetch_add(1, Ordering::AcqRel);
-        os::futex_wake(self.word)
+        match self.signal {
+            Some(mut signal) => signal.write_all(&[1]),
+            None => os::futex_wake(self.word),
+        }
     }
 
     /// Waits until the count differs from `seen` or `timeout` passes. Returns the new count,
@@ -44,7 +58,20 @@ impl<'a> Doorbell<'a> {
             if remaining.is_zero() {
                 return Ok(None);
             }
-            os::futex_wait(self.word, seen, remaining)?;
+            match self.signal {
+                Some(mut signal) => {
+                    // A byte per ring; the counter decides, a stale byte only wakes early.
+                    signal.set_recv_timeout(Some(remaining))?;
+                    let mut byte = [0u8; 1];
+                    match signal.read(&mut byte) {
+                        Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+                        Ok(_) => {}
+                        Err(error) if matches!(error.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
+                        Err(error) => return Err(error),
+                    }
+                }
+                None => os::futex_wait(self.word, seen, remaining)?,
+            }
         }
     }
 }

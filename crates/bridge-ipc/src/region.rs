@@ -252,6 +252,8 @@ impl Areas {
 /// A mapped region.
 pub struct AudioRegion {
     map: MmapRaw,
+    /// Benchmarks only: the socket the doorbells signal through instead of the futex.
+    signal: Option<interprocess::local_socket::Stream>,
     capacity: RegionCapacity,
     areas: Areas,
     path: PathBuf,
@@ -329,6 +331,7 @@ impl AudioRegion {
         }
         Ok(Self {
             map,
+            signal: None,
             capacity,
             areas,
             path: path.to_path_buf(),
@@ -371,13 +374,22 @@ impl AudioRegion {
     /// The doorbell the proxy rings to wake the server.
     pub fn to_server(&self) -> Doorbell<'_> {
         // SAFETY: a 4-aligned word inside the mapping, only ever accessed atomically.
-        Doorbell::new(unsafe { &*self.at::<AtomicU32>(TO_SERVER_OFFSET) })
+        Doorbell::with_signal(
+            unsafe { &*self.at::<AtomicU32>(TO_SERVER_OFFSET) },
+            self.signal.as_ref(),
+        )
+    }
+
+    /// Benchmarks only: signals blocks through `stream` (a byte per ring, both directions)
+    /// instead of the futex.
+    pub fn set_signal(&mut self, stream: interprocess::local_socket::Stream) {
+        self.signal = Some(stream);
     }
 
     /// The doorbell the server rings to wake the proxy.
     pub fn to_proxy(&self) -> Doorbell<'_> {
         // SAFETY: a 4-aligned word inside the mapping, only ever accessed atomically.
-        Doorbell::new(unsafe { &*self.at::<AtomicU32>(TO_PROXY_OFFSET) })
+        Doorbell::with_signal(unsafe { &*self.at::<AtomicU32>(TO_PROXY_OFFSET) }, self.signal.as_ref())
     }
 
     /// The block request (proxy-written).

@@ -123,6 +123,7 @@ mod tests {
         round_trip(Message::Request(Request::GetParameter { index: 2 }));
         round_trip(Message::Request(Request::AttachAudio {
             path: "/dev/shm/x".into(),
+            signal_socket: None,
         }));
         round_trip(Message::Request(Request::HostCall(HostCall {
             opcode: 37,

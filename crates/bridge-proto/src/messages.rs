@@ -166,6 +166,10 @@ pub enum Request {
     AttachAudio {
         /// Path of the region's file (under /dev/shm on Linux).
         path: String,
+        /// Benchmarks only: the name of a socket to connect to and to signal blocks through
+        /// (one byte per ring) instead of the futex, to measure the socket-synced design
+        /// other bridges use against ours. `None` in normal use.
+        signal_socket: Option<String>,
     },
     /// Server → proxy: the plugin called the host. → [`Response::HostAnswered`].
     HostCall(HostCall),
