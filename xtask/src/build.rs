@@ -36,19 +36,32 @@ pub fn ensure_i686_toolchain() -> Result<()> {
             "rustup is not installed; the i686 target needs it: https://rustup.rs then `rustup target add {I686}`"
         ),
     }
+    if can_link_32_bit() {
+        return Ok(());
+    }
+    // A fresh Debian machine lacks the 32-bit C runtime; install it when we may.
+    if crate::fetch::may_install() {
+        eprintln!("the C toolchain cannot link 32-bit programs; installing gcc-multilib");
+        crate::fetch::apt_install_packages(&["gcc-multilib"])?;
+        if can_link_32_bit() {
+            return Ok(());
+        }
+    }
+    bail!(
+        "the C toolchain cannot link 32-bit programs, which the i686 build needs.\n\
+         Install Debian's multilib support:  sudo apt-get install gcc-multilib"
+    )
+}
+
+/// Whether `cc -m32` can link a program.
+fn can_link_32_bit() -> bool {
     let probe = std::env::temp_dir().join(format!("vstbridge-m32-probe-{}", std::process::id()));
     let linked = succeeds(Command::new("sh").arg("-c").arg(format!(
         "printf 'int main(void){{return 0;}}' | cc -m32 -x c - -o '{}'",
         probe.display()
     )));
     std::fs::remove_file(&probe).ok();
-    if !linked {
-        bail!(
-            "the C toolchain cannot link 32-bit programs, which the i686 build needs.\n\
-             Install Debian's multilib support:  sudo apt-get install gcc-multilib"
-        );
-    }
-    Ok(())
+    linked
 }
 
 /// Builds everything the tests use, for both architectures, and assembles the bridge

@@ -215,6 +215,17 @@ fn policy(package: &str) -> Policy {
     policy
 }
 
+/// Whether this process may install packages (root, or passwordless sudo).
+pub fn may_install() -> bool {
+    is_root() || succeeds(Command::new("sudo").args(["-n", "true"]))
+}
+
+/// Updates the package lists and installs `packages`.
+pub fn apt_install_packages(packages: &[&str]) -> Result<()> {
+    apt_update()?;
+    apt_install(packages, &[])
+}
+
 /// `program` run as root: directly when we are root, else through `sudo -n`.
 fn privileged(program: &str) -> Command {
     if is_root() {
