@@ -77,8 +77,11 @@ pub fn build_all() -> Result<()> {
 /// `vstbridge demo`, which bridges the i686 test synth into a 64-bit process.
 pub fn demo() -> Result<()> {
     ensure_i686_toolchain()?;
+    // Release builds: the demo reports the bridge's cost per block, which a debug build
+    // would overstate many times over.
     run(cargo().args([
         "build",
+        "--release",
         "-p",
         "vstbridge",
         "-p",
@@ -88,10 +91,10 @@ pub fn demo() -> Result<()> {
         "-p",
         "test-plugin-synth",
     ]))?;
-    run(&mut i686_build(&[]))?;
-    let debug = target_dir().join("debug");
-    assemble(Profile::Debug, &debug.join("bridge"))?;
-    run(Command::new(debug.join("vstbridge"))
+    run(&mut i686_build(&["--release"]))?;
+    let release = target_dir().join("release");
+    assemble(Profile::Release, &release.join("bridge"))?;
+    run(Command::new(release.join("vstbridge"))
         .arg("demo")
         .current_dir(crate::util::workspace_root()))
 }

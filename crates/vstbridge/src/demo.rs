@@ -45,9 +45,14 @@ pub fn run(options: Options) -> Result<()> {
         .context("the executable has a folder")?
         .to_path_buf();
     let target = build.parent().context("the build folder has a parent")?;
-    let plugin = options
-        .plugin
-        .unwrap_or_else(|| target.join("i686-unknown-linux-gnu/debug/libtest_plugin_synth.so"));
+    // The bundled synth is built in the same profile (debug or release) as this program.
+    let profile = build.file_name().context("the build folder has a name")?;
+    let plugin = options.plugin.unwrap_or_else(|| {
+        target
+            .join("i686-unknown-linux-gnu")
+            .join(profile)
+            .join("libtest_plugin_synth.so")
+    });
     let direct = options.direct.unwrap_or_else(|| build.join("libtest_plugin_synth.so"));
     let bridge_dir = options.bridge_dir.unwrap_or_else(|| build.join("bridge"));
     for (what, path) in [
