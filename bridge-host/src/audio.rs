@@ -418,6 +418,11 @@ impl ProxyAudio {
             (*request).kind = wire_kind;
             (*request).block_seq = block.seq;
             (*request).command = command::PROCESS;
+            (*request).host_cpu = if instance.config.policy.follow_host_cpu {
+                bridge_ipc::os::current_cpu().unwrap_or(u32::MAX)
+            } else {
+                u32::MAX
+            };
             (*reply).state = state::IDLE;
         }
         if region.to_server().ring().is_err() {

@@ -21,6 +21,7 @@
 //! | `restart` | true | restart a crashed or hung plugin with its state |
 //! | `max_restarts_per_minute` | 3 | beyond this the plugin stays silent until reloaded |
 //! | `snapshot_interval_s` | 10 | how often the state of a chunk-saving plugin is copied (0: never) |
+//! | `follow_host_cpu` | true | keep the server's audio thread on the CPU of the host's audio thread |
 //! | `bench_socket_wake` | false | benchmarks only: signal blocks through a socket instead of the futex |
 //!
 //! A file that cannot be parsed, or has an unknown key or a wrong type, is an error naming
@@ -80,6 +81,7 @@ struct FileOptions {
     max_restarts_per_minute: Option<u32>,
     snapshot_interval_s: Option<u64>,
     bench_socket_wake: Option<bool>,
+    follow_host_cpu: Option<bool>,
 }
 
 impl FileOptions {
@@ -97,6 +99,7 @@ impl FileOptions {
             max_restarts_per_minute: other.max_restarts_per_minute.or(self.max_restarts_per_minute),
             snapshot_interval_s: other.snapshot_interval_s.or(self.snapshot_interval_s),
             bench_socket_wake: other.bench_socket_wake.or(self.bench_socket_wake),
+            follow_host_cpu: other.follow_host_cpu.or(self.follow_host_cpu),
         }
     }
 }
@@ -123,6 +126,8 @@ pub struct FailurePolicy {
     /// Benchmarks only: wake through a socket per block (the socket-synced design other
     /// bridges use) instead of the futex.
     pub bench_socket_wake: bool,
+    /// Whether the server's audio thread follows the host's audio thread to its CPU.
+    pub follow_host_cpu: bool,
 }
 
 impl Default for FailurePolicy {
@@ -147,6 +152,7 @@ impl From<&FileOptions> for FailurePolicy {
                 seconds => Some(Duration::from_secs(seconds)),
             },
             bench_socket_wake: options.bench_socket_wake.unwrap_or(false),
+            follow_host_cpu: options.follow_host_cpu.unwrap_or(true),
         }
     }
 }

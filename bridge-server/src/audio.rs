@@ -115,6 +115,8 @@ struct AudioContext {
     output_dropped: Cell<u32>,
     /// Next parameter to refresh in the value table.
     refresh_cursor: Cell<usize>,
+    /// The CPU this thread is pinned to (`u32::MAX`: not pinned).
+    pinned_cpu: Cell<u32>,
 }
 
 impl AudioContext {
@@ -131,6 +133,7 @@ impl AudioContext {
             output_count: Cell::new(0),
             output_dropped: Cell::new(0),
             refresh_cursor: Cell::new(0),
+            pinned_cpu: Cell::new(u32::MAX),
         }
     }
 
@@ -169,6 +172,7 @@ impl AudioContext {
                 (*request).input_event_bytes as usize,
             )
         };
+        self.follow_host_cpu(request);
         let queue = self.region.param_changes();
         for i in 0..changes {
             // SAFETY: `i` is below the queue's capacity.
@@ -220,6 +224,16 @@ impl AudioContext {
         }
         if let Err(error) = self.region.to_proxy().ring() {
             tracing::error!("cannot wake the proxy: {error}");
+        }
+    }
+
+    /// Moves this thread to the CPU the host's audio thread runs on, when that changed: the
+    /// two then hand each block over on one CPU (one system call per move, none per block).
+    fn follow_host_cpu(&self, request: *mut bridge_ipc::region::BlockRequest) {
+        // SAFETY: the proxy wrote the request before ringing.
+        let cpu = unsafe { (*request).host_cpu };
+        if cpu != u32::MAX && cpu != self.pinned_cpu.get() && bridge_ipc::os::pin_current_thread(cpu).is_ok() {
+            self.pinned_cpu.set(cpu);
         }
     }
 

@@ -112,6 +112,11 @@ pub fn measure(
             "socket-synced",
             load_with(&options.gain_x86_64, "bench_socket_wake = true\n")?,
         ),
+        // The lever of following the host's CPU, measured: the same bridge without it.
+        (
+            "x86_64 no follow",
+            load_with(&options.gain_x86_64, "follow_host_cpu = false\n")?,
+        ),
     ];
     println!(
         "{:<8} {:<16} {:>9} {:>9} {:>9} {:>9} {:>10} {:>11} {:>11} {:>8}",

@@ -8,7 +8,7 @@
 //! 64    doorbell to the server (own cache line)
 //! 128   doorbell to the proxy  (own cache line)
 //! 192   BlockRequest   written by the proxy: frames, kind, level, VstTimeInfo, counts
-//! 320   BlockReply     written by the server: state, output-event counts, callback slot
+//! 384   BlockReply     written by the server: state, output-event counts, callback slot
 //! ...   parameter-change queue   (index i32, value f32) × max_param_changes   proxy → server
 //! ...   parameter values         f32 × max_params                           server → proxy
 //! ...   input events             event records (see region_events)          proxy → server
@@ -37,7 +37,7 @@ use crate::doorbell::Doorbell;
 /// `VBRG` in little-endian memory.
 pub const REGION_MAGIC: u32 = u32::from_le_bytes(*b"VBRG");
 /// Bumped on every layout change.
-pub const REGION_VERSION: u32 = 1;
+pub const REGION_VERSION: u32 = 2;
 /// Bytes of the callback slot's payload (strings a callback carries inside process).
 pub const CALLBACK_PAYLOAD_BYTES: usize = 1024;
 
@@ -141,6 +141,11 @@ pub struct BlockRequest {
     pub input_event_bytes: u32,
     /// Events dropped because the area was full.
     pub dropped_input_events: u32,
+    /// The CPU the host's audio thread runs on (`u32::MAX`: do not follow). The server's
+    /// audio thread moves there, so each wake stays on one CPU: a wake that crosses CPUs
+    /// costs tens of microseconds on a virtual machine.
+    pub host_cpu: u32,
+    reserved: u32,
     /// The `VstTimeInfo` prefetched from the host for this block (88 bytes, same layout on
     /// every target).
     pub time_info: [u8; 88],
@@ -192,7 +197,7 @@ const HEADER_OFFSET: usize = 0;
 const TO_SERVER_OFFSET: usize = 64;
 const TO_PROXY_OFFSET: usize = 128;
 const REQUEST_OFFSET: usize = 192;
-const REPLY_OFFSET: usize = 320;
+const REPLY_OFFSET: usize = 384;
 const FIXED_END: usize = REPLY_OFFSET + size_of::<BlockReply>();
 
 // Checked by the 32-bit and the 64-bit build alike: both sides agree on every offset.
@@ -200,8 +205,8 @@ const _: () = {
     use core::mem::offset_of;
     assert!(size_of::<RegionHeader>() == 64);
     assert!(offset_of!(RegionHeader, total_bytes) == 8);
-    assert!(size_of::<BlockRequest>() == 128);
-    assert!(offset_of!(BlockRequest, time_info) == 40);
+    assert!(size_of::<BlockRequest>() == 136);
+    assert!(offset_of!(BlockRequest, time_info) == 48);
     assert!(offset_of!(CallbackSlot, value) == 8);
     assert!(offset_of!(CallbackSlot, result) == 24);
     assert!(offset_of!(CallbackSlot, effect) == 32);

@@ -56,6 +56,29 @@ pub fn die_with_parent(expected_parent: u32) -> io::Result<()> {
     Ok(())
 }
 
+/// The CPU the calling thread runs on (glibc answers from the vDSO, without a system call).
+pub fn current_cpu() -> Option<u32> {
+    // SAFETY: sched_getcpu takes no arguments and only reports.
+    let cpu = unsafe { libc::sched_getcpu() };
+    u32::try_from(cpu).ok()
+}
+
+/// Pins the calling thread to `cpu`.
+pub fn pin_current_thread(cpu: u32) -> io::Result<()> {
+    // SAFETY: a zeroed cpu_set_t is an empty set; CPU_SET and sched_setaffinity only touch it
+    // and the calling thread's affinity.
+    let result = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu as usize, &mut set);
+        libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &set)
+    };
+    if result == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
 /// Whether `pid` is still this process's parent (false once the parent died and the process
 /// was re-parented).
 pub fn parent_is(pid: u32) -> bool {

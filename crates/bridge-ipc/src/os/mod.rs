@@ -4,6 +4,7 @@
 //!   since a private futex does not cross processes; Windows will use named events);
 //! - `random_bytes`: unguessable names and tokens;
 //! - `shared_memory_dir`: where region files are created;
+//! - `current_cpu` / `pin_current_thread`: keep the server's audio thread on the host's CPU;
 //! - `die_with_parent`: make this process exit when its parent dies;
 //! - `library_path_of`: the file a function's code was loaded from (the proxy finds its
 //!   sidecar config and servers next to itself).
