@@ -1,7 +1,7 @@
 //! `cargo xtask build`: the x86_64 workspace, plus the i686 server and test plugins, after
 //! making sure the i686 toolchain pieces exist.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
@@ -73,27 +73,28 @@ pub fn build_all() -> Result<()> {
     assemble(Profile::Debug, &target_dir().join("debug").join("bridge"))
 }
 
-/// `cargo xtask demo`: builds what the demo needs (not the test suite) and runs
-/// `vstbridge demo`, which bridges the i686 test synth into a 64-bit process.
-pub fn demo() -> Result<()> {
+/// Release builds of the proxy, both servers and `packages`, assembled in
+/// `target/release/bridge/`; returns `target/release/`.
+fn build_release_bridge(packages: &[&str]) -> Result<PathBuf> {
     ensure_i686_toolchain()?;
-    // Release builds: the demo reports the bridge's cost per block, which a debug build
-    // would overstate many times over.
-    run(cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "vstbridge",
-        "-p",
-        "vstbridge-proxy",
-        "-p",
-        "vstbridge-server",
-        "-p",
-        "test-plugin-synth",
-    ]))?;
+    let mut build = cargo();
+    build.args(["build", "--release", "-p", "vstbridge-proxy", "-p", "vstbridge-server"]);
+    for package in packages {
+        build.args(["-p", package]);
+    }
+    run(&mut build)?;
     run(&mut i686_build(&["--release"]))?;
     let release = target_dir().join("release");
     assemble(Profile::Release, &release.join("bridge"))?;
+    Ok(release)
+}
+
+/// `cargo xtask demo`: builds what the demo needs (not the test suite) and runs
+/// `vstbridge demo`, which bridges the i686 test synth into a 64-bit process. Release
+/// builds: the demo reports the bridge's cost per block, which a debug build would
+/// overstate many times over.
+pub fn demo() -> Result<()> {
+    let release = build_release_bridge(&["vstbridge", "test-plugin-synth"])?;
     run(Command::new(release.join("vstbridge"))
         .arg("demo")
         .current_dir(crate::util::workspace_root()))
@@ -101,28 +102,11 @@ pub fn demo() -> Result<()> {
 
 /// `cargo xtask bench [--quick]`: release builds of everything measured, then the bench.
 pub fn bench(args: &[String]) -> Result<()> {
-    let quick = args.iter().any(|a| a == "--quick");
-    ensure_i686_toolchain()?;
-    run(cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "vstbridge-proxy",
-        "-p",
-        "vstbridge-server",
-        "-p",
-        "vstbridge-bench",
-        "-p",
-        "test-plugin-gain",
-    ]))?;
-    run(&mut i686_build(&["--release"]))?;
-    let release = target_dir().join("release");
-    let bridge = release.join("bridge");
-    assemble(Profile::Release, &bridge)?;
+    let release = build_release_bridge(&["vstbridge-bench", "test-plugin-gain"])?;
     let mut bench = Command::new(release.join("vstbridge-bench"));
     bench
         .arg("--dist")
-        .arg(&bridge)
+        .arg(release.join("bridge"))
         .arg("--gain-x86_64")
         .arg(release.join("libtest_plugin_gain.so"))
         .arg("--gain-i686")
@@ -130,32 +114,22 @@ pub fn bench(args: &[String]) -> Result<()> {
         .arg("--json")
         .arg(target_dir().join("bench").join("results.json"))
         .env("VSTBRIDGE_LOG", "warn");
-    if quick {
+    if args.iter().any(|a| a == "--quick") {
         bench.arg("--quick");
     }
     run(&mut bench)
 }
 
-/// `cargo xtask dist`: release builds of the proxy and both servers in `target/dist/`.
+/// `cargo xtask dist`: release builds of the proxy, both servers and the command in
+/// `target/dist/`.
 pub fn dist() -> Result<()> {
-    ensure_i686_toolchain()?;
-    run(cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "vstbridge-proxy",
-        "-p",
-        "vstbridge-server",
-        "-p",
-        "vstbridge",
-    ]))?;
-    run(&mut i686_build(&["--release"]))?;
+    let release = build_release_bridge(&["vstbridge"])?;
     let dist = target_dir().join("dist");
     assemble(Profile::Release, &dist)?;
     // The command finds the proxy and servers beside itself.
     let command = dist.join("vstbridge");
     let _ = std::fs::remove_file(&command);
-    std::fs::copy(target_dir().join("release").join("vstbridge"), &command)?;
+    std::fs::copy(release.join("vstbridge"), &command)?;
     println!("dist ready in {}:", dist.display());
     for file in DIST_FILES {
         println!("  {file}");

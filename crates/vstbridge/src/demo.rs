@@ -4,12 +4,14 @@
 //! synth's 64-bit build loaded directly, so the output can be compared sample for sample
 //! and the bridge's cost per block measured.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use vst2_host::{Architecture, BinaryInfo, DefaultHost, EventList, Plugin};
+
+use crate::bridge_files::load_sandboxed;
 
 const SAMPLE_RATE: f32 = 48_000.0;
 const BLOCK: usize = 256;
@@ -71,24 +73,11 @@ pub fn run(options: Options) -> Result<()> {
     println!("this process:    {}", Architecture::current().describe());
     println!("plugin:          {} ({})", plugin.display(), plugin_arch.describe());
 
-    let folder = std::env::temp_dir().join(format!("vstbridge-demo-{}", std::process::id()));
-    std::fs::create_dir_all(&folder)?;
-    let proxy = folder.join("DemoSynth.so");
-    std::fs::copy(bridge_dir.join("vstbridge-proxy.so"), &proxy)?;
-    std::fs::write(
-        folder.join("DemoSynth.vstbridge.toml"),
-        format!(
-            "plugin = {:?}\nserver_dir = {:?}\n",
-            plugin.display().to_string(),
-            bridge_dir.display().to_string()
-        ),
-    )?;
-    let bridged = Plugin::load(&proxy, Arc::new(DefaultHost)).with_context(|| format!("loading {}", proxy.display()));
-    let _ = std::fs::remove_dir_all(&folder);
-    let bridged = bridged?;
+    let sandboxed = load_sandboxed(&plugin, &bridge_dir, "", Arc::new(DefaultHost))?;
+    let bridged = &sandboxed.plugin;
     println!(
-        "bridged through: {} -> vstbridge-server-{} (a separate process)",
-        proxy.display(),
+        "bridged through: a copy of {} -> vstbridge-server-{} (a separate process)",
+        bridge_dir.join(crate::bridge_files::PROXY).display(),
         plugin_arch.name()
     );
     let servers = server_processes(plugin_arch);
@@ -96,10 +85,10 @@ pub fn run(options: Options) -> Result<()> {
         println!("server process:  pid {}", servers.join(", "));
     }
 
-    let (bridged_audio, bridged_times) = render(&bridged)?;
+    let (bridged_audio, bridged_times) = render(bridged)?;
     let direct_plugin = Plugin::load(&direct, Arc::new(DefaultHost))?;
     let (direct_audio, direct_times) = render(&direct_plugin)?;
-    write_wav(&options.output, &bridged_audio)?;
+    crate::render::write_wav(&options.output, &bridged_audio, SAMPLE_RATE as u32)?;
 
     let identical = bridged_audio == direct_audio;
     let (bridged_median, direct_median) = (median(&bridged_times), median(&direct_times));
@@ -127,13 +116,13 @@ pub fn run(options: Options) -> Result<()> {
     Ok(())
 }
 
-/// Plays the phrase; returns the stereo-interleaved audio and each block's duration.
-fn render(synth: &Plugin) -> Result<(Vec<f32>, Vec<Duration>)> {
+/// Plays the phrase; returns the audio (left, right) and each block's duration.
+fn render(synth: &Plugin) -> Result<(Vec<Vec<f32>>, Vec<Duration>)> {
     synth.start(SAMPLE_RATE, BLOCK as i32);
     synth.set_parameter(0, 0.7);
     let (mut left, mut right) = (vec![0.0f32; BLOCK], vec![0.0f32; BLOCK]);
     let mut events = EventList::with_capacity(16);
-    let mut audio = Vec::with_capacity(BLOCKS * BLOCK * 2);
+    let mut audio = vec![Vec::with_capacity(BLOCKS * BLOCK), Vec::with_capacity(BLOCKS * BLOCK)];
     let mut times = Vec::with_capacity(BLOCKS);
     for block in 0..BLOCKS {
         events.clear();
@@ -149,7 +138,8 @@ fn render(synth: &Plugin) -> Result<(Vec<f32>, Vec<Duration>)> {
         synth.process_events(&mut events);
         synth.process_replacing(&[], &mut [&mut left, &mut right], BLOCK)?;
         times.push(started.elapsed());
-        audio.extend(left.iter().zip(&right).flat_map(|(l, r)| [*l, *r]));
+        audio[0].extend_from_slice(&left);
+        audio[1].extend_from_slice(&right);
     }
     Ok((audio, times))
 }
@@ -158,22 +148,6 @@ fn median(times: &[Duration]) -> Duration {
     let mut sorted = times.to_vec();
     sorted.sort();
     sorted[sorted.len() / 2]
-}
-
-fn write_wav(path: &Path, interleaved: &[f32]) -> Result<()> {
-    let spec = hound::WavSpec {
-        channels: 2,
-        sample_rate: SAMPLE_RATE as u32,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let mut writer =
-        hound::WavWriter::create(path, spec).with_context(|| format!("cannot write {}", path.display()))?;
-    for &sample in interleaved {
-        writer.write_sample(sample)?;
-    }
-    writer.finalize()?;
-    Ok(())
 }
 
 /// Process ids of running servers for `arch` that are children of this process.

@@ -93,7 +93,7 @@ pub fn render(options: &RenderOptions) -> Result<usize> {
     };
     let info = plugin.info();
     let (inputs, outputs) = (info.num_inputs.max(0) as usize, info.num_outputs.max(0) as usize);
-    let mut rendered = vec![Vec::with_capacity(frames); outputs];
+    let mut rendered: Vec<Vec<f32>> = (0..outputs).map(|_| Vec::with_capacity(frames)).collect();
     let (mut in_buffers, mut out_buffers) = (
         vec![vec![0.0f32; options.block]; inputs],
         vec![vec![0.0f32; options.block]; outputs],
