@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize
 use std::time::{Duration, Instant};
 
 use bridge_ipc::endpoint;
-use bridge_ipc::region::{CALLBACK_PAYLOAD_BYTES, block_kind, command, state};
+use bridge_ipc::region::{CALLBACK_PAYLOAD_BYTES, block_kind, command, region_flags, state};
 use bridge_ipc::region_events::{EventReader, EventWriter, VstEventsBuilder};
 use bridge_ipc::{AudioRegion, RegionCapacity};
 use bridge_proto::{HostShape, Request, Response, host_shape};
@@ -62,7 +62,17 @@ struct BlockState {
     seq: u32,
     seen_to_proxy: u32,
     output_events: VstEventsBuilder,
+    /// The CPU the server's audio thread ran the last block on (`u32::MAX`: unknown).
+    server_cpu: u32,
+    /// The host audio thread's realtime priority as last read, and when (nanoseconds since
+    /// [`epoch`]; `None`: never).
+    host_priority: u32,
+    priority_read_at: Option<u64>,
 }
+
+/// How often the audio thread re-reads its own realtime priority (a system call, so not
+/// every block; a DAW sets it once when it starts its audio engine).
+const PRIORITY_REREAD: Duration = Duration::from_secs(1);
 
 /// The proxy's audio state for one instance.
 #[derive(Default)]
@@ -301,6 +311,9 @@ impl ProxyAudio {
     fn attach_new(&self, instance: &ProxyInstance, capacity: RegionCapacity) -> std::io::Result<()> {
         let path = endpoint::new_region_path()?;
         let mut region = AudioRegion::create(&path, capacity)?;
+        if instance.config.policy.lock_memory {
+            region.set_flags(region_flags::LOCK_MEMORY);
+        }
         // Benchmarks only: a socket the server connects to and both sides signal blocks
         // through, instead of the futex.
         let signal = if instance.config.policy.bench_socket_wake {
@@ -328,6 +341,9 @@ impl ProxyAudio {
             seq: 0,
             seen_to_proxy: region.to_proxy().current(),
             output_events: VstEventsBuilder::with_capacity(capacity.output_event_bytes as usize / 16),
+            server_cpu: u32::MAX,
+            host_priority: 0,
+            priority_read_at: None,
         };
         let mut attached = Box::new(Attached {
             region,
@@ -410,6 +426,13 @@ impl ProxyAudio {
         };
         io.copy_in(region, offset, piece, wire_kind == block_kind::ACCUMULATING);
         self.prefetch(instance, region);
+        let policy = &instance.config.policy;
+        let host_cpu = bridge_ipc::os::current_cpu().unwrap_or(u32::MAX);
+        let host_priority = if policy.follow_host_priority {
+            Self::host_priority(block)
+        } else {
+            u32::MAX
+        };
         block.seq = block.seq.wrapping_add(1);
         // SAFETY: the request is ours until we ring; the reply state is reset before the
         // server can write it.
@@ -418,24 +441,34 @@ impl ProxyAudio {
             (*request).kind = wire_kind;
             (*request).block_seq = block.seq;
             (*request).command = command::PROCESS;
-            (*request).host_cpu = if instance.config.policy.follow_host_cpu {
-                bridge_ipc::os::current_cpu().unwrap_or(u32::MAX)
-            } else {
-                u32::MAX
-            };
+            (*request).host_cpu = if policy.follow_host_cpu { host_cpu } else { u32::MAX };
+            (*request).host_priority = host_priority;
             (*reply).state = state::IDLE;
         }
         if region.to_server().ring().is_err() {
             return false;
         }
         let sample_rate = f32::from_bits(self.sample_rate.load(Ordering::Relaxed));
-        let deadline = instance.config.policy.block_deadline(piece, sample_rate);
+        let deadline = policy.block_deadline(piece, sample_rate);
+        // Spinning pays only while the server runs on another CPU: on this one it would only
+        // delay the server. The reply usually comes before a sleep and a cross-CPU wake would.
+        let spin = if block.server_cpu != host_cpu && block.server_cpu != u32::MAX && host_cpu != u32::MAX {
+            policy.max_spin
+        } else {
+            Duration::ZERO
+        };
         let sent_at = nanos_since_epoch();
         loop {
+            let spun = (!spin.is_zero())
+                .then(|| region.to_proxy().spin_past(block.seen_to_proxy, spin))
+                .flatten();
             let waited = Duration::from_nanos(nanos_since_epoch().saturating_sub(sent_at));
-            let woke = region
-                .to_proxy()
-                .wait_past(block.seen_to_proxy, deadline.saturating_sub(waited));
+            let woke = match spun {
+                Some(now) => Ok(Some(now)),
+                None => region
+                    .to_proxy()
+                    .wait_past(block.seen_to_proxy, deadline.saturating_sub(waited)),
+            };
             if instance.is_dead() {
                 return false;
             }
@@ -463,6 +496,8 @@ impl ProxyAudio {
                 _ => {}
             }
         }
+        // SAFETY: the server wrote the reply before ringing.
+        block.server_cpu = unsafe { (*reply).server_cpu };
         let accumulate_here = kind == ProcessKind::Accumulating && wire_kind == block_kind::REPLACING;
         io.copy_out(region, offset, piece, accumulate_here);
         // SAFETY: the queues are ours again; the reply is the server's finished data.
@@ -485,6 +520,20 @@ impl ProxyAudio {
             }
         }
         true
+    }
+
+    /// The realtime priority of the calling (audio) thread, re-read at most once per
+    /// [`PRIORITY_REREAD`].
+    fn host_priority(block: &mut BlockState) -> u32 {
+        let now = nanos_since_epoch();
+        let stale = block
+            .priority_read_at
+            .is_none_or(|at| now.saturating_sub(at) >= PRIORITY_REREAD.as_nanos() as u64);
+        if stale {
+            block.host_priority = bridge_ipc::os::current_realtime_priority();
+            block.priority_read_at = Some(now);
+        }
+        block.host_priority
     }
 
     /// Copies the DAW's transport and process level into the request.

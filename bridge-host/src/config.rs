@@ -22,6 +22,9 @@
 //! | `max_restarts_per_minute` | 3 | beyond this the plugin stays silent until reloaded |
 //! | `snapshot_interval_s` | 10 | how often the state of a chunk-saving plugin is copied (0: never) |
 //! | `follow_host_cpu` | true | keep the server's audio thread on the CPU of the host's audio thread |
+//! | `follow_host_priority` | true | give the server's audio thread the realtime priority of the host's, one step below |
+//! | `lock_memory` | true | lock the audio region into RAM (needs `CAP_IPC_LOCK` or a memlock limit above ~2 MiB) |
+//! | `max_spin_us` | 50 | the longest the host's audio thread spins for a reply while the server runs on another CPU (0: never) |
 //! | `bench_socket_wake` | false | benchmarks only: signal blocks through a socket instead of the futex |
 //!
 //! A file that cannot be parsed, or has an unknown key or a wrong type, is an error naming
@@ -82,6 +85,9 @@ struct FileOptions {
     snapshot_interval_s: Option<u64>,
     bench_socket_wake: Option<bool>,
     follow_host_cpu: Option<bool>,
+    follow_host_priority: Option<bool>,
+    lock_memory: Option<bool>,
+    max_spin_us: Option<u64>,
 }
 
 impl FileOptions {
@@ -100,6 +106,9 @@ impl FileOptions {
             snapshot_interval_s: other.snapshot_interval_s.or(self.snapshot_interval_s),
             bench_socket_wake: other.bench_socket_wake.or(self.bench_socket_wake),
             follow_host_cpu: other.follow_host_cpu.or(self.follow_host_cpu),
+            follow_host_priority: other.follow_host_priority.or(self.follow_host_priority),
+            lock_memory: other.lock_memory.or(self.lock_memory),
+            max_spin_us: other.max_spin_us.or(self.max_spin_us),
         }
     }
 }
@@ -128,6 +137,14 @@ pub struct FailurePolicy {
     pub bench_socket_wake: bool,
     /// Whether the server's audio thread follows the host's audio thread to its CPU.
     pub follow_host_cpu: bool,
+    /// Whether the server's audio thread takes the host audio thread's realtime priority
+    /// (one step below it).
+    pub follow_host_priority: bool,
+    /// Whether the server locks the audio region into RAM.
+    pub lock_memory: bool,
+    /// The longest the host's audio thread spins for a reply while the server's audio
+    /// thread runs on another CPU (zero: always sleep).
+    pub max_spin: Duration,
 }
 
 impl Default for FailurePolicy {
@@ -153,6 +170,9 @@ impl From<&FileOptions> for FailurePolicy {
             },
             bench_socket_wake: options.bench_socket_wake.unwrap_or(false),
             follow_host_cpu: options.follow_host_cpu.unwrap_or(true),
+            follow_host_priority: options.follow_host_priority.unwrap_or(true),
+            lock_memory: options.lock_memory.unwrap_or(true),
+            max_spin: Duration::from_micros(options.max_spin_us.unwrap_or(50).min(1000)),
         }
     }
 }

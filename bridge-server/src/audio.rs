@@ -17,7 +17,7 @@ use std::sync::{Arc, Weak};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use bridge_ipc::region::{CALLBACK_PAYLOAD_BYTES, block_kind, command, state};
+use bridge_ipc::region::{CALLBACK_PAYLOAD_BYTES, block_kind, command, region_flags, state};
 use bridge_ipc::region_events::{EventReader, EventWriter, VstEventsBuilder};
 use bridge_ipc::{AudioRegion, RegionCapacity};
 use bridge_proto::{HostShape, host_shape};
@@ -58,6 +58,17 @@ impl AudioThread {
         if let Some(name) = signal_socket {
             let stream = bridge_ipc::endpoint::connect_with_retry(name, Duration::from_secs(2), &mut || Ok(()))?;
             region.set_signal(stream);
+        }
+        if region.flags() & region_flags::LOCK_MEMORY != 0 {
+            // Every page resident now and for good: no block waits for a page fault or for
+            // swap. Refused without CAP_IPC_LOCK when the memlock limit is too small.
+            match region.lock() {
+                Ok(()) => tracing::debug!("audio region locked ({} KiB)", region.total_bytes() >> 10),
+                Err(error) => tracing::info!(
+                    "cannot lock the audio region ({} KiB) into RAM: {error}; raise the memlock limit to avoid page faults",
+                    region.total_bytes() >> 10
+                ),
+            }
         }
         let region = Arc::new(region);
         initialise_parameter_table(&region, &plugin);
@@ -117,6 +128,10 @@ struct AudioContext {
     refresh_cursor: Cell<usize>,
     /// The CPU this thread is pinned to (`u32::MAX`: not pinned).
     pinned_cpu: Cell<u32>,
+    /// The last CPU a move to was refused (not retried until the host moves elsewhere).
+    refused_cpu: Cell<u32>,
+    /// The host priority last followed (`u32::MAX`: none yet).
+    host_priority: Cell<u32>,
 }
 
 impl AudioContext {
@@ -134,6 +149,8 @@ impl AudioContext {
             output_dropped: Cell::new(0),
             refresh_cursor: Cell::new(0),
             pinned_cpu: Cell::new(u32::MAX),
+            refused_cpu: Cell::new(u32::MAX),
+            host_priority: Cell::new(u32::MAX),
         }
     }
 
@@ -151,7 +168,11 @@ impl AudioContext {
             let request = self.region.request();
             // SAFETY: the proxy finished writing the request before ringing.
             match unsafe { (*request).command } {
-                command::PROCESS => bridge_ipc::allocations::counting(|| self.process_block()),
+                command::PROCESS => {
+                    // Outside the counted block: a move is rare, and a refused one is logged.
+                    self.follow_host(request);
+                    bridge_ipc::allocations::counting(|| self.process_block());
+                }
                 command::SHUTDOWN => return,
                 _ => {}
             }
@@ -172,7 +193,6 @@ impl AudioContext {
                 (*request).input_event_bytes as usize,
             )
         };
-        self.follow_host_cpu(request);
         let queue = self.region.param_changes();
         for i in 0..changes {
             // SAFETY: `i` is below the queue's capacity.
@@ -220,6 +240,7 @@ impl AudioContext {
             (*reply).output_event_bytes = self.output_used.get() as u32;
             (*reply).dropped_output_events = self.output_dropped.get();
             (*reply).server_allocations = bridge_ipc::allocations::total();
+            (*reply).server_cpu = self.running_cpu();
             (*reply).state = state::DONE;
         }
         if let Err(error) = self.region.to_proxy().ring() {
@@ -227,13 +248,40 @@ impl AudioContext {
         }
     }
 
-    /// Moves this thread to the CPU the host's audio thread runs on, when that changed: the
-    /// two then hand each block over on one CPU (one system call per move, none per block).
-    fn follow_host_cpu(&self, request: *mut bridge_ipc::region::BlockRequest) {
+    /// Follows the host's audio thread, when it changed: to its CPU, so the two hand each
+    /// block over on one CPU (one system call per move, none per block), and to one step
+    /// below its realtime priority, so the plugin is not preempted by ordinary work while the
+    /// host waits for it, yet a plugin that spins can never starve the host's thread.
+    fn follow_host(&self, request: *mut bridge_ipc::region::BlockRequest) {
         // SAFETY: the proxy wrote the request before ringing.
-        let cpu = unsafe { (*request).host_cpu };
-        if cpu != u32::MAX && cpu != self.pinned_cpu.get() && bridge_ipc::os::pin_current_thread(cpu).is_ok() {
-            self.pinned_cpu.set(cpu);
+        let (cpu, priority) = unsafe { ((*request).host_cpu, (*request).host_priority) };
+        if cpu != u32::MAX && cpu != self.pinned_cpu.get() && cpu != self.refused_cpu.get() {
+            match bridge_ipc::os::pin_current_thread(cpu) {
+                Ok(()) => self.pinned_cpu.set(cpu),
+                Err(error) => {
+                    // Say so once per CPU; the thread keeps its old affinity, so ask its CPU.
+                    tracing::info!("cannot move the audio thread to CPU {cpu}: {error}");
+                    self.refused_cpu.set(cpu);
+                    self.pinned_cpu.set(u32::MAX);
+                }
+            }
+        }
+        if priority != u32::MAX && priority != self.host_priority.get() {
+            self.host_priority.set(priority);
+            let own = priority.saturating_sub(1);
+            match bridge_ipc::os::set_current_realtime_priority(own) {
+                Ok(()) => tracing::debug!("audio thread realtime priority {own} (host {priority})"),
+                Err(error) => tracing::info!("cannot give the audio thread realtime priority {own}: {error}"),
+            }
+        }
+    }
+
+    /// The CPU this thread runs on: the one it is pinned to, else asked (cheap, but not
+    /// free on every target).
+    fn running_cpu(&self) -> u32 {
+        match self.pinned_cpu.get() {
+            u32::MAX => bridge_ipc::os::current_cpu().unwrap_or(u32::MAX),
+            cpu => cpu,
         }
     }
 

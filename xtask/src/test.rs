@@ -16,7 +16,7 @@ use crate::util::{cargo, describe};
 const I686_TEST_PACKAGES: [&str; 2] = ["vst2-abi", "vst2-host"];
 
 /// End-to-end tests (x86_64 host, both servers) that must appear as passed.
-const REQUIRED_BRIDGE: [&str; 11] = [
+const REQUIRED_BRIDGE: [&str; 13] = [
     "sync_installs_proxies_that_play_leaves_them_alone_and_prunes_only_the_gone",
     "render_of_the_32_bit_reverb_matches_the_64_bit_build_rendered_directly",
     "probe_reports_bad_files_crashes_and_hangs_clearly_and_leaves_nothing_running",
@@ -28,6 +28,8 @@ const REQUIRED_BRIDGE: [&str; 11] = [
     "bridged_i386_3bandeq_with_parameter_changes_matches_amd64_direct",
     "probe_callbacks_are_answered_on_the_threads_that_made_the_outer_calls",
     "no_heap_allocation_per_block_in_proxy_or_server",
+    "server_audio_thread_takes_the_host_threads_cpu_and_realtime_priority_below_it",
+    "a_busy_hang_on_a_realtime_server_thread_never_holds_the_hosts_realtime_thread",
 ];
 
 /// Tests that must appear as passed in each architecture's run.

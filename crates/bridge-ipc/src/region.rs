@@ -37,7 +37,7 @@ use crate::doorbell::Doorbell;
 /// `VBRG` in little-endian memory.
 pub const REGION_MAGIC: u32 = u32::from_le_bytes(*b"VBRG");
 /// Bumped on every layout change.
-pub const REGION_VERSION: u32 = 2;
+pub const REGION_VERSION: u32 = 3;
 /// Bytes of the callback slot's payload (strings a callback carries inside process).
 pub const CALLBACK_PAYLOAD_BYTES: usize = 1024;
 
@@ -83,7 +83,15 @@ pub struct RegionHeader {
     pub input_event_bytes: u32,
     /// `output_event_bytes`.
     pub output_event_bytes: u32,
-    reserved: [u32; 5],
+    /// [`region_flags`] the creator asks of the other side.
+    pub flags: u32,
+    reserved: [u32; 4],
+}
+
+/// What the creator of a region asks of the side that opens it ([`RegionHeader::flags`]).
+pub mod region_flags {
+    /// Lock the mapping into RAM ([`super::AudioRegion::lock`]).
+    pub const LOCK_MEMORY: u32 = 1;
 }
 
 /// What the proxy asks of the server ([`BlockRequest::command`]).
@@ -145,7 +153,10 @@ pub struct BlockRequest {
     /// audio thread moves there, so each wake stays on one CPU: a wake that crosses CPUs
     /// costs tens of microseconds on a virtual machine.
     pub host_cpu: u32,
-    reserved: u32,
+    /// The realtime (`SCHED_FIFO`/`SCHED_RR`) priority of the host's audio thread, 0 when it
+    /// is not realtime, `u32::MAX`: do not follow. The server's audio thread takes one step
+    /// below it, so the host's thread can always preempt a plugin that spins.
+    pub host_priority: u32,
     /// The `VstTimeInfo` prefetched from the host for this block (88 bytes, same layout on
     /// every target).
     pub time_info: [u8; 88],
@@ -189,6 +200,10 @@ pub struct BlockReply {
     /// Heap allocations the server's own code made on its audio thread so far (0 is the
     /// design; tests and benchmarks check it).
     pub server_allocations: u32,
+    /// The CPU the server's audio thread ran this block on (`u32::MAX`: unknown). The proxy
+    /// spins briefly for the reply only when this differs from its own CPU.
+    pub server_cpu: u32,
+    reserved: u32,
     /// The callback being made, when `state` is [`state::CALLBACK`].
     pub callback: CallbackSlot,
 }
@@ -212,7 +227,7 @@ const _: () = {
     assert!(offset_of!(CallbackSlot, effect) == 32);
     assert!(offset_of!(CallbackSlot, payload) == 64);
     assert!(size_of::<CallbackSlot>() == 64 + CALLBACK_PAYLOAD_BYTES);
-    assert!(offset_of!(BlockReply, callback) == 24);
+    assert!(offset_of!(BlockReply, callback) == 32);
     assert!(REQUEST_OFFSET + size_of::<BlockRequest>() <= REPLY_OFFSET);
 };
 
@@ -341,6 +356,30 @@ impl AudioRegion {
             areas,
             path: path.to_path_buf(),
         })
+    }
+
+    /// Locks the whole mapping into RAM (and faults it in now), so no block ever waits for a
+    /// page. Needs `CAP_IPC_LOCK` or room under `RLIMIT_MEMLOCK`.
+    pub fn lock(&self) -> io::Result<()> {
+        self.map.lock()
+    }
+
+    /// Bytes of the mapping.
+    pub fn total_bytes(&self) -> usize {
+        self.areas.total
+    }
+
+    /// Sets or clears header flags (the creator does, before the other side opens it).
+    pub fn set_flags(&self, flags: u32) {
+        // SAFETY: the header is in bounds; the flags are written before the other side maps
+        // the region and never after.
+        unsafe { (*self.header()).flags = flags };
+    }
+
+    /// The header's [`region_flags`].
+    pub fn flags(&self) -> u32 {
+        // SAFETY: the header is in bounds and its flags no longer change.
+        unsafe { (*self.header()).flags }
     }
 
     /// The file backing the region.

@@ -1,5 +1,5 @@
 //! Linux: futex on shared memory, /dev/urandom, XDG runtime dir, /dev/shm, PR_SET_PDEATHSIG,
-//! dladdr.
+//! CPU affinity and realtime scheduling of the calling thread, dladdr.
 
 use std::ffi::{CStr, OsStr};
 use std::fs::File;
@@ -76,6 +76,38 @@ pub fn pin_current_thread(cpu: u32) -> io::Result<()> {
         Ok(())
     } else {
         Err(io::Error::last_os_error())
+    }
+}
+
+/// The realtime priority of the calling thread: its `SCHED_FIFO` or `SCHED_RR` priority
+/// (1–99), or 0 when it runs under an ordinary policy.
+pub fn current_realtime_priority() -> u32 {
+    let mut policy = 0;
+    // SAFETY: a zeroed sched_param is valid; the call only fills both out-parameters for the
+    // calling thread.
+    let mut param: libc::sched_param = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    let result = unsafe { libc::pthread_getschedparam(libc::pthread_self(), &mut policy, &mut param) };
+    match (result, policy) {
+        (0, libc::SCHED_FIFO | libc::SCHED_RR) => param.sched_priority.max(0) as u32,
+        _ => 0,
+    }
+}
+
+/// Runs the calling thread under `SCHED_FIFO` at `priority` (1–99), or back under the
+/// ordinary policy for 0. Fails with `EPERM` without `CAP_SYS_NICE` or an `rtprio` limit.
+pub fn set_current_realtime_priority(priority: u32) -> io::Result<()> {
+    let (policy, priority) = match priority {
+        0 => (libc::SCHED_OTHER, 0),
+        n => (libc::SCHED_FIFO, n.min(99) as i32),
+    };
+    // SAFETY: a zeroed sched_param is valid; we set its one meaningful field.
+    let mut param: libc::sched_param = unsafe { std::mem::zeroed() };
+    param.sched_priority = priority;
+    // SAFETY: changes only the calling thread's scheduling.
+    match unsafe { libc::pthread_setschedparam(libc::pthread_self(), policy, &param) } {
+        0 => Ok(()),
+        error => Err(io::Error::from_raw_os_error(error)),
     }
 }
 

@@ -1,6 +1,7 @@
 //! `test-plugin-hang` ('VbHg'): a 2 in / 2 out pass-through effect that hangs forever on
 //! request, for testing watchdogs. A hang is `loop { sleep(100 ms) }`: only killing the
-//! process ends it.
+//! process ends it. With the environment variable `VSTBRIDGE_TEST_HANG_SPIN=1` a hang is a
+//! busy loop instead, which never yields its CPU (what a realtime thread must survive).
 //!
 //! Flags CanReplacing | CanDoubleReplacing; category Effect; effect name "Hang", vendor
 //! "vstbridge", product "vstbridge test hang", version 1; no programs.
@@ -44,8 +45,16 @@ pub const FAIL_INDEX: i32 = four_char_code(b"Fail");
 /// Environment variable of the entry-point trigger (value `entry`).
 pub const AT_VAR: &str = "VSTBRIDGE_TEST_HANG_AT";
 
+/// Environment variable that makes hangs busy loops (value `1`).
+pub const SPIN_VAR: &str = "VSTBRIDGE_TEST_HANG_SPIN";
+
 /// Never returns.
 pub fn hang() -> ! {
+    if std::env::var(SPIN_VAR).is_ok_and(|spin| spin.trim() == "1") {
+        loop {
+            std::hint::spin_loop();
+        }
+    }
     loop {
         std::thread::sleep(Duration::from_millis(100));
     }
