@@ -312,7 +312,12 @@ impl ProxyAudio {
         let path = endpoint::new_region_path()?;
         let mut region = AudioRegion::create(&path, capacity)?;
         if instance.config.policy.lock_memory {
+            // The server locks the pages; this side's page tables are filled now, so the
+            // first blocks take no page faults on either side.
             region.set_flags(region_flags::LOCK_MEMORY);
+            if let Err(error) = region.populate() {
+                tracing::debug!("cannot pre-fault the audio region: {error}");
+            }
         }
         // Benchmarks only: a socket the server connects to and both sides signal blocks
         // through, instead of the futex.
@@ -335,7 +340,7 @@ impl ProxyAudio {
             let stream = accepting
                 .join()
                 .map_err(|_| std::io::Error::other("the signal socket was not accepted"))??;
-            region.set_signal(stream);
+            region.set_signal(stream)?;
         }
         let state = BlockState {
             seq: 0,

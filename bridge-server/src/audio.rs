@@ -57,7 +57,7 @@ impl AudioThread {
         let mut region = AudioRegion::open(path)?;
         if let Some(name) = signal_socket {
             let stream = bridge_ipc::endpoint::connect_with_retry(name, Duration::from_secs(2), &mut || Ok(()))?;
-            region.set_signal(stream);
+            region.set_signal(stream)?;
         }
         if region.flags() & region_flags::LOCK_MEMORY != 0 {
             // Every page resident now and for good: no block waits for a page fault or for

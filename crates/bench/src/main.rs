@@ -17,6 +17,7 @@
 //! builds everything in release mode and runs this with the right paths.
 
 mod extras;
+mod levers;
 mod limit;
 mod plugins;
 mod stats;
@@ -93,6 +94,7 @@ fn main() -> Result<()> {
     println!("\n== gain, 2 channels: direct vs bridged, per block ==");
     let rows = plugins::measure(&options, futex_same_cpu, &mut results)?;
     let allocations: u64 = rows.iter().map(|row| row.allocations).sum();
+    levers::measure(&options, &mut results)?;
     extras::parameters(&options, &mut results)?;
     extras::startup(&options, &mut results)?;
     extras::scale(&options, &mut results)?;

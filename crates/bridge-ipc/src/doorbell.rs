@@ -1,13 +1,16 @@
 //! A doorbell: one 32-bit counter in shared memory that one side increments and wakes, and
 //! the other waits on (with a timeout, always). The counter only grows, so a waiter that
 //! remembers the last value it saw never misses a ring, however the two race.
+//!
+//! For the benchmarks' socket-synced baseline a doorbell can instead send each ring as a
+//! message on a socket, the way bridges that synchronise audio over a socket do: a 64-bit
+//! length, then the block request or reply itself, read back whole by the other side.
 
 use std::io::{self, Read, Write};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use interprocess::local_socket::Stream;
-use interprocess::local_socket::traits::Stream as _;
 
 use crate::os;
 
@@ -15,8 +18,23 @@ use crate::os;
 #[derive(Clone, Copy)]
 pub struct Doorbell<'a> {
     word: &'a AtomicU32,
-    /// Benchmarks only: wake through this socket (a byte per ring) instead of the futex.
-    signal: Option<&'a Stream>,
+    /// Benchmarks only: wake through a socket message instead of the futex.
+    signal: Option<SocketSignal<'a>>,
+}
+
+/// The largest message a socket-signalled ring carries.
+const MAX_MESSAGE: usize = 512;
+
+/// Benchmarks only: a socket each ring is sent through as a message holding `len` bytes
+/// at `message` (the request or reply the ring announces).
+#[derive(Clone, Copy)]
+pub struct SocketSignal<'a> {
+    /// The socket.
+    pub stream: &'a Stream,
+    /// The bytes a ring sends: shared memory the ringing side owns until it rings.
+    pub message: *const u8,
+    /// How many (at most 512).
+    pub len: usize,
 }
 
 impl<'a> Doorbell<'a> {
@@ -27,7 +45,7 @@ impl<'a> Doorbell<'a> {
 
     /// A doorbell on `word` that wakes through `signal` instead of the futex (the
     /// socket-synced design the benchmarks compare against).
-    pub fn with_signal(word: &'a AtomicU32, signal: Option<&'a Stream>) -> Self {
+    pub fn with_signal(word: &'a AtomicU32, signal: Option<SocketSignal<'a>>) -> Self {
         Self { word, signal }
     }
 
@@ -40,7 +58,16 @@ impl<'a> Doorbell<'a> {
     pub fn ring(&self) -> io::Result<()> {
         self.word.fetch_add(1, Ordering::AcqRel);
         match self.signal {
-            Some(mut signal) => signal.write_all(&[1]),
+            Some(signal) => {
+                let len = signal.len.min(MAX_MESSAGE);
+                let mut frame = [0u8; 8 + MAX_MESSAGE];
+                frame[..8].copy_from_slice(&(len as u64).to_le_bytes());
+                // SAFETY: `message` addresses `len` bytes of the region that this side owns
+                // until the ring is received; the other side does not write them now.
+                unsafe { std::ptr::copy_nonoverlapping(signal.message, frame[8..].as_mut_ptr(), len) };
+                let mut stream = signal.stream;
+                stream.write_all(&frame[..8 + len])
+            }
             None => os::futex_wake(self.word),
         }
     }
@@ -79,19 +106,33 @@ impl<'a> Doorbell<'a> {
                 return Ok(None);
             }
             match self.signal {
-                Some(mut signal) => {
-                    // A byte per ring; the counter decides, a stale byte only wakes early.
-                    signal.set_recv_timeout(Some(remaining))?;
-                    let mut byte = [0u8; 1];
-                    match signal.read(&mut byte) {
-                        Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
-                        Ok(_) => {}
-                        Err(error) if matches!(error.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
-                        Err(error) => return Err(error),
-                    }
-                }
+                Some(signal) => receive_message(signal.stream)?,
                 None => os::futex_wait(self.word, seen, remaining)?,
             }
         }
     }
+}
+
+/// How long one read of a socket-signalled doorbell blocks before the waiter re-checks its
+/// deadline (set once on the socket, not per read, as a socket-synced bridge would).
+pub const SIGNAL_POLL: Duration = Duration::from_millis(10);
+
+/// Reads one ring's message whole, the length and then the body (two reads, as a
+/// socket-synced bridge reads its request); returns after [`SIGNAL_POLL`] without one. The
+/// counter decides what the ring meant.
+fn receive_message(mut stream: &Stream) -> io::Result<()> {
+    let mut length = [0u8; 8];
+    let got = match stream.read(&mut length) {
+        Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+        Ok(got) => got,
+        Err(error) if matches!(error.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => return Ok(()),
+        Err(error) => return Err(error),
+    };
+    stream.read_exact(&mut length[got..])?;
+    let len = u64::from_le_bytes(length) as usize;
+    if len > MAX_MESSAGE {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "oversized ring message"));
+    }
+    let mut body = [0u8; MAX_MESSAGE];
+    stream.read_exact(&mut body[..len])
 }

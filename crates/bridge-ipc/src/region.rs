@@ -32,7 +32,7 @@ use std::sync::atomic::AtomicU32;
 
 use memmap2::MmapRaw;
 
-use crate::doorbell::Doorbell;
+use crate::doorbell::{Doorbell, SocketSignal};
 
 /// `VBRG` in little-endian memory.
 pub const REGION_MAGIC: u32 = u32::from_le_bytes(*b"VBRG");
@@ -364,6 +364,12 @@ impl AudioRegion {
         self.map.lock()
     }
 
+    /// Faults every page of the mapping in now, writable, so this process takes no page
+    /// fault on it later (the pages stay resident only while some process locks them).
+    pub fn populate(&self) -> io::Result<()> {
+        self.map.advise(memmap2::Advice::PopulateWrite)
+    }
+
     /// Bytes of the mapping.
     pub fn total_bytes(&self) -> usize {
         self.areas.total
@@ -420,20 +426,35 @@ impl AudioRegion {
         // SAFETY: a 4-aligned word inside the mapping, only ever accessed atomically.
         Doorbell::with_signal(
             unsafe { &*self.at::<AtomicU32>(TO_SERVER_OFFSET) },
-            self.signal.as_ref(),
+            self.signal.as_ref().map(|stream| SocketSignal {
+                stream,
+                message: self.request().cast_const().cast(),
+                len: size_of::<BlockRequest>(),
+            }),
         )
     }
 
-    /// Benchmarks only: signals blocks through `stream` (a byte per ring, both directions)
-    /// instead of the futex.
-    pub fn set_signal(&mut self, stream: interprocess::local_socket::Stream) {
+    /// Benchmarks only: signals blocks through `stream` (each ring a message carrying the
+    /// request or the reply, both directions) instead of the futex.
+    pub fn set_signal(&mut self, stream: interprocess::local_socket::Stream) -> io::Result<()> {
+        use interprocess::local_socket::traits::Stream as _;
+        stream.set_recv_timeout(Some(crate::doorbell::SIGNAL_POLL))?;
         self.signal = Some(stream);
+        Ok(())
     }
 
     /// The doorbell the server rings to wake the proxy.
     pub fn to_proxy(&self) -> Doorbell<'_> {
         // SAFETY: a 4-aligned word inside the mapping, only ever accessed atomically.
-        Doorbell::with_signal(unsafe { &*self.at::<AtomicU32>(TO_PROXY_OFFSET) }, self.signal.as_ref())
+        Doorbell::with_signal(
+            unsafe { &*self.at::<AtomicU32>(TO_PROXY_OFFSET) },
+            // The reply without its callback slot, which travels only with a callback.
+            self.signal.as_ref().map(|stream| SocketSignal {
+                stream,
+                message: self.reply().cast_const().cast(),
+                len: std::mem::offset_of!(BlockReply, callback),
+            }),
+        )
     }
 
     /// The block request (proxy-written).
