@@ -24,8 +24,8 @@
 //! | `follow_host_cpu` | true | keep the server's audio thread on the CPU of the host's audio thread |
 //! | `follow_host_priority` | true | give the server's audio thread the realtime priority of the host's, one step below |
 //! | `lock_memory` | true | lock the audio region into RAM (needs `CAP_IPC_LOCK` or a memlock limit above ~2 MiB) |
-//! | `max_spin_us` | 50 | the longest the host's audio thread spins for a reply while the server runs on another CPU (0: never) |
-//! | `bench_socket_wake` | false | benchmarks only: signal blocks through a socket instead of the futex |
+//! | `max_spin_us` | 50 | the longest the host's audio thread spins for a reply while the server runs on another CPU (0: never; at most 1000) |
+//! | `bench_socket_wake` | false | benchmarks only: each block's wake and wait is a message on a socket instead of the futex |
 //!
 //! A file that cannot be parsed, or has an unknown key or a wrong type, is an error naming
 //! the file, line and key; the instance then does not load.
@@ -358,5 +358,25 @@ mod tests {
         assert_eq!(policy.call_timeout, Duration::from_secs(5));
         assert_eq!(policy.block_deadline(512, 44_100.0), Duration::from_millis(100));
         assert!(policy.block_deadline(8192, 44_100.0) > Duration::from_millis(700));
+    }
+
+    #[test]
+    fn audio_thread_levers_default_on_and_the_spin_stays_bounded() {
+        let defaults = FailurePolicy::default();
+        assert!(defaults.follow_host_cpu && defaults.follow_host_priority && defaults.lock_memory);
+        assert_eq!(defaults.max_spin, Duration::from_micros(50));
+        let path = temp_file(
+            "Spin.vstbridge.toml",
+            "max_spin_us = 5000000
+lock_memory = false
+",
+        );
+        let policy = FailurePolicy::from(&read_file(&path).unwrap());
+        assert_eq!(
+            policy.max_spin,
+            Duration::from_millis(1),
+            "a spin never exceeds a millisecond"
+        );
+        assert!(!policy.lock_memory);
     }
 }

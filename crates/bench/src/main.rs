@@ -6,10 +6,14 @@
 //! 2. **Direct vs bridged**: the `gain` test plugin, 2 channels, at 32, 64, 512 and 4096
 //!    frames: loaded into this process, bridged to an x86_64 server, bridged to an i686
 //!    server. Per block: median, p99, p99.9, max; CPU time of both processes; overhead =
-//!    bridged − direct, and its ratio to the same-CPU futex round trip.
-//! 3. **Allocations** per block in proxy and server, from their counting allocators (must
+//!    bridged − direct, and its ratio to the same-CPU futex round trip. Beside them, the
+//!    **socket-synced baseline**: the same bridge with each block's wake and wait sent as a
+//!    message on a socket (`bench_socket_wake`), and the bridge without CPU following.
+//! 3. **Levers** (see `levers`): CPU following, the spin across CPUs, realtime priority
+//!    under a CPU hog, and region locking, each against its absence.
+//! 4. **Allocations** per block in proxy and server, from their counting allocators (must
 //!    be 0; the run fails otherwise).
-//! 4. **Parameters**: set/get from the audio thread and from another thread, and string
+//! 5. **Parameters**: set/get from the audio thread and from another thread, and string
 //!    queries. **Start-up**: loading to first block. **Scale**: 1, 8 (and 32) bridged
 //!    instances at a 48 kHz pace, missed periods and CPU.
 //!

@@ -106,8 +106,9 @@ pub fn measure(
     let bridged = [
         ("bridged x86_64", load_with(&options.gain_x86_64, "")?),
         ("bridged i686", load_with(&options.gain_i686, "")?),
-        // The same bridge with a socket message per block instead of the futex: the design
-        // other bridges use, measured rather than claimed.
+        // The same bridge with each block's wake and wait sent as a length-prefixed message
+        // on a socket instead of the futex: the design other bridges use, measured rather
+        // than claimed.
         (
             "socket-synced",
             load_with(&options.gain_x86_64, "bench_socket_wake = true\n")?,
