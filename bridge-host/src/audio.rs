@@ -7,7 +7,11 @@
 //! MIDI the plugin sent. Events (`effProcessEvents`) and `setParameter` calls made on the
 //! audio thread are written into the region for the coming block; `getParameter` there reads
 //! the server's value table. None of it allocates, locks or makes a system call beyond the
-//! doorbell's wake and wait.
+//! doorbell's wake and wait (and a read of this thread's realtime priority once a second).
+//!
+//! Each request also tells the server where to run: this thread's CPU and realtime priority,
+//! which the server's audio thread follows. Each reply says where the server ran; only
+//! when that is another CPU does this thread spin briefly for the reply before it sleeps.
 
 use std::cell::UnsafeCell;
 use std::ffi::c_void;

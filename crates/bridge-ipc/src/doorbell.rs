@@ -29,12 +29,21 @@ const MAX_MESSAGE: usize = 512;
 /// at `message` (the request or reply the ring announces).
 #[derive(Clone, Copy)]
 pub struct SocketSignal<'a> {
-    /// The socket.
-    pub stream: &'a Stream,
-    /// The bytes a ring sends: shared memory the ringing side owns until it rings.
-    pub message: *const u8,
-    /// How many (at most 512).
-    pub len: usize,
+    stream: &'a Stream,
+    message: *const u8,
+    len: usize,
+}
+
+impl<'a> SocketSignal<'a> {
+    /// A signal that sends the `len` bytes at `message` (at most 512 are sent) with each ring.
+    ///
+    /// # Safety
+    /// `message` must stay valid for reads of `len` bytes for as long as the signal is used,
+    /// and nothing may write those bytes while a ring copies them (the ringing side owns
+    /// them until it rings).
+    pub unsafe fn new(stream: &'a Stream, message: *const u8, len: usize) -> Self {
+        Self { stream, message, len }
+    }
 }
 
 impl<'a> Doorbell<'a> {
@@ -62,8 +71,8 @@ impl<'a> Doorbell<'a> {
                 let len = signal.len.min(MAX_MESSAGE);
                 let mut frame = [0u8; 8 + MAX_MESSAGE];
                 frame[..8].copy_from_slice(&(len as u64).to_le_bytes());
-                // SAFETY: `message` addresses `len` bytes of the region that this side owns
-                // until the ring is received; the other side does not write them now.
+                // SAFETY: `SocketSignal::new`'s contract: `len` readable bytes that nobody
+                // writes while this side rings.
                 unsafe { std::ptr::copy_nonoverlapping(signal.message, frame[8..].as_mut_ptr(), len) };
                 let mut stream = signal.stream;
                 stream.write_all(&frame[..8 + len])

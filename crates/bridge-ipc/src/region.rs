@@ -426,10 +426,10 @@ impl AudioRegion {
         // SAFETY: a 4-aligned word inside the mapping, only ever accessed atomically.
         Doorbell::with_signal(
             unsafe { &*self.at::<AtomicU32>(TO_SERVER_OFFSET) },
-            self.signal.as_ref().map(|stream| SocketSignal {
-                stream,
-                message: self.request().cast_const().cast(),
-                len: size_of::<BlockRequest>(),
+            // SAFETY: the request lies inside the mapping, which outlives the doorbell, and
+            // only the proxy (the side that rings this doorbell) writes it, before ringing.
+            self.signal.as_ref().map(|stream| unsafe {
+                SocketSignal::new(stream, self.request().cast_const().cast(), size_of::<BlockRequest>())
             }),
         )
     }
@@ -449,10 +449,13 @@ impl AudioRegion {
         Doorbell::with_signal(
             unsafe { &*self.at::<AtomicU32>(TO_PROXY_OFFSET) },
             // The reply without its callback slot, which travels only with a callback.
-            self.signal.as_ref().map(|stream| SocketSignal {
-                stream,
-                message: self.reply().cast_const().cast(),
-                len: std::mem::offset_of!(BlockReply, callback),
+            // SAFETY: as above, for the reply, which only the server writes before ringing.
+            self.signal.as_ref().map(|stream| unsafe {
+                SocketSignal::new(
+                    stream,
+                    self.reply().cast_const().cast(),
+                    std::mem::offset_of!(BlockReply, callback),
+                )
             }),
         )
     }
