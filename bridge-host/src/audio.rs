@@ -68,6 +68,8 @@ struct BlockState {
     output_events: VstEventsBuilder,
     /// The CPU the server's audio thread ran the last block on (`u32::MAX`: unknown).
     server_cpu: u32,
+    /// The CPU this thread ran the last block on.
+    host_cpu: u32,
     /// The host audio thread's realtime priority as last read, and when (nanoseconds since
     /// [`epoch`]; `None`: never).
     host_priority: u32,
@@ -351,6 +353,7 @@ impl ProxyAudio {
             seen_to_proxy: region.to_proxy().current(),
             output_events: VstEventsBuilder::with_capacity(capacity.output_event_bytes as usize / 16),
             server_cpu: u32::MAX,
+            host_cpu: u32::MAX,
             host_priority: 0,
             priority_read_at: None,
         };
@@ -461,11 +464,15 @@ impl ProxyAudio {
         let deadline = policy.block_deadline(piece, sample_rate);
         // Spinning pays only while the server runs on another CPU: on this one it would only
         // delay the server. The reply usually comes before a sleep and a cross-CPU wake would.
-        let spin = if block.server_cpu != host_cpu && block.server_cpu != u32::MAX && host_cpu != u32::MAX {
+        // When this thread just moved, a following server is moving here too: no spin.
+        let apart = block.server_cpu != host_cpu && block.server_cpu != u32::MAX && host_cpu != u32::MAX;
+        let just_moved = policy.follow_host_cpu && host_cpu != block.host_cpu;
+        let spin = if apart && !just_moved {
             policy.max_spin
         } else {
             Duration::ZERO
         };
+        block.host_cpu = host_cpu;
         let sent_at = nanos_since_epoch();
         loop {
             let spun = (!spin.is_zero())

@@ -93,6 +93,26 @@ impl AudioThread {
     }
 }
 
+/// Runs the calling thread one realtime priority step below the host's `priority` (ordinary
+/// for 0 or 1), or as high as `RLIMIT_RTPRIO` allows when that is lower; the priority taken.
+fn take_priority_below(priority: u32) -> io::Result<u32> {
+    let wanted = priority.saturating_sub(1);
+    match bridge_ipc::os::set_current_realtime_priority(wanted) {
+        Ok(()) => Ok(wanted),
+        Err(error) => match bridge_ipc::os::realtime_priority_limit() {
+            limit if limit > 0 && limit < wanted => bridge_ipc::os::set_current_realtime_priority(limit)
+                .map(|()| limit)
+                .map_err(|_| error),
+            _ => Err(error),
+        },
+    }
+}
+
+/// A CPU's bit in [`AudioContext::refused_cpus`] (CPUs past 63 share the last bit).
+fn cpu_bit(cpu: u32) -> u64 {
+    1 << cpu.min(63)
+}
+
 /// Fills the region's parameter table with every current value, so `getParameter` on the
 /// DAW's audio thread is right before the first block.
 fn initialise_parameter_table(region: &AudioRegion, plugin: &Plugin) {
@@ -128,8 +148,8 @@ struct AudioContext {
     refresh_cursor: Cell<usize>,
     /// The CPU this thread is pinned to (`u32::MAX`: not pinned).
     pinned_cpu: Cell<u32>,
-    /// The last CPU a move to was refused (not retried until the host moves elsewhere).
-    refused_cpu: Cell<u32>,
+    /// CPUs a move to was refused (never retried): a bit per CPU, see [`cpu_bit`].
+    refused_cpus: Cell<u64>,
     /// The host priority last followed (`u32::MAX`: none yet).
     host_priority: Cell<u32>,
 }
@@ -149,7 +169,7 @@ impl AudioContext {
             output_dropped: Cell::new(0),
             refresh_cursor: Cell::new(0),
             pinned_cpu: Cell::new(u32::MAX),
-            refused_cpu: Cell::new(u32::MAX),
+            refused_cpus: Cell::new(0),
             host_priority: Cell::new(u32::MAX),
         }
     }
@@ -255,25 +275,32 @@ impl AudioContext {
     fn follow_host(&self, request: *mut bridge_ipc::region::BlockRequest) {
         // SAFETY: the proxy wrote the request before ringing.
         let (cpu, priority) = unsafe { ((*request).host_cpu, (*request).host_priority) };
-        if cpu != u32::MAX && cpu != self.pinned_cpu.get() && cpu != self.refused_cpu.get() {
+        if cpu != u32::MAX && cpu != self.pinned_cpu.get() && !self.refused(cpu) {
             match bridge_ipc::os::pin_current_thread(cpu) {
                 Ok(()) => self.pinned_cpu.set(cpu),
                 Err(error) => {
-                    // Say so once per CPU; the thread keeps its old affinity, so ask its CPU.
+                    // Never asked again, so said once per CPU (a cpuset that excludes it);
+                    // the thread keeps its old affinity, so its CPU is asked from now on.
                     tracing::info!("cannot move the audio thread to CPU {cpu}: {error}");
-                    self.refused_cpu.set(cpu);
+                    self.refused_cpus.set(self.refused_cpus.get() | cpu_bit(cpu));
                     self.pinned_cpu.set(u32::MAX);
                 }
             }
         }
         if priority != u32::MAX && priority != self.host_priority.get() {
             self.host_priority.set(priority);
-            let own = priority.saturating_sub(1);
-            match bridge_ipc::os::set_current_realtime_priority(own) {
-                Ok(()) => tracing::debug!("audio thread realtime priority {own} (host {priority})"),
-                Err(error) => tracing::info!("cannot give the audio thread realtime priority {own}: {error}"),
+            match take_priority_below(priority) {
+                Ok(own) => tracing::debug!("audio thread realtime priority {own} (host {priority})"),
+                Err(error) => tracing::info!(
+                    "cannot give the audio thread a realtime priority below the host's {priority}: {error}"
+                ),
             }
         }
+    }
+
+    /// Whether a move to `cpu` was refused before.
+    fn refused(&self, cpu: u32) -> bool {
+        self.refused_cpus.get() & cpu_bit(cpu) != 0
     }
 
     /// The CPU this thread runs on: the one it is pinned to, else asked (cheap, but not

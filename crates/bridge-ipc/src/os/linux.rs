@@ -80,18 +80,31 @@ pub fn pin_current_thread(cpu: u32) -> io::Result<()> {
 }
 
 /// The realtime priority of the calling thread: its `SCHED_FIFO` or `SCHED_RR` priority
-/// (1–99), or 0 when it runs under an ordinary policy.
+/// (1–99), or 0 when it runs under an ordinary policy. Asks the kernel (two system calls):
+/// glibc's `pthread_getschedparam` answers from a per-thread cache that misses changes made
+/// by `sched_setscheduler`, `chrt` or rtkit.
 pub fn current_realtime_priority() -> u32 {
-    let mut policy = 0;
-    // SAFETY: a zeroed sched_param is valid; the call only fills both out-parameters for the
-    // calling thread.
+    // SAFETY: pid 0 is the calling thread; the call only reports.
+    let policy = unsafe { libc::sched_getscheduler(0) };
+    // rtkit (PipeWire, PulseAudio) sets SCHED_RESET_ON_FORK, which the kernel reports as a
+    // flag on the policy.
+    if policy < 0 || !matches!(policy & !libc::SCHED_RESET_ON_FORK, libc::SCHED_FIFO | libc::SCHED_RR) {
+        return 0;
+    }
+    // SAFETY: a zeroed sched_param is valid; the call only fills it for the calling thread.
     let mut param: libc::sched_param = unsafe { std::mem::zeroed() };
     // SAFETY: as above.
-    let result = unsafe { libc::pthread_getschedparam(libc::pthread_self(), &mut policy, &mut param) };
-    match (result, policy) {
-        (0, libc::SCHED_FIFO | libc::SCHED_RR) => param.sched_priority.max(0) as u32,
+    match unsafe { libc::sched_getparam(0, &mut param) } {
+        0 => param.sched_priority.max(0) as u32,
         _ => 0,
     }
+}
+
+/// The highest realtime priority this process may take without privileges
+/// (`RLIMIT_RTPRIO`; privileged processes may go beyond it).
+pub fn realtime_priority_limit() -> u32 {
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Rtprio);
+    limit.current.map_or(99, |value| value.min(99) as u32)
 }
 
 /// Runs the calling thread under `SCHED_FIFO` at `priority` (1–99), or back under the

@@ -5,8 +5,9 @@
 //! - `random_bytes`: unguessable names and tokens;
 //! - `shared_memory_dir`: where region files are created;
 //! - `current_cpu` / `pin_current_thread`: keep the server's audio thread on the host's CPU;
-//! - `current_realtime_priority` / `set_current_realtime_priority`: give the server's audio
-//!   thread the host audio thread's realtime priority (one step below it);
+//! - `current_realtime_priority` / `set_current_realtime_priority` / `realtime_priority_limit`:
+//!   give the server's audio thread the host audio thread's realtime priority (one step
+//!   below it, or as high as it may go);
 //! - `die_with_parent`: make this process exit when its parent dies;
 //! - `library_path_of`: the file a function's code was loaded from (the proxy finds its
 //!   sidecar config and servers next to itself).
