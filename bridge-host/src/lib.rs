@@ -10,6 +10,7 @@
 //! - `dispatch`: dispatcher calls to the server (the payload table's proxy half);
 //! - `host_calls`: the plugin's callbacks answered by the DAW;
 //! - `audio`: the shared-memory audio path;
+//! - `daw_buffers`: the DAW's channel arrays, copied into and out of the region;
 //! - `config`: which plugin, which server, which failure policy;
 //! - `mirror`: the state replayed after a restart and the answers given while dead;
 //! - `watchdog`: noticing death and hangs, restarting, snapshots;
@@ -17,6 +18,7 @@
 
 pub mod audio;
 pub mod config;
+mod daw_buffers;
 mod dispatch;
 pub mod ffi;
 mod host_calls;
