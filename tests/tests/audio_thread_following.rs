@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use vst2_host::Plugin;
-use vstbridge_test_support::proxy_status::server_pid;
+use vstbridge_test_support::proxy_status::{pin_thread, server_audio_thread, server_pid};
 use vstbridge_test_support::{PATIENT_OPTIONS, SAMPLE_RATE, load_bridged_with_options, sine, test_plugin};
 
 const BLOCK: usize = 64;
@@ -54,13 +54,7 @@ fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
 
 /// Pins thread `tid` (0: the calling thread) to `cpu`.
 fn pin(tid: i32, cpu: usize) {
-    // SAFETY: a zeroed cpu_set_t is empty; the calls touch only it and the thread's affinity.
-    let result = unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        libc::CPU_SET(cpu, &mut set);
-        libc::sched_setaffinity(tid, size_of::<libc::cpu_set_t>(), &set)
-    };
-    assert_eq!(result, 0, "cannot pin thread {tid} to CPU {cpu}");
+    pin_thread(tid, cpu).unwrap_or_else(|error| panic!("cannot pin thread {tid} to CPU {cpu}: {error}"));
 }
 
 fn cpus() -> usize {
@@ -68,14 +62,9 @@ fn cpus() -> usize {
 }
 
 /// `/proc/<pid>/task/<tid>` of the server's audio thread.
-fn server_audio_thread(plugin: &Plugin) -> PathBuf {
-    let pid = server_pid(plugin);
-    assert!(pid > 0, "the bridged plugin has a server");
-    std::fs::read_dir(format!("/proc/{pid}/task"))
-        .expect("the server's threads are listed")
-        .filter_map(|task| task.ok().map(|task| task.path()))
-        .find(|task| std::fs::read_to_string(task.join("comm")).is_ok_and(|name| name.trim() == "vstbridge-audio"))
-        .expect("the server has an audio thread once a block was processed")
+fn audio_thread_of(plugin: &Plugin) -> PathBuf {
+    assert!(server_pid(plugin) > 0, "the bridged plugin has a server");
+    server_audio_thread(plugin).expect("the server has an audio thread once a block was processed")
 }
 
 /// (scheduling policy, realtime priority) of a thread, from its `stat`.
@@ -133,7 +122,7 @@ fn server_audio_thread_takes_the_host_threads_cpu_and_realtime_priority_below_it
                 // What rtkit gives PipeWire's and PulseAudio's clients.
                 set_policy(libc::SCHED_RR | libc::SCHED_RESET_ON_FORK, 20);
                 process(plugin, 20);
-                let audio = server_audio_thread(plugin);
+                let audio = audio_thread_of(plugin);
                 assert_eq!(
                     scheduling(&audio),
                     (libc::SCHED_FIFO as u32, 19),
@@ -165,7 +154,7 @@ fn server_scheduling_under(priority: i32, options: &str) -> (u32, u32) {
             .spawn(|| {
                 set_realtime(priority);
                 process(plugin, 20);
-                scheduling(&server_audio_thread(plugin))
+                scheduling(&audio_thread_of(plugin))
             })
             .join()
             .unwrap()
@@ -222,7 +211,7 @@ fn across_cpus_the_host_spins_for_the_reply_and_the_output_is_exact() {
                 .spawn(|| {
                     pin(0, 0);
                     process(plugin, 5);
-                    let audio = server_audio_thread(plugin);
+                    let audio = audio_thread_of(plugin);
                     let tid: i32 = audio.file_name().unwrap().to_str().unwrap().parse().unwrap();
                     pin(tid, 1);
                     // One block for the proxy to learn where the server now runs.

@@ -17,19 +17,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use vst2_abi::EffectOpcode;
-use vst2_abi::effect::four_char_code;
 use vst2_host::{DefaultHost, Plugin};
 
 use crate::Options;
+use vstbridge_test_support::proxy_status::{pin_thread, server_audio_thread, server_pid};
+
 use crate::limit::{pin_to, unpin};
+use crate::plugins::task_cpu_time;
 use crate::stats::Summary;
 
 const FRAMES: usize = 64;
 const SAMPLE_RATE: f32 = 48_000.0;
 const OPTIONS: &str = "block_deadline_floor_ms = 2000\nhang_timeout_ms = 10000\n";
 /// The priority the bench's host thread takes in the realtime rows (JACK's default range).
-const HOST_PRIORITY: i32 = 20;
+const HOST_PRIORITY: u32 = 20;
 
 /// How the host's audio thread and the server's are placed for one row.
 #[derive(Clone, Copy)]
@@ -57,49 +58,9 @@ fn load(options: &Options, extra: &str) -> Result<Plugin> {
     Ok(plugin)
 }
 
-fn server_pid(plugin: &Plugin) -> u32 {
-    plugin.dispatch_int(EffectOpcode::VENDOR_SPECIFIC, four_char_code(b"VbPi"), 0, 0.0) as u32
-}
-
-/// `/proc/<pid>/task/<tid>` of the server's audio thread.
-fn server_audio_thread(pid: u32) -> Option<PathBuf> {
-    std::fs::read_dir(format!("/proc/{pid}/task"))
-        .ok()?
-        .filter_map(|task| task.ok().map(|task| task.path()))
-        .find(|task| std::fs::read_to_string(task.join("comm")).is_ok_and(|name| name.trim() == "vstbridge-audio"))
-}
-
-/// Pins another thread of any process to `cpu`.
-fn pin_thread(tid: i32, cpu: usize) {
-    // SAFETY: a zeroed cpu_set_t is an empty set; only that thread's affinity changes.
-    unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        libc::CPU_SET(cpu, &mut set);
-        libc::sched_setaffinity(tid, size_of::<libc::cpu_set_t>(), &set);
-    }
-}
-
 /// Runs the calling thread `SCHED_FIFO` at `priority`, or ordinary for 0; whether allowed.
-fn set_realtime(priority: i32) -> bool {
-    let policy = if priority > 0 {
-        libc::SCHED_FIFO
-    } else {
-        libc::SCHED_OTHER
-    };
-    // SAFETY: a zeroed sched_param is valid; only the calling thread's scheduling changes.
-    unsafe {
-        let mut param: libc::sched_param = std::mem::zeroed();
-        param.sched_priority = priority;
-        libc::pthread_setschedparam(libc::pthread_self(), policy, &param) == 0
-    }
-}
-
-/// CPU time of one thread (`/proc/.../task/<tid>`), from its schedstat.
-fn thread_cpu(task: &std::path::Path) -> Duration {
-    std::fs::read_to_string(task.join("schedstat"))
-        .ok()
-        .and_then(|stat| stat.split_whitespace().next()?.parse().ok())
-        .map_or(Duration::ZERO, Duration::from_nanos)
+fn set_realtime(priority: u32) -> bool {
+    bridge_ipc::os::set_current_realtime_priority(priority).is_ok()
 }
 
 /// One measured row: per-block times, and the CPU time of the host's and the server's audio
@@ -135,16 +96,16 @@ fn measure_row(plugin: &Plugin, blocks: usize, setup: Setup) -> Result<Measured>
                 for _ in 0..200 {
                     block()?;
                 }
-                let server = server_audio_thread(server_pid(plugin)).context("the server's audio thread")?;
+                let server = server_audio_thread(plugin).context("the server's audio thread")?;
                 if setup.server_apart {
                     let tid = server.file_name().and_then(|n| n.to_str()).and_then(|n| n.parse().ok());
-                    pin_thread(tid.context("a thread id")?, 1);
+                    pin_thread(tid.context("a thread id")?, 1)?;
                     for _ in 0..200 {
                         block()?;
                     }
                 }
                 let own = PathBuf::from("/proc/thread-self");
-                let (host_before, server_before) = (thread_cpu(&own), thread_cpu(&server));
+                let (host_before, server_before) = (task_cpu_time(&own), task_cpu_time(&server));
                 let mut samples = Vec::with_capacity(blocks);
                 for _ in 0..blocks {
                     let started = Instant::now();
@@ -153,8 +114,8 @@ fn measure_row(plugin: &Plugin, blocks: usize, setup: Setup) -> Result<Measured>
                 }
                 let measured = Measured {
                     summary: Summary::of(&mut samples),
-                    host_cpu: thread_cpu(&own).saturating_sub(host_before),
-                    server_cpu: thread_cpu(&server).saturating_sub(server_before),
+                    host_cpu: task_cpu_time(&own).saturating_sub(host_before),
+                    server_cpu: task_cpu_time(&server).saturating_sub(server_before),
                 };
                 set_realtime(0);
                 Ok(measured)
@@ -186,7 +147,7 @@ fn first_blocks(options: &Options, extra: &str, count: usize) -> Result<(Summary
     let mut faults = 0;
     for _ in 0..count {
         let plugin = load(options, extra)?;
-        let server = server_pid(&plugin);
+        let server = server_pid(&plugin) as u32;
         let before = minor_faults(std::process::id()) + minor_faults(server);
         let started = Instant::now();
         plugin.process_replacing(&[&input, &input], &mut [&mut left, &mut right], FRAMES)?;

@@ -28,12 +28,19 @@ pub fn cpu_time(pid: u32) -> Duration {
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
         return Duration::ZERO;
     };
-    let nanos: u64 = tasks
+    tasks
         .filter_map(|task| task.ok())
-        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
-        .filter_map(|stat| stat.split_whitespace().next()?.parse::<u64>().ok())
-        .sum();
-    Duration::from_nanos(nanos)
+        .map(|task| task_cpu_time(&task.path()))
+        .sum()
+}
+
+/// CPU time of one thread (`/proc/.../task/<tid>`, or `/proc/thread-self`), from its
+/// schedstat.
+pub fn task_cpu_time(task: &Path) -> Duration {
+    std::fs::read_to_string(task.join("schedstat"))
+        .ok()
+        .and_then(|stat| stat.split_whitespace().next()?.parse().ok())
+        .map_or(Duration::ZERO, Duration::from_nanos)
 }
 
 fn vendor(plugin: &Plugin, code: &[u8; 4]) -> isize {

@@ -119,6 +119,30 @@ pub mod proxy_status {
         ask(plugin, b"VbPi") as i32
     }
 
+    /// `/proc/<pid>/task/<tid>` of the server's audio thread (`None` without a server, or
+    /// before its first region is attached).
+    pub fn server_audio_thread(plugin: &Plugin) -> Option<std::path::PathBuf> {
+        std::fs::read_dir(format!("/proc/{}/task", server_pid(plugin)))
+            .ok()?
+            .filter_map(|task| task.ok().map(|task| task.path()))
+            .find(|task| std::fs::read_to_string(task.join("comm")).is_ok_and(|name| name.trim() == "vstbridge-audio"))
+    }
+
+    /// Pins thread `tid` of any process (0: the calling thread) to `cpu`.
+    pub fn pin_thread(tid: i32, cpu: usize) -> std::io::Result<()> {
+        // SAFETY: a zeroed cpu_set_t is an empty set; the calls touch only it and that
+        // thread's affinity.
+        let result = unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            libc::CPU_SET(cpu, &mut set);
+            libc::sched_setaffinity(tid, size_of::<libc::cpu_set_t>(), &set)
+        };
+        match result {
+            0 => Ok(()),
+            _ => Err(std::io::Error::last_os_error()),
+        }
+    }
+
     /// Restarts so far.
     pub fn restarts(plugin: &Plugin) -> isize {
         ask(plugin, b"VbRs")
