@@ -13,19 +13,21 @@
 //! which the server's audio thread follows. Each reply says where the server ran; only
 //! when that is another CPU does this thread spin briefly for the reply before it sleeps.
 
-use std::cell::UnsafeCell;
+use std::cell::{Cell, UnsafeCell};
 use std::ffi::c_void;
 use std::ptr;
 use std::sync::Mutex;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bridge_ipc::endpoint;
 use bridge_ipc::region::{CALLBACK_PAYLOAD_BYTES, block_kind, command, region_flags, state};
 use bridge_ipc::region_events::{EventReader, EventWriter, VstEventsBuilder};
 use bridge_ipc::{AudioRegion, RegionCapacity};
-use bridge_proto::{HostShape, Request, Response, host_shape};
+use bridge_proto::{HostShape, PendingChanges, Request, Response, host_shape};
+use crossbeam_queue::ArrayQueue;
+use vst2_abi::constants::process_level;
 use vst2_abi::{HostOpcode, VstTimeInfo};
 use vst2_host::EventsView;
 
@@ -82,17 +84,36 @@ struct BlockState {
 /// every block; a DAW sets it once when it starts its audio engine).
 const PRIORITY_REREAD: Duration = Duration::from_secs(1);
 
+/// `setParameter` calls waiting for the next block or the next call, at most this many.
+const PENDING_CAPACITY: usize = 1024;
+/// Parameters whose DAW-set values are tracked for a restart (the documented cap).
+pub const MAX_TRACKED_PARAMETERS: usize = 65_536;
+/// How long a process call spins for the request area another thread holds (a
+/// `processEvents` copying events) before it plays the block as silence.
+const REQUEST_AREA_SPIN: Duration = Duration::from_micros(200);
+
 /// The proxy's audio state for one instance.
-#[derive(Default)]
 pub struct ProxyAudio {
     current: AtomicPtr<Attached>,
+    /// `setParameter` calls not yet seen by the plugin, oldest first: a lock-free bounded
+    /// queue (no allocation, no lock) drained by the next block or the next call to the
+    /// server, whichever comes first.
+    pending: ArrayQueue<(i32, f32)>,
+    /// Counts blocks that took changes from `pending` (see `BlockRequest::change_seq`).
+    change_seq: AtomicU32,
+    /// Held by whoever writes the region's request area: a process call for its whole block,
+    /// or `processEvents` while it copies events in. So events from another thread never
+    /// race a block in flight.
+    request_area: AtomicBool,
+    /// One bit per parameter the DAW set since the state mirror last took a chunk, for
+    /// changes that reached the plugin through a block (the audio thread cannot lock the
+    /// mirror): a restart replays their values after the chunk.
+    touched: Box<[AtomicU64]>,
     /// Every region ever attached, freed when the instance closes (a region is replaced only
     /// while processing is suspended, but a late audio call must still find valid memory).
     /// Boxed so each keeps its address when the vector grows.
     #[allow(clippy::vec_box)]
     owned: Mutex<Vec<Box<Attached>>>,
-    /// An identifier of the thread that last called process.
-    audio_thread: AtomicUsize,
     /// A block that missed its deadline and has not been answered yet.
     outstanding: AtomicBool,
     /// Blocks output as silence because the server was late.
@@ -111,6 +132,24 @@ fn epoch() -> Instant {
     *EPOCH.get_or_init(Instant::now)
 }
 
+impl Default for ProxyAudio {
+    fn default() -> Self {
+        Self {
+            current: AtomicPtr::default(),
+            pending: ArrayQueue::new(PENDING_CAPACITY),
+            change_seq: AtomicU32::new(0),
+            request_area: AtomicBool::new(false),
+            touched: (0..MAX_TRACKED_PARAMETERS / 64).map(|_| AtomicU64::new(0)).collect(),
+            owned: Mutex::default(),
+            outstanding: AtomicBool::new(false),
+            late_blocks: AtomicU64::new(0),
+            block_size: AtomicU32::new(0),
+            sample_rate: AtomicU32::new(0),
+            outstanding_since: AtomicU64::new(0),
+        }
+    }
+}
+
 fn nanos_since_epoch() -> u64 {
     Instant::now().saturating_duration_since(epoch()).as_nanos() as u64
 }
@@ -122,12 +161,24 @@ unsafe impl Sync for Attached {}
 unsafe impl Send for Attached {}
 
 thread_local! {
-    static THREAD_MARK: u8 = const { 0 };
+    /// Whether this thread has processed audio (of any instance): a DAW's audio thread or
+    /// one of its worker pool. Such a thread never waits for a socket round trip to set or
+    /// read a parameter.
+    static PROCESSING_THREAD: Cell<bool> = const { Cell::new(false) };
 }
 
-/// A cheap identifier of the calling thread (the address of a thread-local).
-fn this_thread() -> usize {
-    THREAD_MARK.with(|mark| mark as *const u8 as usize)
+/// Whether the calling thread renders audio (has called process).
+pub fn is_processing_thread() -> bool {
+    PROCESSING_THREAD.with(Cell::get)
+}
+
+/// Releases the request area when dropped.
+struct RequestArea<'a>(&'a AtomicBool);
+
+impl Drop for RequestArea<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
 }
 
 impl ProxyAudio {
@@ -137,11 +188,37 @@ impl ProxyAudio {
         (!current.is_null()).then(|| unsafe { &*current })
     }
 
-    /// Whether the calling thread is the one that processes audio, with a region attached.
-    fn on_audio_thread(&self) -> Option<&Attached> {
-        (self.audio_thread.load(Ordering::Relaxed) == this_thread())
-            .then(|| self.attached())
-            .flatten()
+    /// The attached region, if the calling thread renders audio.
+    fn on_processing_thread(&self) -> Option<&Attached> {
+        is_processing_thread().then(|| self.attached()).flatten()
+    }
+
+    /// Takes the request area if no one holds it.
+    fn try_request_area(&self) -> Option<RequestArea<'_>> {
+        self.request_area
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+            .then_some(RequestArea(&self.request_area))
+    }
+
+    /// Takes the request area, spinning a moment for a `processEvents` on another thread
+    /// that is copying events in; `None` if it stays held (two process calls at once).
+    fn request_area(&self) -> Option<RequestArea<'_>> {
+        let started = Instant::now();
+        loop {
+            if let Some(area) = self.try_request_area() {
+                return Some(area);
+            }
+            if started.elapsed() >= REQUEST_AREA_SPIN {
+                return None;
+            }
+            std::hint::spin_loop();
+        }
+    }
+
+    /// Whether a block is being processed right now.
+    pub fn block_in_flight(&self) -> bool {
+        self.request_area.load(Ordering::Acquire)
     }
 
     /// The server's count of its own heap allocations on its audio thread, as of the last
@@ -184,35 +261,88 @@ impl ProxyAudio {
         self.current.store(ptr::null_mut(), Ordering::Release);
     }
 
-    /// Queues a `setParameter` made on the audio thread for the next block; `false` when it
-    /// must go over the connection instead.
+    /// Queues a `setParameter` for the plugin: the next block or the next call to the server
+    /// carries it, whichever comes first. `false` when the queue is full (the caller sends
+    /// the queue over the connection). Lock-free and allocation-free: safe on the audio
+    /// thread.
     pub fn queue_parameter(&self, index: i32, value: f32) -> bool {
-        let Some(attached) = self.on_audio_thread() else {
-            return false;
-        };
-        if self.outstanding.load(Ordering::Acquire) {
+        if self.pending.push((index, value)).is_err() {
             return false;
         }
-        let region = &attached.region;
-        let capacity = region.capacity();
-        let request = region.request();
-        // SAFETY: the request and queue are the proxy's between blocks, and only the audio
-        // thread (this one) writes them.
-        unsafe {
-            let count = (*request).num_param_changes;
-            if count >= capacity.max_param_changes || index < 0 {
-                return false;
-            }
-            region
-                .param_changes()
-                .add(count as usize)
-                .write([index as u32, value.to_bits()]);
-            (*request).num_param_changes = count + 1;
-            if (index as u32) < capacity.max_params {
-                region.param_values().add(index as usize).write(value);
-            }
-        }
+        self.note_parameter(index, value);
         true
+    }
+
+    /// Takes every queued change, oldest first, for a request that carries them, with the
+    /// last block that took changes before (the server waits for that block's changes).
+    pub fn take_pending(&self) -> PendingChanges {
+        let mut changes = Vec::new();
+        while let Some(change) = self.pending.pop() {
+            changes.push(change);
+        }
+        // Read after draining: a block increments the count *before* it drains, so a
+        // change this thread did not find was taken by a block this count covers.
+        let after_block = self.change_seq.load(Ordering::SeqCst);
+        PendingChanges { after_block, changes }
+    }
+
+    /// Indices whose DAW-set values reached the plugin through a block since the last
+    /// [`ProxyAudio::forget_touched`], with those values (the parameter table holds them).
+    pub fn touched_parameters(&self) -> Vec<(i32, f32)> {
+        let table = self
+            .attached()
+            .map(|attached| (attached.region.param_values(), attached.region.capacity()));
+        let mut touched = Vec::new();
+        for (word_index, word) in self.touched.iter().enumerate() {
+            let mut bits = word.load(Ordering::Acquire);
+            while bits != 0 {
+                let index = word_index * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if let Some((values, _)) = table.filter(|(_, capacity)| index < capacity.max_params as usize) {
+                    // SAFETY: `index` is below the table's capacity.
+                    touched.push((index as i32, unsafe { values.add(index).read() }));
+                }
+            }
+        }
+        touched
+    }
+
+    /// Forgets which parameters were touched (the mirror took a newer chunk).
+    pub fn forget_touched(&self) {
+        for word in self.touched.iter() {
+            word.store(0, Ordering::Release);
+        }
+    }
+
+    /// Moves queued changes into the request for this block (the caller holds the request
+    /// area). The change count goes up first, see [`ProxyAudio::take_pending`].
+    fn drain_pending_into_block(&self, region: &AudioRegion) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let change_seq = self.change_seq.fetch_add(1, Ordering::SeqCst).wrapping_add(1).max(1);
+        let capacity = region.capacity().max_param_changes;
+        let request = region.request();
+        // SAFETY: the request and queue are the proxy's between blocks, and the caller holds
+        // the request area.
+        unsafe {
+            let mut count = (*request).num_param_changes;
+            while count < capacity {
+                let Some((index, value)) = self.pending.pop() else {
+                    break;
+                };
+                region
+                    .param_changes()
+                    .add(count as usize)
+                    .write([index as u32, value.to_bits()]);
+                count += 1;
+                if let Some(word) = usize::try_from(index).ok().and_then(|i| self.touched.get(i / 64)) {
+                    word.fetch_or(1 << (index as usize % 64), Ordering::AcqRel);
+                }
+            }
+            (*request).num_param_changes = count;
+            (*request).change_seq = change_seq;
+        }
     }
 
     /// Writes a value set over a connection into the parameter table too, so the table is
@@ -225,9 +355,10 @@ impl ProxyAudio {
         }
     }
 
-    /// The server's latest value of a parameter, for `getParameter` on the audio thread.
+    /// The server's latest value of a parameter, for `getParameter` on a thread that renders
+    /// audio (no round trip there).
     pub fn cached_parameter(&self, index: i32) -> Option<f32> {
-        let attached = self.on_audio_thread()?;
+        let attached = self.on_processing_thread()?;
         let capacity = attached.region.capacity();
         // SAFETY: the index is below the table's capacity; a torn read of an f32 is impossible.
         (0..capacity.max_params as i32)
@@ -239,6 +370,11 @@ impl ProxyAudio {
     /// no region) and must go over the connection instead.
     pub fn queue_events(&self, events: &EventsView<'_>) -> bool {
         let Some(attached) = self.attached() else { return false };
+        // A block in flight on another thread owns the area: those events go over the
+        // connection and reach the plugin at once, as they would without a bridge.
+        let Some(_area) = self.try_request_area() else {
+            return false;
+        };
         if self.outstanding.load(Ordering::Acquire) {
             return false;
         }
@@ -365,6 +501,8 @@ impl ProxyAudio {
         });
         let pointer: *mut Attached = &mut *attached;
         lock(&self.owned).push(attached);
+        // A fresh region (and perhaps a fresh server): no block has carried changes yet.
+        self.change_seq.store(0, Ordering::SeqCst);
         self.outstanding.store(false, Ordering::Release);
         self.current.store(pointer, Ordering::Release);
         Ok(())
@@ -387,11 +525,17 @@ impl ProxyAudio {
         let frames = frames.max(0) as usize;
         // SAFETY: forwarded contract.
         let io = unsafe { DawBuffers::new(inputs, outputs, num_inputs, num_outputs) };
+        PROCESSING_THREAD.with(|processing| processing.set(true));
         let Some(attached) = self.attached().filter(|_| !instance.is_dead()) else {
             io.silence(kind, 0, frames);
             return;
         };
-        self.audio_thread.store(this_thread(), Ordering::Relaxed);
+        let Some(_area) = self.request_area() else {
+            // Another process call of this instance is running (VST2 forbids it): silence
+            // rather than two blocks in one request area.
+            io.silence(kind, 0, frames);
+            return;
+        };
         let max_frames = attached.region.capacity().max_frames as usize;
         let mut offset = 0;
         while offset < frames {
@@ -439,7 +583,8 @@ impl ProxyAudio {
             ProcessKind::Accumulating => block_kind::REPLACING,
         };
         io.copy_in(region, offset, piece, wire_kind == block_kind::ACCUMULATING);
-        self.prefetch(instance, region);
+        self.drain_pending_into_block(region);
+        let level = self.prefetch(instance, region);
         let policy = &instance.config.policy;
         let host_cpu = bridge_ipc::os::current_cpu().unwrap_or(u32::MAX);
         let host_priority = if policy.follow_host_priority {
@@ -463,7 +608,13 @@ impl ProxyAudio {
             return false;
         }
         let sample_rate = f32::from_bits(self.sample_rate.load(Ordering::Relaxed));
-        let deadline = policy.block_deadline(piece, sample_rate);
+        // An offline render (a bounce) must never contain a dropout: it waits for the plugin
+        // as long as a hang takes to declare.
+        let deadline = if level == process_level::OFFLINE {
+            policy.hang_timeout
+        } else {
+            policy.block_deadline(piece, sample_rate)
+        };
         // Spinning pays only while the server runs on another CPU: on this one it would only
         // delay the server. The reply usually comes before a sleep and a cross-CPU wake would.
         // When this thread just moved, a following server is moving here too: no spin.
@@ -554,8 +705,8 @@ impl ProxyAudio {
         block.host_priority
     }
 
-    /// Copies the DAW's transport and process level into the request.
-    fn prefetch(&self, instance: &ProxyInstance, region: &AudioRegion) {
+    /// Copies the DAW's transport and process level into the request; returns the level.
+    fn prefetch(&self, instance: &ProxyInstance, region: &AudioRegion) -> isize {
         let request = region.request();
         // SAFETY: neither opcode takes a pointer.
         let (time, level) = unsafe {
@@ -578,6 +729,7 @@ impl ProxyAudio {
                 );
             }
         }
+        level
     }
 
     /// Answers a callback the plugin posted from inside process, on this (audio) thread.

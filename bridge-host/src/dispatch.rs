@@ -32,20 +32,21 @@ impl ProxyInstance {
     /// `ptr` and `value` must be what the opcode carries, valid for the call.
     pub unsafe fn dispatch(&self, opcode: EffectOpcode, index: i32, value: isize, ptr: *mut c_void, opt: f32) -> isize {
         let shape = dispatch_shape(opcode);
-        if self.is_dead() {
-            // SAFETY: forwarded contract.
-            return unsafe { self.answer_while_dead(opcode, shape, index, value, ptr) };
-        }
         // SAFETY: forwarded contract.
         let Some(payload) = (unsafe { read_payload(shape, value, ptr) }) else {
             return 0;
         };
+        // What the DAW asks for is the state to restore, even if the plugin dies of it or is
+        // dead already: a restart replays the DAW's intent (and the restart limit ends a
+        // crash loop).
+        self.remember_request(opcode, index, value, opt, &payload);
+        if self.is_dead() {
+            // SAFETY: forwarded contract.
+            return unsafe { self.answer_while_dead(opcode, shape, index, value, ptr) };
+        }
         if shape == DispatchShape::Unknown {
             tracing::info!(%opcode, index, value, "forwarding an opcode outside the payload table with integer arguments only");
         }
-        // What the DAW asks for is the state to restore, even if the plugin dies of it: a
-        // restart replays the DAW's intent (and the restart limit ends a crash loop).
-        self.remember_request(opcode, index, value, opt, &payload);
         tracing::trace!(%opcode, index, value, opt, "dispatch");
         let call = DispatchCall {
             opcode: opcode.0,
@@ -53,6 +54,8 @@ impl ProxyInstance {
             value: value as i64,
             opt,
             payload,
+            pending: self.pending_for_call(),
+            snapshot: opcode != EffectOpcode::CLOSE && self.snapshot_due_on_this_thread(),
         };
         let Some(Response::Dispatched(reply)) = self.call_within(Request::Dispatch(call), self.timeout_for(opcode))
         else {
@@ -71,7 +74,10 @@ impl ProxyInstance {
         let mut mirror = lock(&self.mirror);
         mirror.record_dispatch(opcode, index, value, opt);
         match (opcode, payload) {
-            (EffectOpcode::SET_CHUNK, DispatchPayload::Chunk(data)) => mirror.chunk = Some((index, data.clone())),
+            (EffectOpcode::SET_CHUNK, DispatchPayload::Chunk(data)) => {
+                mirror.record_chunk(index, data.clone());
+                self.audio.forget_touched();
+            }
             (EffectOpcode::SET_SPEAKER_ARRANGEMENT, DispatchPayload::SpeakerArrangements { input, output }) => {
                 mirror.speaker_arrangement =
                     Some((input.as_ref().map(|b| b.to_vec()), output.as_ref().map(|b| b.to_vec())));
@@ -85,8 +91,11 @@ impl ProxyInstance {
     fn remember_reply(&self, opcode: EffectOpcode, shape: DispatchShape, index: i32, reply: &DispatchReply) {
         if let ReplyPayload::Chunk(chunk) = &reply.payload {
             if !chunk.is_empty() {
-                lock(&self.mirror).chunk = Some((index, chunk.clone()));
+                self.record_chunk(index, chunk.clone());
             }
+        }
+        if let Some(snapshot) = &reply.snapshot {
+            self.record_snapshot(snapshot.clone());
         }
         let bytes = match (shape, &reply.payload) {
             (DispatchShape::StringOut { .. }, ReplyPayload::Text(text)) => Some(text.clone()),

@@ -291,10 +291,21 @@ fn close(effect: *mut AEffect) -> isize {
 
 unsafe extern "C" fn set_parameter(effect: *mut AEffect, index: i32, value: f32) {
     guarded(effect, (), |instance| {
-        if !counting(|| instance.audio.queue_parameter(index, value)) {
-            lock(&instance.mirror).record_parameter(index, value);
+        // A thread that renders audio never waits for the server, and a change made while
+        // a block is in flight rides along with the next one: either way the next block or
+        // the next call to the server, whichever comes first, carries it (read-your-writes).
+        let queue = crate::audio::is_processing_thread() || instance.audio.block_in_flight();
+        if queue && counting(|| instance.audio.queue_parameter(index, value)) {
+            return;
+        }
+        // Another thread, or the queue is full: the plugin sees it (and everything queued
+        // before it) now. While dead, it is recorded for the restart.
+        if instance.is_dead() {
+            instance.absorb_daw_changes();
+            lock(&instance.mirror).record_daw_parameter(index, value);
             instance.audio.note_parameter(index, value);
-            instance.call(Request::SetParameter { index, value });
+        } else {
+            instance.send_parameters(Some((index, value)));
         }
     });
 }
@@ -304,7 +315,8 @@ unsafe extern "C" fn get_parameter(effect: *mut AEffect, index: i32) -> f32 {
         if let Some(value) = counting(|| instance.audio.cached_parameter(index)) {
             return value;
         }
-        match instance.call(Request::GetParameter { index }) {
+        let pending = instance.pending_for_call();
+        match instance.call(Request::GetParameter { index, pending }) {
             Some(Response::Parameter(value)) => {
                 lock(&instance.mirror).record_parameter(index, value);
                 value

@@ -19,7 +19,7 @@ use std::time::Duration;
 use bridge_ipc::Channel;
 use bridge_ipc::endpoint;
 use bridge_ipc::server_process::ServerProcess;
-use bridge_proto::{ChannelRole, EffectInfo, Request, Response};
+use bridge_proto::{ChannelRole, EffectInfo, PendingChanges, Request, Response, Snapshot};
 use vst2_abi::{EffectOpcode, HostCallbackProc};
 use vst2_host::{Architecture, BinaryInfo};
 
@@ -148,7 +148,14 @@ impl Session {
     /// Closes the connections, waits a moment for the server to leave, kills it otherwise.
     fn end(&self, patience: Duration) {
         lock(&self.channels).clear();
-        lock(&self.server).stop(patience);
+        match lock(&self.server).stop(patience) {
+            Some(status) if status.success() => tracing::debug!(pid = self.pid, "the server exited cleanly ({status})"),
+            Some(status) if !patience.is_zero() => {
+                tracing::warn!(pid = self.pid, "the server did not exit cleanly ({status})")
+            }
+            Some(status) => tracing::debug!(pid = self.pid, "the server was stopped ({status})"),
+            None => tracing::warn!(pid = self.pid, "the server could not be reaped"),
+        }
         if let Some(handle) = lock(&self.callback_thread).take() {
             if handle.thread().id() != std::thread::current().id() {
                 let _ = handle.join();
@@ -180,6 +187,9 @@ pub struct ProxyInstance {
     pub answers: Mutex<AnswerCache>,
     /// Restarts so far.
     pub restarts: AtomicU32,
+    /// The DAW thread that created the instance: its thread for GUI-thread calls, and the
+    /// one snapshots ride on (never concurrently with its own effOpen/effClose).
+    creator_thread: ThreadId,
     /// The thread bringing a restarted server back to state (its calls go through while
     /// the instance still counts as dead to everyone else).
     restoring_thread: Mutex<Option<ThreadId>>,
@@ -219,6 +229,7 @@ impl ProxyInstance {
             mirror: Mutex::new(StateMirror::default()),
             answers: Mutex::new(AnswerCache::default()),
             restarts: AtomicU32::new(0),
+            creator_thread: std::thread::current().id(),
             restoring_thread: Mutex::new(None),
             watchdog: Mutex::new(None),
         });
@@ -413,6 +424,76 @@ impl ProxyInstance {
         }
     }
 
+    /// The changes the plugin must see before a call this thread makes now (none for the
+    /// restoring thread: what the DAW did while the plugin was dead comes after the replay).
+    /// Taken changes are recorded in the state mirror.
+    pub fn pending_for_call(&self) -> PendingChanges {
+        if self.is_restoring_thread() {
+            return PendingChanges::default();
+        }
+        let pending = self.audio.take_pending();
+        if !pending.changes.is_empty() {
+            let mut mirror = lock(&self.mirror);
+            for &(index, value) in &pending.changes {
+                mirror.record_daw_parameter(index, value);
+            }
+        }
+        pending
+    }
+
+    /// Sends every queued `setParameter` (and `extra`, last) to the plugin now; when dead,
+    /// records them for the restart instead.
+    pub fn send_parameters(&self, extra: Option<(i32, f32)>) {
+        let mut pending = self.pending_for_call();
+        if let Some((index, value)) = extra {
+            lock(&self.mirror).record_daw_parameter(index, value);
+            self.audio.note_parameter(index, value);
+            pending.changes.push((index, value));
+        }
+        if !pending.changes.is_empty() {
+            self.call(Request::SetParameters(pending));
+        }
+    }
+
+    /// Whether the call this thread is about to make should bring a state snapshot back:
+    /// one is wanted, and this is the DAW thread that created the instance (the plugin's
+    /// GUI thread, which also opens and closes it, so a snapshot never overlaps those).
+    pub fn snapshot_due_on_this_thread(&self) -> bool {
+        std::thread::current().id() == self.creator_thread && std::mem::take(&mut lock(&self.mirror).snapshot_wanted)
+    }
+
+    /// Records a chunk of the plugin's whole state.
+    pub fn record_chunk(&self, kind: i32, chunk: Vec<u8>) {
+        lock(&self.mirror).record_chunk(kind, chunk);
+        self.audio.forget_touched();
+    }
+
+    /// Records a snapshot the server took after a call.
+    pub fn record_snapshot(&self, snapshot: Snapshot) {
+        match snapshot {
+            Snapshot::Chunk(chunk) if !chunk.is_empty() => self.record_chunk(0, chunk),
+            Snapshot::Chunk(_) => {}
+            Snapshot::Parameters(values) => {
+                let mut mirror = lock(&self.mirror);
+                for (index, value) in values.into_iter().enumerate() {
+                    mirror.record_parameter(index as i32, value);
+                }
+            }
+        }
+    }
+
+    /// Takes everything the DAW set that the mirror does not hold yet: queued changes, and
+    /// changes that reached the plugin through blocks since the last chunk (the server is
+    /// dead; the region's table still holds their values).
+    pub fn absorb_daw_changes(&self) {
+        let touched = self.audio.touched_parameters();
+        let pending = self.audio.take_pending();
+        let mut mirror = lock(&self.mirror);
+        for (index, value) in touched.into_iter().chain(pending.changes) {
+            mirror.record_daw_parameter(index, value);
+        }
+    }
+
     /// Sends a request with the ordinary call timeout.
     pub fn call(&self, request: Request) -> Option<Response> {
         self.call_within(request, self.config.policy.call_timeout)
@@ -462,6 +543,8 @@ impl ProxyInstance {
     pub fn shut_down(&self) {
         self.mark_gone();
         if let Some(handle) = lock(&self.watchdog).take() {
+            // Wake it from its tick so it sees "gone" now, not up to a tick later.
+            handle.thread().unpark();
             let _ = handle.join();
         }
         self.audio.detach();

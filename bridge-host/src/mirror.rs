@@ -12,6 +12,9 @@ use vst2_abi::effect::effect_flags;
 /// Input and output speaker arrangements as raw bytes, as `effSetSpeakerArrangement` got them.
 pub type ArrangementBytes = (Option<Vec<u8>>, Option<Vec<u8>>);
 
+/// The highest parameter index remembered (the documented cap of 65,536 parameters).
+const MAX_PARAMETER_INDEX: i32 = 65_535;
+
 /// The state to replay after a restart, in replay order.
 #[derive(Debug, Default, Clone)]
 pub struct StateMirror {
@@ -42,8 +45,12 @@ pub struct StateMirror {
     pub resumed: bool,
     /// Between `effStartProcess` and `effStopProcess`.
     pub processing: bool,
-    /// A fresh chunk snapshot is wanted (after a program change).
+    /// A fresh snapshot is wanted (after a program change, or the interval passed); the
+    /// next call the DAW makes on the thread that created the instance takes it.
     pub snapshot_wanted: bool,
+    /// Parameters the DAW set after `chunk` was taken, in the order they were last set:
+    /// a restart replays them after the chunk, or their change would be lost.
+    pub set_after_chunk: Vec<i32>,
 }
 
 impl StateMirror {
@@ -70,11 +77,28 @@ impl StateMirror {
         }
     }
 
-    /// Records a parameter value.
+    /// Records a parameter value the DAW set (or the plugin automated): newer than any
+    /// chunk, so replayed after it.
+    pub fn record_daw_parameter(&mut self, index: i32, value: f32) {
+        if !(0..=MAX_PARAMETER_INDEX).contains(&index) {
+            return;
+        }
+        self.record_parameter(index, value);
+        self.set_after_chunk.retain(|&set| set != index);
+        self.set_after_chunk.push(index);
+    }
+
+    /// Records the plugin's state as a chunk: every earlier parameter change is in it.
+    pub fn record_chunk(&mut self, kind: i32, chunk: Vec<u8>) {
+        self.chunk = Some((kind, chunk));
+        self.set_after_chunk.clear();
+    }
+
+    /// Records a parameter value (read from the plugin or its value table).
     pub fn record_parameter(&mut self, index: i32, value: f32) {
         let Ok(index) = usize::try_from(index) else { return };
         if index >= self.parameters.len() {
-            if index > 65_536 {
+            if index > MAX_PARAMETER_INDEX as usize {
                 return;
             }
             self.parameters.resize(index + 1, None);

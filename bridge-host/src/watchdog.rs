@@ -8,16 +8,13 @@ use std::ffi::c_void;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-use bridge_proto::{DispatchCall, DispatchPayload, ReplyPayload, Request, Response};
-use vst2_abi::effect::effect_flags;
+use bridge_proto::{DispatchCall, DispatchPayload, PendingChanges, Request, Response};
 use vst2_abi::{EffectOpcode, HostOpcode};
 
 use crate::instance::{CreateError, Health, ProxyInstance, lock};
 
 /// How often the watchdog looks.
 const TICK: Duration = Duration::from_millis(20);
-/// The most parameters read back for a snapshot of a plugin without chunks.
-const MAX_SNAPSHOT_PARAMETERS: i32 = 1024;
 
 /// Starts the watchdog of `instance`.
 pub fn start(instance: &Arc<ProxyInstance>) -> std::io::Result<()> {
@@ -35,7 +32,7 @@ fn run(weak: Weak<ProxyInstance>) {
     let mut late_blocks_reported = 0;
     let mut last_late_report = Instant::now() - Duration::from_secs(10);
     loop {
-        std::thread::sleep(TICK);
+        std::thread::park_timeout(TICK);
         let Some(instance) = weak.upgrade() else { return };
         let policy = instance.config.policy.clone();
         match instance.health() {
@@ -67,16 +64,20 @@ fn run(weak: Weak<ProxyInstance>) {
                         continue;
                     }
                 }
+                // Snapshots ride on the DAW's next call from the thread that created the
+                // instance (see `ProxyInstance::snapshot_due_on_this_thread`): never from
+                // this thread, which could overlap effClose or a GUI-thread call.
                 let due = policy
                     .snapshot_interval
                     .is_some_and(|interval| last_snapshot.elapsed() >= interval);
-                if due || lock(&instance.mirror).snapshot_wanted {
-                    snapshot(&instance);
+                if due {
+                    lock(&instance.mirror).snapshot_wanted = true;
                     last_snapshot = Instant::now();
                 }
             }
             Health::Dead => {
                 instance.absorb_parameter_table();
+                instance.absorb_daw_changes();
                 instance.end_session();
                 if !policy.restart {
                     tracing::warn!(plugin = %instance.config.plugin.display(), "restarting is turned off; the plugin stays silent");
@@ -107,37 +108,6 @@ fn run(weak: Weak<ProxyInstance>) {
                         tracing::error!(plugin = %instance.config.plugin.display(), "restarting failed: {error}")
                     }
                 }
-            }
-        }
-    }
-}
-
-/// Copies the plugin's state into the mirror: a chunk for chunk-saving plugins, every
-/// parameter value otherwise. Runs on the watchdog thread, like a DAW saving its project.
-fn snapshot(instance: &ProxyInstance) {
-    lock(&instance.mirror).snapshot_wanted = false;
-    let info = *lock(&instance.effect_info);
-    if info.flags & effect_flags::PROGRAM_CHUNKS != 0 {
-        let call = DispatchCall {
-            opcode: EffectOpcode::GET_CHUNK.0,
-            index: 0,
-            value: 0,
-            opt: 0.0,
-            payload: DispatchPayload::None,
-        };
-        let timeout = instance.timeout_for(EffectOpcode::GET_CHUNK);
-        if let Some(Response::Dispatched(reply)) = instance.call_within(Request::Dispatch(call), timeout) {
-            if let ReplyPayload::Chunk(chunk) = reply.payload {
-                if !chunk.is_empty() {
-                    lock(&instance.mirror).chunk = Some((0, chunk));
-                }
-            }
-        }
-    } else {
-        for index in 0..info.num_params.min(MAX_SNAPSHOT_PARAMETERS) {
-            match instance.call(Request::GetParameter { index }) {
-                Some(Response::Parameter(value)) => lock(&instance.mirror).record_parameter(index, value),
-                _ => return,
             }
         }
     }
@@ -189,6 +159,8 @@ fn replay(instance: &ProxyInstance) -> Result<(), CreateError> {
             value: value as i64,
             opt,
             payload,
+            pending: PendingChanges::default(),
+            snapshot: false,
         };
         match instance.call_within(Request::Dispatch(call), instance.timeout_for(opcode)) {
             Some(Response::Dispatched(reply)) => {
@@ -226,7 +198,7 @@ fn replay(instance: &ProxyInstance) -> Result<(), CreateError> {
     if let Some(program) = mirror.program {
         send(EffectOpcode::SET_PROGRAM, 0, program, 0.0, DispatchPayload::None)?;
     }
-    match &mirror.chunk {
+    let parameters: Vec<(i32, f32)> = match &mirror.chunk {
         Some((kind, chunk)) if mirror.restores_from_chunk(&info) => {
             send(
                 EffectOpcode::SET_CHUNK,
@@ -235,16 +207,27 @@ fn replay(instance: &ProxyInstance) -> Result<(), CreateError> {
                 0.0,
                 DispatchPayload::Chunk(chunk.clone()),
             )?;
+            // Then what the DAW set after that chunk, in its order.
+            mirror
+                .set_after_chunk
+                .iter()
+                .filter_map(|&index| mirror.parameter(index).map(|value| (index, value)))
+                .collect()
         }
-        _ => {
-            for (index, value) in mirror.parameters.iter().enumerate() {
-                if let Some(value) = value {
-                    instance.call(Request::SetParameter {
-                        index: index as i32,
-                        value: *value,
-                    });
-                }
-            }
+        _ => mirror
+            .parameters
+            .iter()
+            .enumerate()
+            .filter_map(|(index, value)| value.map(|value| (index as i32, value)))
+            .collect(),
+    };
+    if !parameters.is_empty() {
+        let changes = PendingChanges {
+            after_block: 0,
+            changes: parameters,
+        };
+        if !matches!(instance.call(Request::SetParameters(changes)), Some(Response::Done)) {
+            return Err(CreateError::Refused("replaying the parameters failed".into()));
         }
     }
     if let Some(bypass) = mirror.bypass {

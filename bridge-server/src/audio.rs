@@ -12,8 +12,8 @@ use std::cell::Cell;
 use std::io;
 use std::path::Path;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
@@ -27,7 +27,6 @@ use vst2_host::callback::read_bounded_c_str;
 use vst2_host::{EventsView, Plugin, RawHostCall};
 
 use crate::forward::time_info_from_bytes;
-use crate::server::Server;
 
 /// How often an idle audio thread checks whether it should stop.
 const IDLE_POLL: Duration = Duration::from_millis(100);
@@ -41,6 +40,7 @@ const MAX_CHANNELS: usize = vst2_host::plugin::MAX_CHANNELS;
 /// A running audio thread.
 pub struct AudioThread {
     stop: Arc<AtomicBool>,
+    region: Arc<AudioRegion>,
     handle: JoinHandle<()>,
 }
 
@@ -52,7 +52,7 @@ impl AudioThread {
         path: &Path,
         signal_socket: Option<&str>,
         plugin: Arc<Plugin>,
-        _server: Weak<Server>,
+        applied_changes: Arc<AtomicU32>,
     ) -> io::Result<Self> {
         let mut region = AudioRegion::open(path)?;
         if let Some(name) = signal_socket {
@@ -77,18 +77,32 @@ impl AudioThread {
         let seen = region.to_server().current();
         let stop = Arc::new(AtomicBool::new(false));
         let stop_flag = stop.clone();
+        applied_changes.store(0, Ordering::Release);
+        let thread_region = region.clone();
         let handle = thread::Builder::new().name("vstbridge-audio".into()).spawn(move || {
-            let context = AudioContext::new(region, plugin, seen);
+            let context = AudioContext::new(thread_region, plugin, seen, applied_changes);
             CONTEXT.with(|slot| slot.set(&context));
             context.run(&stop_flag);
             CONTEXT.with(|slot| slot.set(ptr::null()));
         })?;
-        Ok(Self { stop, handle })
+        Ok(Self { stop, region, handle })
     }
 
-    /// Stops the thread after its current block and waits for it.
-    pub fn stop(self) {
+    /// Stops the thread after its current block and waits for it: the ring wakes it from
+    /// its idle wait at once, so closing never waits out a poll interval. A block still
+    /// running in the plugin is waited for at most `patience` (a hung plugin keeps its
+    /// thread; the process is about to exit anyway).
+    pub fn stop(self, patience: Duration) {
         self.stop.store(true, Ordering::Release);
+        let _ = self.region.to_server().ring();
+        let deadline = std::time::Instant::now() + patience;
+        while !self.handle.is_finished() {
+            if std::time::Instant::now() >= deadline {
+                tracing::warn!("the audio thread is still inside the plugin; not waiting for it");
+                return;
+            }
+            thread::sleep(Duration::from_micros(200));
+        }
         let _ = self.handle.join();
     }
 }
@@ -152,10 +166,13 @@ struct AudioContext {
     refused_cpus: Cell<u64>,
     /// The host priority last followed (`u32::MAX`: none yet).
     host_priority: Cell<u32>,
+    /// The `change_seq` of the last block whose parameter changes were applied, published
+    /// for dispatcher calls that must not overtake them.
+    applied_changes: Arc<AtomicU32>,
 }
 
 impl AudioContext {
-    fn new(region: Arc<AudioRegion>, plugin: Arc<Plugin>, seen: u32) -> Self {
+    fn new(region: Arc<AudioRegion>, plugin: Arc<Plugin>, seen: u32, applied_changes: Arc<AtomicU32>) -> Self {
         let capacity = region.capacity();
         let events = VstEventsBuilder::with_capacity(capacity.input_event_bytes as usize / 16);
         Self {
@@ -171,6 +188,7 @@ impl AudioContext {
             pinned_cpu: Cell::new(u32::MAX),
             refused_cpus: Cell::new(0),
             host_priority: Cell::new(u32::MAX),
+            applied_changes,
         }
     }
 
@@ -180,10 +198,18 @@ impl AudioContext {
             match self.region.to_server().wait_past(self.seen.get(), IDLE_POLL) {
                 Ok(Some(now)) => self.seen.set(now),
                 Ok(None) => continue,
+                Err(error) if stop.load(Ordering::Acquire) => {
+                    tracing::debug!("audio doorbell ended while stopping: {error}");
+                    return;
+                }
                 Err(error) => {
                     tracing::error!("audio doorbell failed: {error}");
                     return;
                 }
+            }
+            if stop.load(Ordering::Acquire) {
+                // The ring was `stop`'s own, not a block.
+                return;
             }
             let request = self.region.request();
             // SAFETY: the proxy finished writing the request before ringing.
@@ -203,7 +229,7 @@ impl AudioContext {
         let request = self.region.request();
         // SAFETY: the request is the proxy's until it rings again, which it does not do
         // before our reply; we only read it.
-        let (seq, frames, kind, changes, event_count, event_bytes) = unsafe {
+        let (seq, frames, kind, changes, event_count, event_bytes, change_seq) = unsafe {
             (
                 (*request).block_seq,
                 ((*request).frames as usize).min(self.capacity.max_frames as usize),
@@ -211,6 +237,7 @@ impl AudioContext {
                 ((*request).num_param_changes as usize).min(self.capacity.max_param_changes as usize),
                 (*request).num_input_events,
                 (*request).input_event_bytes as usize,
+                (*request).change_seq,
             )
         };
         let queue = self.region.param_changes();
@@ -219,6 +246,7 @@ impl AudioContext {
             let [index, bits] = unsafe { queue.add(i).read() };
             self.plugin.set_parameter(index as i32, f32::from_bits(bits));
         }
+        self.applied_changes.store(change_seq, Ordering::Release);
         if event_count > 0 {
             // SAFETY: the input event area is the proxy's data for this block.
             let reader = unsafe {

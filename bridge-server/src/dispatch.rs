@@ -7,8 +7,11 @@ use std::ffi::c_void;
 use std::ptr;
 
 use bridge_proto::payload::LARGEST_INTEGER_PTR;
-use bridge_proto::{DispatchCall, DispatchPayload, DispatchReply, DispatchShape, ReplyPayload, dispatch_shape};
+use bridge_proto::{
+    DispatchCall, DispatchPayload, DispatchReply, DispatchShape, ReplyPayload, Snapshot, dispatch_shape,
+};
 use vst2_abi::constants::REAL_WORLD_STRING_BUFFER;
+use vst2_abi::effect::effect_flags;
 use vst2_abi::strings::c_string_bytes;
 use vst2_abi::{ERect, EffectOpcode, VstSpeakerArrangement};
 use vst2_host::Plugin;
@@ -33,7 +36,35 @@ pub fn execute(plugin: &Plugin, call: DispatchCall) -> DispatchReply {
         result: result as i64,
         payload,
         effect: effect_info(plugin),
+        snapshot: call.snapshot.then(|| snapshot(plugin)),
     }
+}
+
+/// The most parameter values a snapshot of a plugin without chunks reads.
+const MAX_SNAPSHOT_PARAMETERS: i32 = 65_536;
+
+/// The plugin's state, taken right after a call on the same thread (so never alongside
+/// effOpen, effClose or another call of that thread): its bank chunk when it saves chunks,
+/// else every parameter value.
+fn snapshot(plugin: &Plugin) -> Snapshot {
+    let info = plugin.info();
+    if info.flags & effect_flags::PROGRAM_CHUNKS != 0 {
+        let mut data: *mut c_void = ptr::null_mut();
+        // SAFETY: effGetChunk's `ptr` is the address of a pointer slot.
+        let size = unsafe { plugin.dispatch(EffectOpcode::GET_CHUNK, 0, 0, (&raw mut data).cast(), 0.0) };
+        let chunk = if data.is_null() || size <= 0 || size as usize > MAX_CHUNK {
+            Vec::new()
+        } else {
+            // SAFETY: the plugin owns `size` readable bytes at `data` until its next call.
+            unsafe { std::slice::from_raw_parts(data.cast::<u8>(), size as usize) }.to_vec()
+        };
+        return Snapshot::Chunk(chunk);
+    }
+    Snapshot::Parameters(
+        (0..info.num_params.clamp(0, MAX_SNAPSHOT_PARAMETERS))
+            .map(|index| plugin.parameter(index))
+            .collect(),
+    )
 }
 
 fn run(plugin: &Plugin, opcode: EffectOpcode, shape: DispatchShape, call: &DispatchCall) -> (isize, ReplyPayload) {

@@ -4,6 +4,7 @@
 //! answers on the thread that made the outer call), else the callbacks connection.
 
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 use std::thread;
@@ -13,7 +14,8 @@ use anyhow::{Context, Result};
 use bridge_ipc::Channel;
 use bridge_ipc::endpoint;
 use bridge_ipc::endpoint::Listener;
-use bridge_proto::{ChannelRole, EffectInfo, HostCall, HostReply, Request, Response};
+use bridge_proto::{ChannelRole, EffectInfo, HostCall, HostReply, PendingChanges, Request, Response};
+use vst2_abi::EffectOpcode;
 use vst2_host::{Architecture, Plugin};
 
 use crate::audio::AudioThread;
@@ -27,6 +29,11 @@ thread_local! {
 
 /// How long the server waits for the proxy's main connection after starting.
 const MAIN_CONNECTION_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest a call waits for the audio thread to apply the changes of a block that left
+/// the proxy before it (the block applies them first thing, so this is only a bound).
+const BLOCK_CHANGES_WAIT: Duration = Duration::from_millis(200);
+/// How long closing waits for a block still inside the plugin.
+const AUDIO_STOP_PATIENCE: Duration = Duration::from_millis(500);
 
 /// The state of one server process.
 pub struct Server {
@@ -34,6 +41,8 @@ pub struct Server {
     plugin: OnceLock<Arc<Plugin>>,
     callbacks: Mutex<Option<Channel>>,
     audio: Mutex<Option<AudioThread>>,
+    /// The `change_seq` of the last audio block whose parameter changes were applied.
+    applied_block_changes: Arc<AtomicU32>,
     weak: Weak<Server>,
 }
 
@@ -45,6 +54,7 @@ impl Server {
             plugin: OnceLock::new(),
             callbacks: Mutex::new(None),
             audio: Mutex::new(None),
+            applied_block_changes: Arc::new(AtomicU32::new(0)),
             weak: weak.clone(),
         })
     }
@@ -116,18 +126,27 @@ impl Server {
         match request {
             Request::Instantiate { plugin_path } => self.instantiate(&plugin_path),
             Request::Dispatch(call) => match self.plugin.get() {
-                Some(plugin) => Response::Dispatched(dispatch::execute(plugin, call)),
+                Some(plugin) => {
+                    self.apply_pending(plugin, &call.pending);
+                    if call.opcode == EffectOpcode::CLOSE.0 {
+                        return Response::Dispatched(self.close(plugin));
+                    }
+                    Response::Dispatched(dispatch::execute(plugin, call))
+                }
                 None => Response::Failed("no plugin instance".into()),
             },
-            Request::SetParameter { index, value } => match self.plugin.get() {
+            Request::SetParameters(pending) => match self.plugin.get() {
                 Some(plugin) => {
-                    plugin.set_parameter(index, value);
+                    self.apply_pending(plugin, &pending);
                     Response::Done
                 }
                 None => Response::Failed("no plugin instance".into()),
             },
-            Request::GetParameter { index } => match self.plugin.get() {
-                Some(plugin) => Response::Parameter(plugin.parameter(index)),
+            Request::GetParameter { index, pending } => match self.plugin.get() {
+                Some(plugin) => {
+                    self.apply_pending(plugin, &pending);
+                    Response::Parameter(plugin.parameter(index))
+                }
                 None => Response::Failed("no plugin instance".into()),
             },
             Request::AttachAudio { path, signal_socket } => self.attach_audio(&path, signal_socket.as_deref()),
@@ -138,6 +157,48 @@ impl Server {
                 );
                 Response::Failed("the server does not answer host calls".into())
             }
+        }
+    }
+
+    /// Brings the plugin up to what the DAW did before the call that carries `pending`:
+    /// first the changes a block took (applied by the audio thread as the block starts),
+    /// then the carried ones, in the DAW's order.
+    fn apply_pending(&self, plugin: &Plugin, pending: &PendingChanges) {
+        if pending.after_block != 0 && lock(&self.audio).is_some() {
+            let deadline = std::time::Instant::now() + BLOCK_CHANGES_WAIT;
+            // Sequence numbers wrap: "applied ≥ wanted" in the wrapping sense.
+            while (self
+                .applied_block_changes
+                .load(Ordering::Acquire)
+                .wrapping_sub(pending.after_block) as i32)
+                < 0
+            {
+                if std::time::Instant::now() >= deadline {
+                    tracing::debug!("the audio thread did not apply a block's parameter changes in time");
+                    break;
+                }
+                thread::sleep(Duration::from_micros(50));
+            }
+        }
+        for &(index, value) in &pending.changes {
+            plugin.set_parameter(index, value);
+        }
+    }
+
+    /// effClose, once: the audio thread is stopped first (nothing else of ours may be inside
+    /// the plugin while it frees itself), then the plugin is closed and never touched again.
+    /// The reply carries the fields as they were before the close.
+    fn close(&self, plugin: &Plugin) -> bridge_proto::DispatchReply {
+        if let Some(audio) = lock(&self.audio).take() {
+            audio.stop(AUDIO_STOP_PATIENCE);
+        }
+        let effect = effect_info(plugin);
+        plugin.close();
+        bridge_proto::DispatchReply {
+            result: 0,
+            payload: bridge_proto::ReplyPayload::None,
+            effect,
+            snapshot: None,
         }
     }
 
@@ -167,13 +228,13 @@ impl Server {
         };
         let mut audio = lock(&self.audio);
         if let Some(previous) = audio.take() {
-            previous.stop();
+            previous.stop(AUDIO_STOP_PATIENCE);
         }
         match AudioThread::start(
             std::path::Path::new(path),
             signal_socket,
             plugin.clone(),
-            self.weak.clone(),
+            self.applied_block_changes.clone(),
         ) {
             Ok(thread) => {
                 *audio = Some(thread);
@@ -216,7 +277,7 @@ impl Server {
 
     fn shutdown(&self) {
         if let Some(audio) = lock(&self.audio).take() {
-            audio.stop();
+            audio.stop(AUDIO_STOP_PATIENCE);
         }
         if let Some(plugin) = self.plugin.get() {
             plugin.close();

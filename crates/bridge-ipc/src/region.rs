@@ -37,7 +37,7 @@ use crate::doorbell::{Doorbell, SocketSignal};
 /// `VBRG` in little-endian memory.
 pub const REGION_MAGIC: u32 = u32::from_le_bytes(*b"VBRG");
 /// Bumped on every layout change.
-pub const REGION_VERSION: u32 = 3;
+pub const REGION_VERSION: u32 = 4;
 /// Bytes of the callback slot's payload (strings a callback carries inside process).
 pub const CALLBACK_PAYLOAD_BYTES: usize = 1024;
 
@@ -157,6 +157,12 @@ pub struct BlockRequest {
     /// is not realtime, `u32::MAX`: do not follow. The server's audio thread takes one step
     /// below it, so the host's thread can always preempt a plugin that spins.
     pub host_priority: u32,
+    /// Counts the blocks that carried queued parameter changes (0: none yet). The server
+    /// publishes the last one it applied, so a dispatcher call that left the proxy after a
+    /// block took the DAW's changes never runs before them.
+    pub change_seq: u32,
+    /// Keeps `time_info` 8-aligned.
+    pub reserved: u32,
     /// The `VstTimeInfo` prefetched from the host for this block (88 bytes, same layout on
     /// every target).
     pub time_info: [u8; 88],
@@ -220,8 +226,8 @@ const _: () = {
     use core::mem::offset_of;
     assert!(size_of::<RegionHeader>() == 64);
     assert!(offset_of!(RegionHeader, total_bytes) == 8);
-    assert!(size_of::<BlockRequest>() == 136);
-    assert!(offset_of!(BlockRequest, time_info) == 48);
+    assert!(size_of::<BlockRequest>() == 144);
+    assert!(offset_of!(BlockRequest, time_info) == 56);
     assert!(offset_of!(CallbackSlot, value) == 8);
     assert!(offset_of!(CallbackSlot, result) == 24);
     assert!(offset_of!(CallbackSlot, effect) == 32);

@@ -45,16 +45,20 @@ impl ServerProcess {
     }
 
     /// Waits up to `timeout` for the server to exit by itself, then kills it; reaps it
-    /// either way so no zombie remains.
-    pub fn stop(&mut self, timeout: std::time::Duration) {
+    /// either way so no zombie remains. Returns how it ended (`None`: it could not be
+    /// reaped).
+    pub fn stop(&mut self, timeout: std::time::Duration) -> Option<std::process::ExitStatus> {
         let deadline = std::time::Instant::now() + timeout;
-        while std::time::Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
             }
-            std::thread::sleep(std::time::Duration::from_millis(2));
+            if std::time::Instant::now() >= deadline {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_micros(500));
         }
         let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.child.wait().ok()
     }
 }

@@ -108,6 +108,11 @@ mod tests {
                     data: vec![0xF0, 1, 0xF7],
                 },
             ]),
+            pending: PendingChanges {
+                after_block: 7,
+                changes: vec![(1, 0.5), (1, 0.25)],
+            },
+            snapshot: true,
         })));
         round_trip(Message::Request(Request::Dispatch(DispatchCall {
             opcode: 42,
@@ -118,9 +123,17 @@ mod tests {
                 input: Some(serde_bytes::ByteBuf::from(vec![1; 120])),
                 output: None,
             },
+            pending: PendingChanges::default(),
+            snapshot: false,
         })));
-        round_trip(Message::Request(Request::SetParameter { index: 2, value: 0.25 }));
-        round_trip(Message::Request(Request::GetParameter { index: 2 }));
+        round_trip(Message::Request(Request::SetParameters(PendingChanges {
+            after_block: 0,
+            changes: vec![(2, 0.25)],
+        })));
+        round_trip(Message::Request(Request::GetParameter {
+            index: 2,
+            pending: PendingChanges::default(),
+        }));
         round_trip(Message::Request(Request::AttachAudio {
             path: "/dev/shm/x".into(),
             signal_socket: None,
@@ -139,6 +152,7 @@ mod tests {
             result: 1,
             payload: ReplyPayload::Rect(Some([0, 0, 200, 300])),
             effect,
+            snapshot: Some(Snapshot::Parameters(vec![0.5])),
         })));
         round_trip(Message::Response(Response::Parameter(0.75)));
         round_trip(Message::Response(Response::Done));
@@ -156,6 +170,7 @@ mod tests {
             result: data.len() as i64,
             payload: ReplyPayload::Chunk(data),
             effect: EffectInfo::default(),
+            snapshot: None,
         })));
     }
 

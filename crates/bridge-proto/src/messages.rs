@@ -149,17 +149,16 @@ pub enum Request {
     },
     /// Proxy → server: a dispatcher call. → [`Response::Dispatched`].
     Dispatch(DispatchCall),
-    /// Proxy → server: `setParameter` from a non-audio thread. → [`Response::Done`].
-    SetParameter {
-        /// Parameter index.
-        index: i32,
-        /// Normalized value.
-        value: f32,
-    },
-    /// Proxy → server: `getParameter` from a non-audio thread. → [`Response::Parameter`].
+    /// Proxy → server: `setParameter` calls, applied in order (a thread that is not
+    /// processing audio, or a full queue). → [`Response::Done`].
+    SetParameters(PendingChanges),
+    /// Proxy → server: `getParameter` from a thread that is not processing audio.
+    /// → [`Response::Parameter`].
     GetParameter {
         /// Parameter index.
         index: i32,
+        /// Changes the plugin must see first.
+        pending: PendingChanges,
     },
     /// Proxy → server: map this shared-memory audio region and serve blocks from it
     /// (replacing any earlier one). → [`Response::Done`] or [`Response::Failed`].
@@ -205,6 +204,38 @@ pub struct DispatchCall {
     pub opt: f32,
     /// What `ptr` (and for speaker arrangements, `value`) carried in.
     pub payload: DispatchPayload,
+    /// Parameter changes the DAW made before this call, applied first (read-your-writes).
+    pub pending: PendingChanges,
+    /// Take a [`Snapshot`] of the plugin's state right after the call, on the same thread.
+    pub snapshot: bool,
+}
+
+/// `setParameter` calls the DAW made that the plugin has not seen yet, in the DAW's order.
+/// The server applies them before the request that carries them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PendingChanges {
+    /// The sequence number of the last audio block that carried queued changes when these
+    /// left the proxy. The server first waits (briefly) until its audio thread has applied
+    /// that block's changes, so a change queued for a block never lands after a later call.
+    pub after_block: u32,
+    /// (index, normalized value), oldest first.
+    pub changes: Vec<(i32, f32)>,
+}
+
+impl PendingChanges {
+    /// Whether there is nothing to apply or wait for.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty() && self.after_block == 0
+    }
+}
+
+/// The plugin's state, taken on the thread of the call that asked for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Snapshot {
+    /// `effGetChunk` (bank) of a plugin that saves chunks.
+    Chunk(#[serde(with = "serde_bytes")] Vec<u8>),
+    /// Every parameter's value (at most a capped number), of a plugin without chunks.
+    Parameters(Vec<f32>),
 }
 
 /// The input payload of a dispatcher call (see [`crate::DispatchShape`]).
@@ -242,6 +273,8 @@ pub struct DispatchReply {
     pub payload: ReplyPayload,
     /// The plugin's fields after the call.
     pub effect: EffectInfo,
+    /// The state snapshot the call asked for.
+    pub snapshot: Option<Snapshot>,
 }
 
 /// The output payload of a dispatcher call.

@@ -27,7 +27,7 @@ const ENTRY_POINTS: [&str; 2] = ["VSTPluginMain", "main"];
 
 /// The plugin's self-description, read from its `AEffect`. Re-read it after the plugin
 /// calls `audioMasterIOChanged`: counts, latency and flags may change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PluginInfo {
     /// `numPrograms`.
     pub num_programs: i32,
@@ -69,6 +69,8 @@ pub struct Plugin {
     path: PathBuf,
     entry_point: &'static str,
     closed: AtomicBool,
+    /// The self-description as it was when effClose was sent (the AEffect may be freed).
+    info_at_close: std::sync::OnceLock<PluginInfo>,
     /// Never unloaded: a plugin's code may have registered thread-exit hooks (Rust's and
     /// C++'s thread-locals do) that run when any thread that called it exits; unloading the
     /// code first turns those into crashes long after the plugin was closed. Hosts
@@ -163,6 +165,7 @@ impl Plugin {
             path,
             entry_point,
             closed: AtomicBool::new(false),
+            info_at_close: std::sync::OnceLock::new(),
             _library: ManuallyDrop::new(library),
             context,
         })
@@ -190,6 +193,10 @@ impl Plugin {
 
     /// The plugin's current self-description.
     pub fn info(&self) -> PluginInfo {
+        if self.closed.load(Ordering::Acquire) {
+            // The plugin may have freed its AEffect in effClose: what it said last.
+            return self.info_at_close.get().copied().unwrap_or_default();
+        }
         let effect = self.effect.as_ptr();
         // SAFETY: the AEffect lives until effClose (sent only from Drop); fields are plain
         // integers the plugin may update after IOChanged, so read them each time.
@@ -319,6 +326,10 @@ impl Plugin {
     /// Suspends if needed and sends `effClose`. After this every call is a no-op returning
     /// a neutral value. Also done on drop.
     pub fn close(&self) {
+        if self.closed.load(Ordering::Acquire) {
+            return;
+        }
+        let _ = self.info_at_close.set(self.info());
         if self.closed.swap(true, Ordering::AcqRel) {
             return;
         }
