@@ -97,7 +97,8 @@ pub struct ProxyAudio {
     current: AtomicPtr<Attached>,
     /// `setParameter` calls not yet seen by the plugin, oldest first: a lock-free bounded
     /// queue (no allocation, no lock) drained by the next block or the next call to the
-    /// server, whichever comes first.
+    /// server, whichever comes first. The server writes the plugin's value of each applied
+    /// change into the region's value table.
     pending: ArrayQueue<(i32, f32)>,
     /// Counts blocks that took changes from `pending` (see `BlockRequest::change_seq`).
     change_seq: AtomicU32,
@@ -266,11 +267,7 @@ impl ProxyAudio {
     /// the queue over the connection). Lock-free and allocation-free: safe on the audio
     /// thread.
     pub fn queue_parameter(&self, index: i32, value: f32) -> bool {
-        if self.pending.push((index, value)).is_err() {
-            return false;
-        }
-        self.note_parameter(index, value);
-        true
+        self.pending.push((index, value)).is_ok()
     }
 
     /// Takes every queued change, oldest first, for a request that carries them, with the
@@ -345,19 +342,13 @@ impl ProxyAudio {
         }
     }
 
-    /// Writes a value set over a connection into the parameter table too, so the table is
-    /// never older than what the DAW set (it is what a restart restores from).
-    pub fn note_parameter(&self, index: i32, value: f32) {
-        let Some(attached) = self.attached() else { return };
-        if (0..attached.region.capacity().max_params as i32).contains(&index) {
-            // SAFETY: the index is below the table's capacity.
-            unsafe { attached.region.param_values().add(index as usize).write(value) };
-        }
-    }
-
     /// The server's latest value of a parameter, for `getParameter` on a thread that renders
-    /// audio (no round trip there).
+    /// audio (no round trip there). `None` while changes are queued: the plugin may store a
+    /// set value rounded, so only the plugin can answer then (the call carries them).
     pub fn cached_parameter(&self, index: i32) -> Option<f32> {
+        if !self.pending.is_empty() {
+            return None;
+        }
         let attached = self.on_processing_thread()?;
         let capacity = attached.region.capacity();
         // SAFETY: the index is below the table's capacity; a torn read of an f32 is impossible.

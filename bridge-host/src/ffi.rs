@@ -303,7 +303,6 @@ unsafe extern "C" fn set_parameter(effect: *mut AEffect, index: i32, value: f32)
         if instance.is_dead() {
             instance.absorb_daw_changes();
             lock(&instance.mirror).record_daw_parameter(index, value);
-            instance.audio.note_parameter(index, value);
         } else {
             instance.send_parameters(Some((index, value)));
         }

@@ -447,7 +447,6 @@ impl ProxyInstance {
         let mut pending = self.pending_for_call();
         if let Some((index, value)) = extra {
             lock(&self.mirror).record_daw_parameter(index, value);
-            self.audio.note_parameter(index, value);
             pending.changes.push((index, value));
         }
         if !pending.changes.is_empty() {

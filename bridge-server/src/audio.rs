@@ -88,6 +88,12 @@ impl AudioThread {
         Ok(Self { stop, region, handle })
     }
 
+    /// Writes the plugin's own value of parameter `index` into the region's value table (a
+    /// plugin may store a set value rounded; the table must say what it says).
+    pub fn publish_value(&self, plugin: &Plugin, index: i32) {
+        publish_value(&self.region, plugin, index);
+    }
+
     /// Stops the thread after its current block and waits for it: the ring wakes it from
     /// its idle wait at once, so closing never waits out a poll interval. A block still
     /// running in the plugin is waited for at most `patience` (a hung plugin keeps its
@@ -125,6 +131,18 @@ fn take_priority_below(priority: u32) -> io::Result<u32> {
 /// A CPU's bit in [`AudioContext::refused_cpus`] (CPUs past 63 share the last bit).
 fn cpu_bit(cpu: u32) -> u64 {
     1 << cpu.min(63)
+}
+
+/// Writes the plugin's value of parameter `index` into the region's value table, if the
+/// table has room for it.
+fn publish_value(region: &AudioRegion, plugin: &Plugin, index: i32) {
+    if let Ok(slot) = usize::try_from(index) {
+        if slot < region.capacity().max_params as usize {
+            // SAFETY: `slot` is below the table's capacity; an aligned f32 store (the proxy
+            // reads it with a plain load and a torn value is impossible).
+            unsafe { region.param_values().add(slot).write(plugin.parameter(index)) };
+        }
+    }
 }
 
 /// Fills the region's parameter table with every current value, so `getParameter` on the
@@ -245,6 +263,7 @@ impl AudioContext {
             // SAFETY: `i` is below the queue's capacity.
             let [index, bits] = unsafe { queue.add(i).read() };
             self.plugin.set_parameter(index as i32, f32::from_bits(bits));
+            publish_value(&self.region, &self.plugin, index as i32);
         }
         self.applied_changes.store(change_seq, Ordering::Release);
         if event_count > 0 {

@@ -164,6 +164,9 @@ impl Server {
     /// first the changes a block took (applied by the audio thread as the block starts),
     /// then the carried ones, in the DAW's order.
     fn apply_pending(&self, plugin: &Plugin, pending: &PendingChanges) {
+        if pending.is_empty() {
+            return;
+        }
         if pending.after_block != 0 && lock(&self.audio).is_some() {
             let deadline = std::time::Instant::now() + BLOCK_CHANGES_WAIT;
             // Sequence numbers wrap: "applied ≥ wanted" in the wrapping sense.
@@ -180,8 +183,12 @@ impl Server {
                 thread::sleep(Duration::from_micros(50));
             }
         }
+        let audio = lock(&self.audio);
         for &(index, value) in &pending.changes {
             plugin.set_parameter(index, value);
+            if let Some(audio) = audio.as_ref() {
+                audio.publish_value(plugin, index);
+            }
         }
     }
 

@@ -2,6 +2,7 @@
 
 mod build;
 mod fetch;
+mod real_host;
 mod test;
 mod util;
 

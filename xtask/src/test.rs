@@ -1,7 +1,7 @@
 //! `cargo xtask test`: builds everything, fetches the real plugins, runs the whole suite on
 //! x86_64 and the architecture-sensitive crates again on i686, and then checks that the
 //! tests that must never be skipped (layouts on both widths, the C header, the real
-//! plugins on both architectures) really ran and passed.
+//! plugins on both architectures, the real host) really ran and passed.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -16,7 +16,13 @@ use crate::util::{cargo, describe};
 const I686_TEST_PACKAGES: [&str; 2] = ["vst2-abi", "vst2-host"];
 
 /// End-to-end tests (x86_64 host, both servers) that must appear as passed.
-const REQUIRED_BRIDGE: [&str; 13] = [
+const REQUIRED_BRIDGE: [&str; 19] = [
+    "dawdreamer_renders_bridged_amd64_dpf_plugins_bit_exact",
+    "dawdreamer_renders_bridged_i386_dpf_plugins_like_amd64_direct",
+    "dawdreamer_renders_our_32_bit_plugins_like_their_64_bit_builds",
+    "dawdreamer_sees_parameters_set_without_a_block_at_once_and_in_saved_state",
+    "dawdreamer_state_saved_through_the_bridge_loads_into_the_plugin_and_back",
+    "dawdreamer_creates_and_destroys_50_bridged_instances_with_clean_server_exits",
     "sync_installs_proxies_that_play_leaves_them_alone_and_prunes_only_the_gone",
     "render_of_the_32_bit_reverb_matches_the_64_bit_build_rendered_directly",
     "probe_reports_bad_files_crashes_and_hangs_clearly_and_leaves_nothing_running",
@@ -97,6 +103,7 @@ struct Totals {
 pub fn test_all() -> Result<()> {
     build_all()?;
     fetch_plugins()?;
+    crate::real_host::ensure_real_host()?;
 
     let mut totals = Totals::default();
     let x86_64 = run_tests(

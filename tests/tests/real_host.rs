@@ -1,0 +1,377 @@
+//! The bridge seen through a real host: DawDreamer, a JUCE host, loading Debian's dpf
+//! plugins (amd64 and i386) and our own test plugins directly and through a proxy, the way
+//! a user would. What the host renders, reads and saves must be what it gets from the plugin
+//! itself: bit for bit for amd64 and our plugins, within −120 dB of the peak for i386 builds
+//! against their amd64 twins (x87 against SSE arithmetic, see `bridged_real_plugins.rs`).
+//!
+//! DawDreamer runs every scenario on one thread, which also processes audio (its
+//! `make_plugin_processor` renders warm-up blocks on it): parameters set there with no block
+//! after them are the case that used to be lost.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use vstbridge_test_support::{
+    PATIENT_OPTIONS, Xvfb, install_proxy_with, peak, read_f32_file, real_plugin_for, run_dawdreamer,
+    test_plugin_for_triple,
+};
+
+const I686: &str = "i686-unknown-linux-gnu";
+const X86_64: &str = "x86_64-unknown-linux-gnu";
+/// −120 dB of the peak (at least full scale).
+const I386_TOLERANCE: f32 = 1e-6;
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("vstbridge-real-host-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn bridged(plugin: &Path) -> PathBuf {
+    install_proxy_with(plugin, PATIENT_OPTIONS)
+}
+
+fn our_plugin(triple: &str, name: &str) -> PathBuf {
+    // Built for the host's triple, our plugins live in the plain profile directory.
+    if triple == X86_64 {
+        vstbridge_test_support::test_plugin(name)
+    } else {
+        test_plugin_for_triple(triple, name)
+    }
+}
+
+/// Renders `seconds` through `plugin` in DawDreamer; returns every output sample.
+fn render(plugin: &Path, extra: &[&str]) -> Vec<f32> {
+    let out = scratch(&format!(
+        "{}-{}.f32",
+        plugin.file_stem().unwrap().to_string_lossy(),
+        rand_suffix()
+    ));
+    let mut args = vec![
+        "render".to_owned(),
+        plugin.display().to_string(),
+        out.display().to_string(),
+    ];
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    let run = run_dawdreamer(&args, None);
+    let samples = read_f32_file(&out);
+    let shape = run.findings["shape"].as_array().unwrap();
+    let expected = shape.iter().map(|n| n.as_u64().unwrap() as usize).product::<usize>();
+    assert_eq!(samples.len(), expected, "rendered samples");
+    let _ = std::fs::remove_file(&out);
+    samples
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+fn max_difference(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
+/// Direct and bridged renders of the same plugin, with the same arguments.
+fn assert_renders_alike(direct: &Path, bridged_target: &Path, extra: &[&str], tolerance: Option<f32>) {
+    let expected = render(direct, extra);
+    let got = render(&bridged(bridged_target), extra);
+    assert!(peak(&expected) > 0.01, "{} rendered silence directly", direct.display());
+    match tolerance {
+        None => assert!(
+            expected == got,
+            "{} through the bridge differs from direct (max difference {})",
+            bridged_target.display(),
+            max_difference(&expected, &got)
+        ),
+        Some(tolerance) => {
+            let limit = tolerance * peak(&expected).max(1.0);
+            let difference = max_difference(&expected, &got);
+            assert!(
+                difference <= limit,
+                "{}: max difference {difference} over {limit}",
+                bridged_target.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn dawdreamer_renders_bridged_amd64_dpf_plugins_bit_exact() {
+    for (file, sets) in [
+        ("MaBitcrush-vst.so", vec!["--set", "0=0.3"]),
+        ("MaFreeverb-vst.so", vec![]),
+        ("3BandEQ-vst.so", vec!["--set", "0=0.9", "--set", "3=0.7"]),
+    ] {
+        let plugin = real_plugin_for("amd64", file);
+        assert_renders_alike(&plugin, &plugin, &sets, None);
+    }
+}
+
+#[test]
+fn dawdreamer_renders_bridged_i386_dpf_plugins_like_amd64_direct() {
+    for (file, sets) in [
+        ("MaBitcrush-vst.so", vec!["--set", "0=0.3"]),
+        ("MaFreeverb-vst.so", vec!["--block", "512"]),
+        ("3BandEQ-vst.so", vec!["--set", "0=0.9", "--set", "3=0.7"]),
+    ] {
+        assert_renders_alike(
+            &real_plugin_for("amd64", file),
+            &real_plugin_for("i386", file),
+            &sets,
+            Some(I386_TOLERANCE),
+        );
+    }
+}
+
+#[test]
+fn dawdreamer_renders_our_32_bit_plugins_like_their_64_bit_builds() {
+    assert_renders_alike(
+        &our_plugin(X86_64, "gain"),
+        &our_plugin(I686, "gain"),
+        &["--set", "0=0.8", "--set", "1=0.3"],
+        None,
+    );
+    assert_renders_alike(
+        &our_plugin(X86_64, "synth"),
+        &our_plugin(I686, "synth"),
+        &["--notes"],
+        None,
+    );
+}
+
+fn params(plugin: &Path, sets: &[(usize, f32)]) -> (Value, Vec<u8>) {
+    let state = scratch(&format!("state-{}", rand_suffix()));
+    let mut args = vec![
+        "params".to_owned(),
+        plugin.display().to_string(),
+        state.display().to_string(),
+    ];
+    for (index, value) in sets {
+        args.push("--set".into());
+        args.push(format!("{index}={value}"));
+    }
+    let run = run_dawdreamer(&args, None);
+    let bytes = std::fs::read(&state).unwrap();
+    let _ = std::fs::remove_file(&state);
+    (run.findings, bytes)
+}
+
+/// Display texts of the two builds of a dpf plugin: equal, or (i386 printing through x87)
+/// equal as numbers to about six digits.
+fn assert_texts_alike(direct: &Value, bridged: &Value, exact: bool, what: &str) {
+    let (direct, bridged) = (direct.as_str().unwrap(), bridged.as_str().unwrap());
+    if exact || direct == bridged {
+        assert_eq!(direct, bridged, "{what}");
+        return;
+    }
+    let (a, b): (f64, f64) = (
+        direct.trim().parse().unwrap_or(f64::NAN),
+        bridged.trim().parse().unwrap_or(f64::NAN),
+    );
+    assert!(
+        (a - b).abs() <= 1e-5 * a.abs().max(1.0),
+        "{what}: direct {direct:?}, bridged {bridged:?}"
+    );
+}
+
+/// Sets parameters on the processing thread with no block after them and reads their text
+/// and the saved state at once: the bridged plugin must show the change, as the plugin does.
+fn assert_parameters_alike(direct: &Path, target: &Path, sets: &[(usize, f32)], exact: bool) -> (Vec<u8>, Vec<u8>) {
+    let (expected, expected_state) = params(direct, sets);
+    let (got, got_state) = params(&bridged(target), sets);
+    let name = target.display();
+    assert_eq!(expected["before"]["names"], got["before"]["names"], "{name}: names");
+    assert_eq!(expected["before"]["values"], got["before"]["values"], "{name}: values");
+    for (section, key) in [("before", "texts"), ("after", "texts")] {
+        let (e, g) = (
+            expected[section][key].as_array().unwrap(),
+            got[section][key].as_array().unwrap(),
+        );
+        assert_eq!(e.len(), g.len());
+        for (index, (e, g)) in e.iter().zip(g).enumerate() {
+            assert_texts_alike(e, g, exact, &format!("{name}: {section} text of parameter {index}"));
+        }
+    }
+    let (e, g) = (
+        expected["after_set"].as_array().unwrap(),
+        got["after_set"].as_array().unwrap(),
+    );
+    for (e, g) in e.iter().zip(g) {
+        let index = e["index"].as_u64().unwrap();
+        assert_eq!(
+            e["value"], g["value"],
+            "{name}: value of parameter {index} read right after setting it"
+        );
+        assert_texts_alike(
+            &e["text"],
+            &g["text"],
+            exact,
+            &format!("{name}: text of parameter {index} read right after setting it"),
+        );
+    }
+    assert_eq!(
+        expected["after"]["values"], got["after"]["values"],
+        "{name}: values after the changes"
+    );
+    (expected_state, got_state)
+}
+
+#[test]
+fn dawdreamer_sees_parameters_set_without_a_block_at_once_and_in_saved_state() {
+    // Our gain saves chunks: a lost change would be lost from the saved project.
+    let gain_sets = [(0, 0.8), (1, 0.2)];
+    let (expected, got) =
+        assert_parameters_alike(&our_plugin(X86_64, "gain"), &our_plugin(I686, "gain"), &gain_sets, true);
+    assert_eq!(expected, got, "gain: state saved right after setting parameters");
+    let (before, _) = params(&our_plugin(X86_64, "gain"), &[]);
+    assert_ne!(before["after"]["texts"], Value::Null);
+
+    let eq_sets = [(0, 0.9), (4, 0.1), (3, 0.25)];
+    let amd64 = real_plugin_for("amd64", "3BandEQ-vst.so");
+    let (expected, got) = assert_parameters_alike(&amd64, &amd64, &eq_sets, true);
+    assert_eq!(expected, got, "amd64 3BandEQ: saved state");
+    assert_parameters_alike(&amd64, &real_plugin_for("i386", "3BandEQ-vst.so"), &eq_sets, false);
+    let freeverb = [(0, 0.1), (1, 0.9)];
+    assert_parameters_alike(
+        &real_plugin_for("amd64", "MaFreeverb-vst.so"),
+        &real_plugin_for("i386", "MaFreeverb-vst.so"),
+        &freeverb,
+        false,
+    );
+}
+
+fn load_state(plugin: &Path, state: &Path, display: &Xvfb) -> Value {
+    run_dawdreamer(
+        &[
+            "load-state".to_owned(),
+            plugin.display().to_string(),
+            state.display().to_string(),
+        ],
+        Some(display),
+    )
+    .findings
+}
+
+#[test]
+fn dawdreamer_state_saved_through_the_bridge_loads_into_the_plugin_and_back() {
+    // DawDreamer's load_state opens the editor (our test plugins have none).
+    let display = Xvfb::start();
+    for (direct, target, sets) in [
+        (
+            real_plugin_for("amd64", "3BandEQ-vst.so"),
+            real_plugin_for("amd64", "3BandEQ-vst.so"),
+            vec![(0, 0.3), (1, 0.9)],
+        ),
+        (
+            real_plugin_for("amd64", "3BandEQ-vst.so"),
+            real_plugin_for("i386", "3BandEQ-vst.so"),
+            vec![(0, 0.75), (2, 0.1), (5, 0.4)],
+        ),
+    ] {
+        let proxy = bridged(&target);
+        let exact = direct == target;
+        let file = |name: &str, bytes: &[u8]| {
+            let path = scratch(&format!("{name}-{}", rand_suffix()));
+            std::fs::write(&path, bytes).unwrap();
+            path
+        };
+        let (_, saved_directly) = params(&direct, &sets);
+        let (_, saved_bridged) = params(&proxy, &sets);
+        let (saved_directly, saved_bridged) = (file("direct", &saved_directly), file("bridged", &saved_bridged));
+        // What the plugin itself makes of its own saved state is the reference.
+        let reference = load_state(&direct, &saved_directly, &display);
+        let name = target.display();
+        assert_values_alike(
+            &load_state(&direct, &saved_bridged, &display),
+            &reference,
+            exact,
+            &format!("{name}: state saved through the bridge, loaded directly"),
+        );
+        assert_values_alike(
+            &load_state(&proxy, &saved_directly, &display),
+            &reference,
+            exact,
+            &format!("{name}: state saved directly, loaded through the bridge"),
+        );
+        let _ = std::fs::remove_file(saved_directly);
+        let _ = std::fs::remove_file(saved_bridged);
+    }
+}
+
+/// Parameter values and texts of two descriptions: equal, or for an i386 build against its
+/// amd64 twin equal within x87-vs-SSE rounding.
+fn assert_values_alike(got: &Value, expected: &Value, exact: bool, what: &str) {
+    let (got_values, expected_values) = (
+        got["values"].as_array().unwrap(),
+        expected["values"].as_array().unwrap(),
+    );
+    assert_eq!(got_values.len(), expected_values.len(), "{what}");
+    for (index, (g, e)) in got_values.iter().zip(expected_values).enumerate() {
+        let (g, e) = (g.as_f64().unwrap(), e.as_f64().unwrap());
+        let tolerance = if exact { 0.0 } else { 1e-6 };
+        assert!(
+            (g - e).abs() <= tolerance,
+            "{what}: parameter {index} is {g}, expected {e}"
+        );
+        assert_texts_alike(&got["texts"][index], &expected["texts"][index], exact, what);
+    }
+}
+
+fn median(values: &Value) -> f64 {
+    let mut values: Vec<f64> = values.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+#[test]
+fn dawdreamer_creates_and_destroys_50_bridged_instances_with_clean_server_exits() {
+    const COUNT: usize = 50;
+    let plugin = real_plugin_for("i386", "MaBitcrush-vst.so");
+    let run = run_dawdreamer(
+        &[
+            "lifecycle".to_owned(),
+            bridged(&plugin).display().to_string(),
+            COUNT.to_string(),
+        ],
+        None,
+    );
+    assert_eq!(run.findings["created"], COUNT);
+    // JUCE may create an extra instance to describe the plugin: count servers, not loads.
+    let started = run.log.matches("connected to the server").count();
+    let clean = run.log.matches("the server exited cleanly (exit status: 0)").count();
+    assert!(started >= COUNT, "{started} servers started for {COUNT} instances");
+    assert_eq!(
+        clean, started,
+        "every server exits 0 after a normal close:\n{}",
+        run.log
+    );
+    for failure in ["the plugin failed", "did not exit cleanly", "panicked", "restarting"] {
+        assert!(!run.log.contains(failure), "log mentions {failure:?}:\n{}", run.log);
+    }
+    let direct = run_dawdreamer(
+        &[
+            "lifecycle".to_owned(),
+            real_plugin_for("amd64", "MaBitcrush-vst.so").display().to_string(),
+            "10".to_owned(),
+        ],
+        None,
+    );
+    let (bridged_close, direct_close) = (
+        median(&run.findings["close_seconds"]),
+        median(&direct.findings["close_seconds"]),
+    );
+    println!(
+        "close: bridged {:.1} ms, direct {:.1} ms (medians); load: bridged {:.1} ms, direct {:.1} ms",
+        bridged_close * 1e3,
+        direct_close * 1e3,
+        median(&run.findings["load_seconds"]) * 1e3,
+        median(&direct.findings["load_seconds"]) * 1e3
+    );
+    assert!(
+        bridged_close <= direct_close + 0.020,
+        "closing costs {:.1} ms more than direct",
+        (bridged_close - direct_close) * 1e3
+    );
+}
