@@ -293,9 +293,14 @@ impl AudioContext {
             block_kind::DOUBLE_REPLACING => self.run_plugin::<f64>(frames, kind),
             _ => self.run_plugin::<f32>(frames, kind),
         };
-        if let Err(error) = processed {
-            tracing::warn!("block not processed: {error}");
-            self.silence_outputs(frames);
+        match processed {
+            Ok(()) => {}
+            // Logged once by the guard; this block plays as silence.
+            Err(vst2_host::ProcessError::Threw) => self.silence_outputs(frames),
+            Err(error) => {
+                tracing::warn!("block not processed: {error}");
+                self.silence_outputs(frames);
+            }
         }
         self.refresh_parameters();
 

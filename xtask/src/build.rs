@@ -39,25 +39,26 @@ pub fn ensure_i686_toolchain() -> Result<()> {
     if can_link_32_bit() {
         return Ok(());
     }
-    // A fresh Debian machine lacks the 32-bit C runtime; install it when we may.
+    // A fresh Debian machine lacks the 32-bit C and C++ runtimes (the server's C++
+    // exception guard links libstdc++); install them when we may.
     if crate::fetch::may_install() {
-        eprintln!("the C toolchain cannot link 32-bit programs; installing gcc-multilib");
-        crate::fetch::apt_install_packages(&["gcc-multilib"])?;
+        eprintln!("the C++ toolchain cannot link 32-bit programs; installing g++-multilib");
+        crate::fetch::apt_install_packages(&["g++-multilib"])?;
         if can_link_32_bit() {
             return Ok(());
         }
     }
     bail!(
         "the C toolchain cannot link 32-bit programs, which the i686 build needs.\n\
-         Install Debian's multilib support:  sudo apt-get install gcc-multilib"
+         Install Debian's multilib support:  sudo apt-get install g++-multilib"
     )
 }
 
-/// Whether `cc -m32` can link a program.
+/// Whether `c++ -m32` can link a program that catches a C++ exception.
 fn can_link_32_bit() -> bool {
     let probe = std::env::temp_dir().join(format!("vstbridge-m32-probe-{}", std::process::id()));
     let linked = succeeds(Command::new("sh").arg("-c").arg(format!(
-        "printf 'int main(void){{return 0;}}' | cc -m32 -x c - -o '{}'",
+        "printf 'int main(){{try{{throw 1;}}catch(...){{}}return 0;}}' | c++ -m32 -x c++ - -o '{}'",
         probe.display()
     )));
     std::fs::remove_file(&probe).ok();

@@ -68,6 +68,10 @@ pub enum LoadError {
 /// Why a process call was refused before reaching the plugin.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProcessError {
+    /// The plugin threw a C++ exception out of its process function (caught, logged once;
+    /// the outputs hold whatever it wrote before).
+    #[error("the plugin threw an exception from process")]
+    Threw,
     /// Fewer channel buffers than the plugin reads.
     #[error("the plugin needs {needed} {direction} channels, {given} were given")]
     ChannelCount {

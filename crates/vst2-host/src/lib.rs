@@ -19,6 +19,7 @@ pub mod binary;
 pub mod callback;
 pub mod error;
 pub mod events;
+pub mod guard;
 pub mod host;
 pub mod plugin;
 mod process;

@@ -147,7 +147,7 @@ impl Plugin {
             let _guard = LoadingGuard::publish(&context);
             // SAFETY: the VST2 entry-point signature per the contract; our callback is a
             // valid `audioMasterCallback` for the plugin's lifetime.
-            unsafe { entry(Some(host_callback)) }
+            unsafe { crate::guard::entry(entry, Some(host_callback)) }
         };
         let effect = NonNull::new(effect).ok_or_else(|| LoadError::NullEffect(path.clone()))?;
         // SAFETY: a non-NULL entry-point result points at the plugin's AEffect.
@@ -231,7 +231,7 @@ impl Plugin {
             return 0;
         };
         // SAFETY: the caller vouches for the arguments.
-        unsafe { dispatcher(effect, opcode.0, index, value, ptr, opt) }
+        unsafe { crate::guard::dispatch(dispatcher, effect, opcode.0, index, value, ptr, opt) }
     }
 
     /// Dispatches an opcode whose arguments are all integers (no pointer).
@@ -305,7 +305,7 @@ impl Plugin {
         // SAFETY: live AEffect; the index is in range.
         match unsafe { (*effect).get_parameter } {
             // SAFETY: as above.
-            Some(get) => unsafe { get(effect, index) },
+            Some(get) => unsafe { crate::guard::get_parameter(get, effect, index) },
             None => 0.0,
         }
     }
@@ -319,7 +319,7 @@ impl Plugin {
         // SAFETY: live AEffect; the index is in range.
         if let Some(set) = unsafe { (*effect).set_parameter } {
             // SAFETY: as above.
-            unsafe { set(effect, index, value) }
+            unsafe { crate::guard::set_parameter(set, effect, index, value) }
         }
     }
 
@@ -338,7 +338,15 @@ impl Plugin {
         // inside, so it is never touched afterwards (`closed` is set).
         unsafe {
             if let Some(dispatcher) = (*effect).dispatcher {
-                dispatcher(effect, EffectOpcode::CLOSE.0, 0, 0, std::ptr::null_mut(), 0.0);
+                crate::guard::dispatch(
+                    dispatcher,
+                    effect,
+                    EffectOpcode::CLOSE.0,
+                    0,
+                    0,
+                    std::ptr::null_mut(),
+                    0.0,
+                );
             }
         }
     }

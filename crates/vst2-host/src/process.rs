@@ -62,14 +62,18 @@ impl Plugin {
         if let Some(process) = unsafe { (*effect).process_double_replacing } {
             // SAFETY: the pointer arrays hold at least numInputs/numOutputs channels of at
             // least `frames` samples each, valid for the call.
-            unsafe {
-                process(
+            let completed = unsafe {
+                crate::guard::process_f64(
+                    process,
                     effect,
                     input_ptrs.as_mut_ptr().cast_const(),
                     output_ptrs.as_mut_ptr(),
                     frames,
                 )
             };
+            if !completed {
+                return Err(ProcessError::Threw);
+            }
         }
         Ok(())
     }
@@ -101,14 +105,18 @@ impl Plugin {
         };
         // SAFETY: the pointer arrays hold at least numInputs/numOutputs channels of at least
         // `frames` samples each, valid for the call.
-        unsafe {
-            function(
+        let completed = unsafe {
+            crate::guard::process_f32(
+                function,
                 effect,
                 input_ptrs.as_mut_ptr().cast_const(),
                 output_ptrs.as_mut_ptr(),
                 frames,
             )
         };
+        if !completed {
+            return Err(ProcessError::Threw);
+        }
         Ok(())
     }
 
