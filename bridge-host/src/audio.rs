@@ -25,15 +25,39 @@ use bridge_ipc::endpoint;
 use bridge_ipc::region::{CALLBACK_PAYLOAD_BYTES, block_kind, command, region_flags, state};
 use bridge_ipc::region_events::{EventReader, EventWriter, VstEventsBuilder};
 use bridge_ipc::{AudioRegion, RegionCapacity};
-use bridge_proto::{HostShape, PendingChanges, Request, Response, host_shape};
+use bridge_proto::{EffectInfo, HostShape, PendingChanges, Request, Response, host_shape};
 use crossbeam_queue::ArrayQueue;
 use vst2_abi::constants::process_level;
 use vst2_abi::{HostOpcode, VstTimeInfo};
 use vst2_host::EventsView;
 
-use crate::daw_buffers::DawBuffers;
-pub use crate::daw_buffers::Sample;
-use crate::instance::{ProxyInstance, lock};
+use crate::config::FailurePolicy;
+use crate::daw_buffers::{DawBuffers, ProcessKind, Sample};
+use crate::effect::OwnedEffect;
+use crate::sync::lock;
+
+/// What the audio path needs from its instance, and all it may use: the link's health and
+/// its one request (attaching a region), the failure policy, our `AEffect`, the plugin's
+/// last fields and the DAW's callback. The instance implements it; the audio path imports
+/// nothing else of the proxy, so nothing it does can reach the recorder or the watchdog.
+pub trait AudioLink {
+    /// Whether the server cannot be reached (the block plays silence).
+    fn is_dead(&self) -> bool;
+    /// Deadlines, spinning, following and locking.
+    fn policy(&self) -> &FailurePolicy;
+    /// The `AEffect` the DAW holds.
+    fn effect(&self) -> &OwnedEffect;
+    /// The plugin's fields as last reported (they size the region).
+    fn effect_info(&self) -> EffectInfo;
+    /// Sends `request` over the calling thread's connection (`None`: failed or dead).
+    fn request(&self, request: Request) -> Option<Response>;
+    /// Calls the DAW's `audioMaster` with our `AEffect`.
+    ///
+    /// # Safety
+    /// `ptr` (and `value`, for opcodes that carry a pointer) must be what the opcode
+    /// carries, valid for the call.
+    unsafe fn call_daw(&self, opcode: HostOpcode, index: i32, value: isize, ptr: *mut c_void, opt: f32) -> isize;
+}
 
 /// Channel capacity a region gets at least (regions are sparse: untouched pages cost
 /// nothing).
@@ -46,17 +70,6 @@ const PARAM_CHANGES: u32 = 1024;
 const EVENT_BYTES: u32 = 512 << 10;
 /// The `VstTimeInfo` flags requested from the DAW for every block (all the `*Valid` bits).
 const TIME_INFO_MASK: isize = 0xFF00;
-
-/// Which ABI process function the DAW called.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProcessKind {
-    /// `processReplacing`.
-    Replacing,
-    /// `processDoubleReplacing`.
-    DoubleReplacing,
-    /// The accumulating `process`.
-    Accumulating,
-}
 
 /// A region the server has attached, and the audio thread's state for it.
 struct Attached {
@@ -406,8 +419,8 @@ impl ProxyAudio {
     /// Makes sure a region with room for `frames` frames and the plugin's channels is
     /// attached, creating and attaching a new one if needed. Called from non-audio threads
     /// while processing is suspended (effSetBlockSize, effMainsChanged, effStartProcess).
-    pub fn ensure_region(&self, instance: &ProxyInstance, frames: u32) {
-        let info = *lock(&instance.effect_info);
+    pub fn ensure_region(&self, instance: &impl AudioLink, frames: u32) {
+        let info = instance.effect_info();
         let needed = RegionCapacity {
             max_frames: frames.max(MIN_FRAMES),
             max_inputs: (info.num_inputs.max(0) as u32).max(MIN_CHANNELS),
@@ -434,7 +447,7 @@ impl ProxyAudio {
     }
 
     /// Attaches a fresh region for `frames` (a restarted server has none).
-    pub fn attach_new_region(&self, instance: &ProxyInstance, frames: u32) -> std::io::Result<()> {
+    pub fn attach_new_region(&self, instance: &impl AudioLink, frames: u32) -> std::io::Result<()> {
         self.detach();
         self.ensure_region(instance, frames);
         if self.attached().is_none() {
@@ -443,10 +456,10 @@ impl ProxyAudio {
         Ok(())
     }
 
-    fn attach_new(&self, instance: &ProxyInstance, capacity: RegionCapacity) -> std::io::Result<()> {
+    fn attach_new(&self, instance: &impl AudioLink, capacity: RegionCapacity) -> std::io::Result<()> {
         let path = endpoint::new_region_path()?;
         let mut region = AudioRegion::create(&path, capacity)?;
-        if instance.config.policy.lock_memory {
+        if instance.policy().lock_memory {
             // The server locks the pages; this side's page tables are filled now, so the
             // first blocks take no page faults on either side.
             region.set_flags(region_flags::LOCK_MEMORY);
@@ -456,14 +469,14 @@ impl ProxyAudio {
         }
         // Benchmarks only: a socket the server connects to and both sides signal blocks
         // through, instead of the futex.
-        let signal = if instance.config.policy.bench_socket_wake {
+        let signal = if instance.policy().bench_socket_wake {
             let name = endpoint::new_socket_name()?;
             let listener = endpoint::listen(&name)?;
             Some((name, std::thread::spawn(move || endpoint::accept(&listener))))
         } else {
             None
         };
-        let answer = instance.call(Request::AttachAudio {
+        let answer = instance.request(Request::AttachAudio {
             path: path.to_string_lossy().into_owned(),
             signal_socket: signal.as_ref().map(|(name, _)| name.clone()),
         });
@@ -506,13 +519,13 @@ impl ProxyAudio {
     /// counts (or be NULL), each valid for `frames` samples of `T`.
     pub unsafe fn process<T: Sample>(
         &self,
-        instance: &ProxyInstance,
+        instance: &impl AudioLink,
         kind: ProcessKind,
         inputs: *const *const T,
         outputs: *mut *mut T,
         frames: i32,
     ) {
-        let (num_inputs, num_outputs) = instance.effect.channel_counts();
+        let (num_inputs, num_outputs) = instance.effect().channel_counts();
         let frames = frames.max(0) as usize;
         // SAFETY: forwarded contract.
         let io = unsafe { DawBuffers::new(inputs, outputs, num_inputs, num_outputs) };
@@ -543,7 +556,7 @@ impl ProxyAudio {
     /// not answer in time (or is gone).
     fn run_block<T: Sample>(
         &self,
-        instance: &ProxyInstance,
+        instance: &impl AudioLink,
         attached: &Attached,
         kind: ProcessKind,
         io: &DawBuffers<T>,
@@ -566,7 +579,7 @@ impl ProxyAudio {
             block.seen_to_proxy = region.to_proxy().current();
             self.outstanding.store(false, Ordering::Release);
         }
-        let has_accumulating = instance.effect.has_accumulating();
+        let has_accumulating = instance.effect().has_accumulating();
         let wire_kind = match kind {
             ProcessKind::Replacing => block_kind::REPLACING,
             ProcessKind::DoubleReplacing => block_kind::DOUBLE_REPLACING,
@@ -576,7 +589,7 @@ impl ProxyAudio {
         io.copy_in(region, offset, piece, wire_kind == block_kind::ACCUMULATING);
         self.drain_pending_into_block(region);
         let level = self.prefetch(instance, region);
-        let policy = &instance.config.policy;
+        let policy = instance.policy();
         let host_cpu = bridge_ipc::os::current_cpu().unwrap_or(u32::MAX);
         let host_priority = if policy.follow_host_priority {
             Self::host_priority(block)
@@ -675,7 +688,7 @@ impl ProxyAudio {
                 );
                 let (list, delivered) = block.output_events.build(records);
                 if delivered > 0 {
-                    instance.call_daw(false, HostOpcode::PROCESS_EVENTS, 0, 0, list.cast(), 0.0);
+                    instance.call_daw(HostOpcode::PROCESS_EVENTS, 0, 0, list.cast(), 0.0);
                 }
             }
         }
@@ -697,14 +710,13 @@ impl ProxyAudio {
     }
 
     /// Copies the DAW's transport and process level into the request; returns the level.
-    fn prefetch(&self, instance: &ProxyInstance, region: &AudioRegion) -> isize {
+    fn prefetch(&self, instance: &impl AudioLink, region: &AudioRegion) -> isize {
         let request = region.request();
         // SAFETY: neither opcode takes a pointer.
         let (time, level) = unsafe {
             (
-                instance.call_daw(false, HostOpcode::GET_TIME, 0, TIME_INFO_MASK, ptr::null_mut(), 0.0)
-                    as *const VstTimeInfo,
-                instance.call_daw(false, HostOpcode::GET_CURRENT_PROCESS_LEVEL, 0, 0, ptr::null_mut(), 0.0),
+                instance.call_daw(HostOpcode::GET_TIME, 0, TIME_INFO_MASK, ptr::null_mut(), 0.0) as *const VstTimeInfo,
+                instance.call_daw(HostOpcode::GET_CURRENT_PROCESS_LEVEL, 0, 0, ptr::null_mut(), 0.0),
             )
         };
         // SAFETY: the request is ours until we ring; the DAW's time info is valid during
@@ -724,13 +736,13 @@ impl ProxyAudio {
     }
 
     /// Answers a callback the plugin posted from inside process, on this (audio) thread.
-    fn answer_posted_callback(&self, instance: &ProxyInstance, region: &AudioRegion) {
+    fn answer_posted_callback(&self, instance: &impl AudioLink, region: &AudioRegion) {
         let reply = region.reply();
         // SAFETY: the slot is the server's data until we ring back; we fill in the answer.
         unsafe {
             let slot = &raw mut (*reply).callback;
             let opcode = HostOpcode((*slot).opcode);
-            instance.effect.mirror_counts((*slot).effect);
+            instance.effect().mirror_counts((*slot).effect);
             let shape = host_shape(opcode);
             let mut text = [0u8; CALLBACK_PAYLOAD_BYTES + 1];
             let pointer: *mut c_void = match shape {
@@ -744,14 +756,7 @@ impl ProxyAudio {
             };
             let result = match shape {
                 HostShape::Local(answer) => answer as isize,
-                _ => instance.call_daw(
-                    false,
-                    opcode,
-                    (*slot).index,
-                    (*slot).value as isize,
-                    pointer,
-                    (*slot).opt,
-                ),
+                _ => instance.call_daw(opcode, (*slot).index, (*slot).value as isize, pointer, (*slot).opt),
             };
             (*slot).result = result as i64;
             if let HostShape::StringOut { .. } = shape {

@@ -6,7 +6,16 @@ use std::ptr;
 
 use bridge_ipc::AudioRegion;
 
-use crate::audio::ProcessKind;
+/// Which ABI process function the DAW called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProcessKind {
+    /// `processReplacing`.
+    Replacing,
+    /// `processDoubleReplacing`.
+    DoubleReplacing,
+    /// The accumulating `process`.
+    Accumulating,
+}
 
 /// The DAW's channel arrays for one process call.
 pub(crate) struct DawBuffers<T> {

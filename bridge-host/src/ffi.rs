@@ -7,12 +7,14 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use bridge_ipc::allocations::counting;
-use bridge_proto::{EffectInfo, Request, Response};
+use bridge_proto::{Request, Response};
 use vst2_abi::{AEffect, EffectOpcode, HostCallbackProc, VstEvents};
 use vst2_host::EventsView;
 
-use crate::audio::ProcessKind;
-use crate::instance::{ProxyInstance, lock};
+use crate::daw_buffers::{ProcessKind, Sample};
+use crate::effect::OwnedEffect;
+use crate::instance::ProxyInstance;
+use crate::sync::lock;
 
 #[global_allocator]
 static ALLOCATOR: bridge_ipc::allocations::CountingAllocator = bridge_ipc::allocations::CountingAllocator;
@@ -70,7 +72,18 @@ fn create_instance(host_callback: Option<HostCallbackProc>) -> *mut AEffect {
     bridge_ipc::logging::init("proxy");
     let created = catch_unwind(|| {
         let proxy_path = bridge_ipc::os::library_path_of(create_instance as *const ()).ok();
-        ProxyInstance::create(host_callback, proxy_path.as_deref())
+        let instance = ProxyInstance::create(
+            host_callback,
+            proxy_path.as_deref(),
+            OwnedEffect::allocate(&TRAMPOLINES),
+        )?;
+        if let Err(error) = crate::watchdog::start(&instance) {
+            instance.shut_down();
+            // SAFETY: the DAW never received this AEffect.
+            unsafe { instance.effect.free() };
+            return Err(crate::instance::CreateError::from(error));
+        }
+        Ok(instance)
     });
     match created {
         Ok(Ok(instance)) => {
@@ -91,101 +104,16 @@ fn create_instance(host_callback: Option<HostCallbackProc>) -> *mut AEffect {
     }
 }
 
-/// The `AEffect` we hand the DAW: heap-allocated by [`OwnedEffect::allocate`], freed by
-/// [`OwnedEffect::free`] after effClose. Between the two the pointer is valid, which is what
-/// makes the safe accessors below sound.
-#[derive(Debug)]
-pub struct OwnedEffect(std::ptr::NonNull<AEffect>);
-
-impl OwnedEffect {
-    /// A fresh `AEffect` with our trampolines; counts and flags are filled in from the real
-    /// plugin by [`OwnedEffect::mirror`].
-    pub fn allocate() -> Self {
-        let effect = AEffect {
-            dispatcher: Some(dispatcher),
-            process: Some(process_accumulating),
-            set_parameter: Some(set_parameter),
-            get_parameter: Some(get_parameter),
-            process_replacing: Some(process_replacing),
-            process_double_replacing: None,
-            ..AEffect::empty()
-        };
-        Self(std::ptr::NonNull::from(Box::leak(Box::new(effect))))
-    }
-
-    /// The pointer the DAW holds.
-    pub fn as_ptr(&self) -> *mut AEffect {
-        self.0.as_ptr()
-    }
-
-    /// Copies the real plugin's fields into our `AEffect`.
-    pub fn mirror(&self, info: &EffectInfo) {
-        self.mirror_counts(info.fields());
-        let effect = self.as_ptr();
-        // SAFETY: valid until `free` (type invariant).
-        unsafe {
-            (*effect).process_double_replacing = if info.has_double_replacing {
-                Some(process_double_replacing)
-            } else {
-                None
-            };
-            (*effect).future[0] = u8::from(info.has_accumulating);
-        }
-    }
-
-    /// Copies numPrograms, numParams, numInputs, numOutputs, flags, initialDelay, uniqueID
-    /// and version (in that order) into our `AEffect`.
-    pub fn mirror_counts(&self, fields: [i32; 8]) {
-        let effect = self.as_ptr();
-        // SAFETY: valid until `free`; plain integer stores, as plugins make when their I/O
-        // changes.
-        unsafe {
-            (*effect).num_programs = fields[0];
-            (*effect).num_params = fields[1];
-            (*effect).num_inputs = fields[2];
-            (*effect).num_outputs = fields[3];
-            (*effect).flags = fields[4];
-            (*effect).initial_delay = fields[5];
-            (*effect).unique_id = fields[6];
-            (*effect).version = fields[7];
-        }
-    }
-
-    /// Our declared input and output channel counts.
-    pub fn channel_counts(&self) -> (usize, usize) {
-        let effect = self.as_ptr();
-        // SAFETY: valid until `free`.
-        unsafe {
-            (
-                (*effect).num_inputs.max(0) as usize,
-                (*effect).num_outputs.max(0) as usize,
-            )
-        }
-    }
-
-    /// Whether the real plugin has an accumulating `process` (kept in a private byte of our
-    /// `future` field, which hosts never read).
-    pub fn has_accumulating(&self) -> bool {
-        // SAFETY: valid until `free`.
-        unsafe { (*self.as_ptr()).future[0] != 0 }
-    }
-
-    /// Points `object` at the instance (one strong count, released on effClose).
-    pub fn set_object(&self, object: *mut c_void) {
-        // SAFETY: valid until `free`.
-        unsafe { (*self.as_ptr()).object = object };
-    }
-
-    /// Frees the `AEffect`.
-    ///
-    /// # Safety
-    /// Call once, after effClose (or a failed creation the DAW never saw); nothing may use
-    /// the pointer afterwards.
-    pub unsafe fn free(&self) {
-        // SAFETY: allocated with Box in `allocate`, freed only here per the contract.
-        unsafe { drop(Box::from_raw(self.as_ptr())) };
-    }
-}
+/// Our trampolines, as the `AEffect` fields the DAW calls.
+const TRAMPOLINES: AEffect = AEffect {
+    dispatcher: Some(dispatcher),
+    process: Some(process_accumulating),
+    set_parameter: Some(set_parameter),
+    get_parameter: Some(get_parameter),
+    process_replacing: Some(process_replacing),
+    process_double_replacing: Some(process_double_replacing),
+    ..AEffect::empty()
+};
 
 /// The instance behind an `AEffect` we created, if the pointer looks like ours.
 ///
@@ -330,7 +258,7 @@ unsafe extern "C" fn get_parameter(effect: *mut AEffect, index: i32) -> f32 {
 ///
 /// # Safety
 /// `inputs` and `outputs` must be the DAW's channel arrays for our declared counts.
-unsafe fn process<T: crate::audio::Sample>(
+unsafe fn process<T: Sample>(
     effect: *mut AEffect,
     kind: ProcessKind,
     inputs: *const *const T,

@@ -20,13 +20,14 @@ use bridge_ipc::Channel;
 use bridge_ipc::endpoint;
 use bridge_ipc::server_process::ServerProcess;
 use bridge_proto::{ChannelRole, EffectInfo, PendingChanges, Request, Response, Snapshot};
-use vst2_abi::{EffectOpcode, HostCallbackProc};
+use vst2_abi::{EffectOpcode, HostCallbackProc, HostOpcode};
 use vst2_host::{Architecture, BinaryInfo};
 
-use crate::audio::ProxyAudio;
+use crate::audio::{AudioLink, ProxyAudio};
 use crate::config::{self, BridgeConfig};
-use crate::ffi::OwnedEffect;
+use crate::effect::OwnedEffect;
 use crate::mirror::{AnswerCache, StateMirror};
+pub use crate::sync::lock;
 
 /// Why an instance could not be created (logged; the DAW gets NULL).
 #[derive(Debug, thiserror::Error)]
@@ -202,22 +203,21 @@ unsafe impl Send for ProxyInstance {}
 // SAFETY: as above.
 unsafe impl Sync for ProxyInstance {}
 
-/// Locks a mutex, ignoring poisoning.
-pub fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 impl ProxyInstance {
-    /// Starts a server for the configured plugin and creates the instance. On success the
-    /// returned `AEffect` is ready for the DAW.
-    pub fn create(host: Option<HostCallbackProc>, proxy_path: Option<&Path>) -> Result<Arc<Self>, CreateError> {
+    /// Starts a server for the configured plugin and creates the instance around `effect`
+    /// (the caller starts its watchdog). On success the `AEffect` is ready for the DAW.
+    pub fn create(
+        host: Option<HostCallbackProc>,
+        proxy_path: Option<&Path>,
+        effect: OwnedEffect,
+    ) -> Result<Arc<Self>, CreateError> {
         let config = config::load(proxy_path)?;
         let arch = plugin_architecture(&config)?;
         let server_exe = config::find_server(arch, &config, proxy_path)?;
         endpoint::remove_stale_regions();
         tracing::info!(plugin = %config.plugin.display(), %arch, server = %server_exe.display(), "bridging");
         let instance = Arc::new(Self {
-            effect: OwnedEffect::allocate(),
+            effect,
             host,
             config,
             server_exe,
@@ -238,7 +238,6 @@ impl ProxyInstance {
             unsafe { instance.effect.free() };
             return Err(error);
         }
-        crate::watchdog::start(&instance)?;
         Ok(instance)
     }
 
@@ -590,5 +589,39 @@ fn plugin_architecture(config: &BridgeConfig) -> Result<Architecture, CreateErro
             path.display(),
             other.describe()
         ))),
+    }
+}
+
+impl AudioLink for ProxyInstance {
+    fn is_dead(&self) -> bool {
+        ProxyInstance::is_dead(self)
+    }
+
+    fn policy(&self) -> &crate::config::FailurePolicy {
+        &self.config.policy
+    }
+
+    fn effect(&self) -> &OwnedEffect {
+        &self.effect
+    }
+
+    fn effect_info(&self) -> EffectInfo {
+        *lock(&self.effect_info)
+    }
+
+    fn request(&self, request: Request) -> Option<Response> {
+        self.call(request)
+    }
+
+    unsafe fn call_daw(
+        &self,
+        opcode: HostOpcode,
+        index: i32,
+        value: isize,
+        ptr: *mut std::ffi::c_void,
+        opt: f32,
+    ) -> isize {
+        // SAFETY: forwarded contract.
+        unsafe { ProxyInstance::call_daw(self, false, opcode, index, value, ptr, opt) }
     }
 }

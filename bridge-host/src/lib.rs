@@ -6,6 +6,7 @@
 //! returns NULL, which the DAW reports as a plugin that failed to load.
 //!
 //! - `ffi`: the exported entry points and `AEffect` trampolines (the only C-facing code);
+//! - `effect`: the `AEffect` the DAW holds, kept in step with the real plugin's;
 //! - `instance`: one bridged instance: server, connections, mirrored fields, teardown;
 //! - `dispatch`: dispatcher calls to the server (the payload table's proxy half);
 //! - `host_calls`: the plugin's callbacks answered by the DAW;
@@ -14,15 +15,22 @@
 //! - `config`: which plugin, which server, which failure policy;
 //! - `mirror`: the state replayed after a restart and the answers given while dead;
 //! - `watchdog`: noticing death and hangs, restarting, snapshots;
-//! - `spawner`: the long-lived thread servers are started from.
+//! - `spawner`: the long-lived thread servers are started from;
+//! - `sync`: locking that survives a panicked holder.
+//!
+//! Imports run one way: `ffi` → `watchdog` → `dispatch`/`host_calls` → `instance` → `audio`
+//! → `daw_buffers`/`effect`/`config`; the audio path reaches its instance only through the
+//! `audio::AudioLink` trait.
 
 pub mod audio;
 pub mod config;
 mod daw_buffers;
 mod dispatch;
+pub mod effect;
 pub mod ffi;
 mod host_calls;
 pub mod instance;
 pub mod mirror;
 mod spawner;
+mod sync;
 mod watchdog;

@@ -49,7 +49,7 @@ pub fn spawn(executable: &Path, socket: &str, token: [u8; 16]) -> io::Result<Ser
         token,
         reply,
     };
-    crate::instance::lock(spawner()?)
+    crate::sync::lock(spawner()?)
         .send(request)
         .map_err(|_| io::Error::other("the spawner thread is gone"))?;
     result

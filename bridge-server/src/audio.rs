@@ -26,7 +26,7 @@ use vst2_abi::{EffectOpcode, HostOpcode, VstEvents, VstTimeInfo};
 use vst2_host::callback::read_bounded_c_str;
 use vst2_host::{EventsView, Plugin, RawHostCall};
 
-use crate::forward::time_info_from_bytes;
+use crate::fields::time_info_from_bytes;
 
 /// How often an idle audio thread checks whether it should stop.
 const IDLE_POLL: Duration = Duration::from_millis(100);
@@ -459,7 +459,7 @@ impl AudioContext {
     fn post_callback(&self, call: &RawHostCall) -> isize {
         let reply = self.region.reply();
         let shape = host_shape(call.opcode);
-        let info = crate::server::effect_info(&self.plugin);
+        let info = crate::fields::effect_info(&self.plugin);
         // SAFETY: the reply (and its slot) is ours until we ring; `call.ptr` is valid for
         // what the opcode carries during this call.
         unsafe {

@@ -17,7 +17,7 @@ use vst2_abi::{ERect, EffectOpcode, VstSpeakerArrangement};
 use vst2_host::Plugin;
 use vst2_host::speakers::arrangement_bytes;
 
-use crate::server::effect_info;
+use crate::fields::effect_info;
 
 /// String buffers handed to the plugin: far more than any nominal size, because plugins
 /// overrun them.

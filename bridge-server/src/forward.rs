@@ -8,7 +8,7 @@ use std::ffi::{CString, c_void};
 use std::sync::{Arc, Weak};
 
 use bridge_proto::payload::LARGEST_INTEGER_PTR;
-use bridge_proto::{HostCall, HostPayload, HostReplyPayload, HostShape, host_shape};
+use bridge_proto::{EffectInfo, HostCall, HostPayload, HostReply, HostReplyPayload, HostShape, host_shape};
 use vst2_abi::constants::VST_VERSION_2400;
 use vst2_abi::strings::write_c_string;
 use vst2_abi::{HostOpcode, VstTimeInfo};
@@ -16,7 +16,7 @@ use vst2_host::callback::read_bounded_c_str;
 use vst2_host::{EventsView, Host, RawHostCall};
 
 use crate::audio;
-use crate::server::Server;
+use crate::fields::time_info_from_bytes;
 
 /// The longest in-string read from the plugin.
 const MAX_IN_STRING: usize = 4096;
@@ -30,13 +30,23 @@ thread_local! {
 }
 
 /// The `Host` the real plugin talks to.
+/// Where a callback travels to reach the DAW (the server: the connection the calling thread
+/// serves, else the callbacks connection), and the plugin's fields to send along.
+pub trait CallbackRoute: Send + Sync {
+    /// Sends a plugin callback to the host and returns its answer; `None` when the host
+    /// cannot be reached.
+    fn call_host(&self, call: HostCall) -> Option<HostReply>;
+    /// The instance's current fields, once it exists.
+    fn effect_info(&self) -> Option<EffectInfo>;
+}
+
 pub struct ForwardingHost {
-    server: Weak<Server>,
+    server: Weak<dyn CallbackRoute>,
 }
 
 impl ForwardingHost {
     /// A host forwarding to `server`'s proxy.
-    pub fn new(server: Weak<Server>) -> Self {
+    pub fn new(server: Weak<dyn CallbackRoute>) -> Self {
         Self { server }
     }
 }
@@ -67,7 +77,7 @@ fn fallback(call: &RawHostCall) -> isize {
 ///
 /// # Safety
 /// `call.ptr` must be valid for what `call.opcode` carries.
-unsafe fn forward(server: &Arc<Server>, call: RawHostCall) -> isize {
+unsafe fn forward(server: &Arc<dyn CallbackRoute>, call: RawHostCall) -> isize {
     let shape = host_shape(call.opcode);
     let ptr = call.ptr as *mut c_void;
     let payload = match shape {
@@ -143,13 +153,4 @@ unsafe fn forward(server: &Arc<Server>, call: RawHostCall) -> isize {
         (HostShape::SpeakerArrangementReturned, _) => 0,
         _ => result,
     }
-}
-
-/// A `VstTimeInfo` from its 88 wire bytes (zeros past the end if short).
-pub fn time_info_from_bytes(bytes: &[u8]) -> VstTimeInfo {
-    let mut info = VstTimeInfo::default();
-    let length = bytes.len().min(size_of::<VstTimeInfo>());
-    // SAFETY: VstTimeInfo is plain old data; at most its size is written.
-    unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), (&raw mut info).cast::<u8>(), length) };
-    info
 }

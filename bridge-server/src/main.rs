@@ -17,6 +17,7 @@
 
 mod audio;
 mod dispatch;
+mod fields;
 mod forward;
 mod server;
 

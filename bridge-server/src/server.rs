@@ -20,7 +20,8 @@ use vst2_host::{Architecture, Plugin};
 
 use crate::audio::AudioThread;
 use crate::dispatch;
-use crate::forward::ForwardingHost;
+use crate::fields::effect_info;
+use crate::forward::{CallbackRoute, ForwardingHost};
 
 thread_local! {
     /// The connection this thread is serving, if any.
@@ -213,7 +214,8 @@ impl Server {
         if self.plugin.get().is_some() {
             return Response::Failed("this server already hosts an instance".into());
         }
-        let host = Arc::new(ForwardingHost::new(self.weak.clone()));
+        let route: Weak<dyn CallbackRoute> = self.weak.clone();
+        let host = Arc::new(ForwardingHost::new(route));
         match Plugin::load(path, host) {
             Ok(plugin) => {
                 let plugin = Arc::new(plugin);
@@ -251,14 +253,9 @@ impl Server {
         }
     }
 
-    /// The instance's current fields, once it exists.
-    pub fn effect_info(&self) -> Option<EffectInfo> {
-        self.plugin.get().map(|plugin| effect_info(plugin))
-    }
-
     /// Sends a plugin callback to the host over this thread's route and returns the
     /// answer; `None` when there is no way to reach the host or it failed.
-    pub fn call_host(self: &Arc<Self>, call: HostCall) -> Option<HostReply> {
+    fn route_to_host(self: &Arc<Self>, call: HostCall) -> Option<HostReply> {
         let opcode = call.opcode;
         let route = ROUTE.with(|route| route.borrow().clone());
         let response = match route {
@@ -292,24 +289,17 @@ impl Server {
     }
 }
 
-/// The wire form of a plugin's fields.
-pub fn effect_info(plugin: &Plugin) -> EffectInfo {
-    let info = plugin.info();
-    EffectInfo {
-        num_programs: info.num_programs,
-        num_params: info.num_params,
-        num_inputs: info.num_inputs,
-        num_outputs: info.num_outputs,
-        flags: info.flags,
-        initial_delay: info.initial_delay,
-        unique_id: info.unique_id,
-        version: info.version,
-        has_double_replacing: info.has_double_replacing,
-        has_accumulating: info.has_accumulating,
-    }
-}
-
 /// Locks a mutex, ignoring poisoning (a panicked holder left nothing half-updated here).
 pub fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl CallbackRoute for Server {
+    fn call_host(&self, call: HostCall) -> Option<HostReply> {
+        self.weak.upgrade()?.route_to_host(call)
+    }
+
+    fn effect_info(&self) -> Option<EffectInfo> {
+        self.plugin.get().map(|plugin| effect_info(plugin))
+    }
 }

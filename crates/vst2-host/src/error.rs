@@ -83,8 +83,13 @@ pub enum ProcessError {
         given: usize,
     },
     /// More channels than this library passes without allocating.
-    #[error("{0} channels is more than the supported maximum of {max}", max = crate::plugin::MAX_CHANNELS)]
-    TooManyChannels(usize),
+    #[error("{channels} channels is more than the supported maximum of {max}")]
+    TooManyChannels {
+        /// What the plugin declares.
+        channels: usize,
+        /// The most this library passes.
+        max: usize,
+    },
     /// A channel buffer is shorter than the frame count.
     #[error("a channel buffer holds {len} frames, {frames} were requested")]
     ShortBuffer {

@@ -137,7 +137,10 @@ impl Plugin {
             ("output", needed_out, outputs.len()),
         ] {
             if needed > MAX_CHANNELS {
-                return Err(ProcessError::TooManyChannels(needed));
+                return Err(ProcessError::TooManyChannels {
+                    channels: needed,
+                    max: MAX_CHANNELS,
+                });
             }
             if given < needed {
                 return Err(ProcessError::ChannelCount {
