@@ -11,6 +11,7 @@ use std::io;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use bridge_proto::region_layout::REGION_VERSION;
 use bridge_proto::{ChannelRole, Hello, Message, PROTOCOL_VERSION, StructSizes, Welcome};
 use interprocess::local_socket::traits::{ListenerExt as _, Stream as _};
 use interprocess::local_socket::{GenericNamespaced, ListenerOptions, Stream, ToNsName};
@@ -177,6 +178,15 @@ pub fn greet(
                     "the server's ABI struct sizes differ from ours",
                 ));
             }
+            if welcome.region_version != REGION_VERSION {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "audio region layout mismatch: proxy {REGION_VERSION}, server {}; install the proxy and servers from one build",
+                        welcome.region_version
+                    ),
+                ));
+            }
             Ok((channel, welcome))
         }
         Message::Welcome(welcome) => Err(io::Error::new(
@@ -217,6 +227,7 @@ pub fn welcome(channel: &Channel, token: [u8; 16], architecture: &str) -> io::Re
         protocol_version: PROTOCOL_VERSION,
         architecture: architecture.to_owned(),
         struct_sizes: StructSizes::of_this_build(),
+        region_version: REGION_VERSION,
     }))?;
     if hello.protocol_version != PROTOCOL_VERSION {
         return Err(io::Error::new(io::ErrorKind::InvalidData, "protocol version mismatch"));

@@ -1,23 +1,6 @@
-//! The shared-memory audio region of one plugin instance: its layout, creation (proxy) and
-//! mapping (server).
-//!
-//! Layout (every offset the same on 32-bit and 64-bit builds; the `const` assertions below
-//! are checked by both):
-//! ```text
-//! 0     RegionHeader   magic, version, size, capacities
-//! 64    doorbell to the server (own cache line)
-//! 128   doorbell to the proxy  (own cache line)
-//! 192   BlockRequest   written by the proxy: frames, kind, level, VstTimeInfo, counts
-//! 384   BlockReply     written by the server: state, output-event counts, callback slot
-//! ...   parameter-change queue   (index i32, value f32) × max_param_changes   proxy → server
-//! ...   parameter values         f32 × max_params                           server → proxy
-//! ...   input events             event records (see region_events)          proxy → server
-//! ...   output events            event records                              server → proxy
-//! ...   input channels           max_inputs  × max_frames × 8 bytes
-//! ...   output channels          max_outputs × max_frames × 8 bytes
-//! ```
-//! Channel buffers hold `f32` or `f64` samples (the block's kind says which), each channel
-//! at a fixed stride of `max_frames × 8` bytes.
+//! The shared-memory audio region of one plugin instance: creating (proxy) and mapping
+//! (server) it. Its layout — every struct, offset and version — is `bridge_proto::
+//! region_layout`, re-exported here; this module owns the mapping and the raw access.
 //!
 //! The side that writes a field owns it until it rings the other side's doorbell; the
 //! doorbell's release/acquire ordering publishes the writes. Fields are accessed through
@@ -34,246 +17,7 @@ use memmap2::MmapRaw;
 
 use crate::doorbell::{Doorbell, SocketSignal};
 
-/// `VBRG` in little-endian memory.
-pub const REGION_MAGIC: u32 = u32::from_le_bytes(*b"VBRG");
-/// Bumped on every layout change.
-pub const REGION_VERSION: u32 = 4;
-/// Bytes of the callback slot's payload (strings a callback carries inside process).
-pub const CALLBACK_PAYLOAD_BYTES: usize = 1024;
-
-/// Capacities a region is created with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RegionCapacity {
-    /// Frames per block.
-    pub max_frames: u32,
-    /// Input channels.
-    pub max_inputs: u32,
-    /// Output channels.
-    pub max_outputs: u32,
-    /// Parameters mirrored in the value table.
-    pub max_params: u32,
-    /// Parameter changes queued per block.
-    pub max_param_changes: u32,
-    /// Bytes of input event records per block.
-    pub input_event_bytes: u32,
-    /// Bytes of output event records per block.
-    pub output_event_bytes: u32,
-}
-
-/// The fixed header at offset 0.
-#[repr(C)]
-pub struct RegionHeader {
-    /// [`REGION_MAGIC`].
-    pub magic: u32,
-    /// [`REGION_VERSION`].
-    pub version: u32,
-    /// Total bytes of the mapping.
-    pub total_bytes: u64,
-    /// `max_frames`.
-    pub max_frames: u32,
-    /// `max_inputs`.
-    pub max_inputs: u32,
-    /// `max_outputs`.
-    pub max_outputs: u32,
-    /// `max_params`.
-    pub max_params: u32,
-    /// `max_param_changes`.
-    pub max_param_changes: u32,
-    /// `input_event_bytes`.
-    pub input_event_bytes: u32,
-    /// `output_event_bytes`.
-    pub output_event_bytes: u32,
-    /// [`region_flags`] the creator asks of the other side.
-    pub flags: u32,
-    reserved: [u32; 4],
-}
-
-/// What the creator of a region asks of the side that opens it ([`RegionHeader::flags`]).
-pub mod region_flags {
-    /// Lock the mapping into RAM ([`super::AudioRegion::lock`]).
-    pub const LOCK_MEMORY: u32 = 1;
-}
-
-/// What the proxy asks of the server ([`BlockRequest::command`]).
-pub mod command {
-    /// Nothing (fresh region).
-    pub const IDLE: u32 = 0;
-    /// Process the block described in the request.
-    pub const PROCESS: u32 = 1;
-    /// The callback in the reply slot has been answered.
-    pub const CALLBACK_ANSWERED: u32 = 2;
-    /// Leave the audio loop.
-    pub const SHUTDOWN: u32 = 3;
-}
-
-/// What the server reports ([`BlockReply::state`]).
-pub mod state {
-    /// Nothing yet.
-    pub const IDLE: u32 = 0;
-    /// The block `block_seq` is done; outputs and output events are valid.
-    pub const DONE: u32 = 1;
-    /// The plugin made a callback inside process; the slot holds it.
-    pub const CALLBACK: u32 = 2;
-}
-
-/// Which process function a block uses ([`BlockRequest::kind`]).
-pub mod block_kind {
-    /// `processReplacing`, f32.
-    pub const REPLACING: u32 = 0;
-    /// `processDoubleReplacing`, f64.
-    pub const DOUBLE_REPLACING: u32 = 1;
-    /// The accumulating `process`, f32: outputs hold the host's data on entry.
-    pub const ACCUMULATING: u32 = 2;
-}
-
-/// The block request, written by the proxy before it rings.
-#[repr(C)]
-pub struct BlockRequest {
-    /// A [`command`] value.
-    pub command: u32,
-    /// Sequence number of this block; echoed in the reply.
-    pub block_seq: u32,
-    /// Frames in this block.
-    pub frames: u32,
-    /// A [`block_kind`] value.
-    pub kind: u32,
-    /// The host's answer to `audioMasterGetCurrentProcessLevel` for this block.
-    pub process_level: i32,
-    /// Whether `time_info` holds the host's `VstTimeInfo` (else the host returned NULL).
-    pub time_info_valid: u32,
-    /// Queued parameter changes for this block.
-    pub num_param_changes: u32,
-    /// Input event records for this block.
-    pub num_input_events: u32,
-    /// Bytes of input event records.
-    pub input_event_bytes: u32,
-    /// Events dropped because the area was full.
-    pub dropped_input_events: u32,
-    /// The CPU the host's audio thread runs on (`u32::MAX`: do not follow). The server's
-    /// audio thread moves there, so each wake stays on one CPU: a wake that crosses CPUs
-    /// costs tens of microseconds on a virtual machine.
-    pub host_cpu: u32,
-    /// The realtime (`SCHED_FIFO`/`SCHED_RR`) priority of the host's audio thread, 0 when it
-    /// is not realtime, `u32::MAX`: do not follow. The server's audio thread takes one step
-    /// below it, so the host's thread can always preempt a plugin that spins.
-    pub host_priority: u32,
-    /// Counts the blocks that carried queued parameter changes (0: none yet). The server
-    /// publishes the last one it applied, so a dispatcher call that left the proxy after a
-    /// block took the DAW's changes never runs before them.
-    pub change_seq: u32,
-    /// Keeps `time_info` 8-aligned.
-    pub reserved: u32,
-    /// The `VstTimeInfo` prefetched from the host for this block (88 bytes, same layout on
-    /// every target).
-    pub time_info: [u8; 88],
-}
-
-/// A callback the plugin made inside process, posted for the proxy's audio thread.
-#[repr(C)]
-pub struct CallbackSlot {
-    /// audioMaster opcode.
-    pub opcode: i32,
-    /// `index`.
-    pub index: i32,
-    /// `value`.
-    pub value: i64,
-    /// `opt`.
-    pub opt: f32,
-    /// Bytes used in `payload` (an in-string or an out-string).
-    pub payload_len: u32,
-    /// The host's answer.
-    pub result: i64,
-    /// The plugin's `AEffect` fields at the time of the call: numPrograms, numParams,
-    /// numInputs, numOutputs, flags, initialDelay, uniqueID, version.
-    pub effect: [i32; 8],
-    /// String payload.
-    pub payload: [u8; CALLBACK_PAYLOAD_BYTES],
-}
-
-/// The block reply, written by the server before it rings.
-#[repr(C)]
-pub struct BlockReply {
-    /// A [`state`] value.
-    pub state: u32,
-    /// The `block_seq` this reply is for.
-    pub block_seq: u32,
-    /// Output event records.
-    pub num_output_events: u32,
-    /// Bytes of output event records.
-    pub output_event_bytes: u32,
-    /// Output events dropped because the area was full.
-    pub dropped_output_events: u32,
-    /// Heap allocations the server's own code made on its audio thread so far (0 is the
-    /// design; tests and benchmarks check it).
-    pub server_allocations: u32,
-    /// The CPU the server's audio thread ran this block on (`u32::MAX`: unknown). The proxy
-    /// spins briefly for the reply only when this differs from its own CPU.
-    pub server_cpu: u32,
-    reserved: u32,
-    /// The callback being made, when `state` is [`state::CALLBACK`].
-    pub callback: CallbackSlot,
-}
-
-const HEADER_OFFSET: usize = 0;
-const TO_SERVER_OFFSET: usize = 64;
-const TO_PROXY_OFFSET: usize = 128;
-const REQUEST_OFFSET: usize = 192;
-const REPLY_OFFSET: usize = 384;
-const FIXED_END: usize = REPLY_OFFSET + size_of::<BlockReply>();
-
-// Checked by the 32-bit and the 64-bit build alike: both sides agree on every offset.
-const _: () = {
-    use core::mem::offset_of;
-    assert!(size_of::<RegionHeader>() == 64);
-    assert!(offset_of!(RegionHeader, total_bytes) == 8);
-    assert!(size_of::<BlockRequest>() == 144);
-    assert!(offset_of!(BlockRequest, time_info) == 56);
-    assert!(offset_of!(CallbackSlot, value) == 8);
-    assert!(offset_of!(CallbackSlot, result) == 24);
-    assert!(offset_of!(CallbackSlot, effect) == 32);
-    assert!(offset_of!(CallbackSlot, payload) == 64);
-    assert!(size_of::<CallbackSlot>() == 64 + CALLBACK_PAYLOAD_BYTES);
-    assert!(offset_of!(BlockReply, callback) == 32);
-    assert!(REQUEST_OFFSET + size_of::<BlockRequest>() <= REPLY_OFFSET);
-};
-
-/// Offsets of the variable areas for given capacities.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Areas {
-    param_changes: usize,
-    param_values: usize,
-    input_events: usize,
-    output_events: usize,
-    inputs: usize,
-    outputs: usize,
-    total: usize,
-}
-
-const fn align64(offset: usize) -> usize {
-    (offset + 63) & !63
-}
-
-impl Areas {
-    fn of(capacity: &RegionCapacity) -> Self {
-        let param_changes = align64(FIXED_END);
-        let param_values = align64(param_changes + capacity.max_param_changes as usize * 8);
-        let input_events = align64(param_values + capacity.max_params as usize * 4);
-        let output_events = align64(input_events + capacity.input_event_bytes as usize);
-        let inputs = align64(output_events + capacity.output_event_bytes as usize);
-        let channel = capacity.max_frames as usize * 8;
-        let outputs = align64(inputs + capacity.max_inputs as usize * channel);
-        let total = align64(outputs + capacity.max_outputs as usize * channel);
-        Self {
-            param_changes,
-            param_values,
-            input_events,
-            output_events,
-            inputs,
-            outputs,
-            total,
-        }
-    }
-}
+pub use bridge_proto::region_layout::*;
 
 /// A mapped region.
 pub struct AudioRegion {
@@ -294,7 +38,7 @@ unsafe impl Sync for AudioRegion {}
 impl AudioRegion {
     /// Creates a new region file at `path` (which must not exist; mode 0600) and maps it.
     pub fn create(path: &Path, capacity: RegionCapacity) -> io::Result<Self> {
-        let areas = Areas::of(&capacity);
+        let areas = Areas::of(&capacity).ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("a region for {capacity:?} would not fit in memory")))?;
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -343,7 +87,7 @@ impl AudioRegion {
             input_event_bytes: header.input_event_bytes,
             output_event_bytes: header.output_event_bytes,
         };
-        let areas = Areas::of(&capacity);
+        let areas = Areas::of(&capacity).ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("a region for {capacity:?} would not fit in memory")))?;
         if areas.total as u64 != header.total_bytes || areas.total > length {
             return Err(invalid("region header does not match its size"));
         }

@@ -91,6 +91,7 @@ mod tests {
             protocol_version: 1,
             architecture: "i686".into(),
             struct_sizes: StructSizes::of_this_build(),
+            region_version: crate::region_layout::REGION_VERSION,
         }));
         round_trip(Message::Request(Request::Instantiate {
             plugin_path: "/p/Kars-vst.so".into(),

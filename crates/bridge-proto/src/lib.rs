@@ -13,6 +13,7 @@ pub mod description;
 pub mod framing;
 pub mod messages;
 pub mod payload;
+pub mod region_layout;
 
 pub use framing::{FrameError, MAX_FRAME_BYTES, decode_message, encode_frame, frame_length};
 pub use messages::*;

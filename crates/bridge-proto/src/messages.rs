@@ -52,6 +52,9 @@ pub struct Welcome {
     pub architecture: String,
     /// The server's ABI struct sizes, so a mismatch is caught at connect time.
     pub struct_sizes: StructSizes,
+    /// The server's [`crate::region_layout::REGION_VERSION`]: both sides must map the audio
+    /// region with one layout.
+    pub region_version: u32,
 }
 
 /// Sizes of the ABI structs as compiled into one side.
