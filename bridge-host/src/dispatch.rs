@@ -7,16 +7,13 @@
 use std::ffi::c_void;
 use std::ptr;
 
-use bridge_proto::{
-    DispatchCall, DispatchPayload, DispatchReply, DispatchShape, ReplyPayload, Request, Response, dispatch_shape,
-};
+use bridge_proto::{DispatchCall, DispatchPayload, DispatchShape, ReplyPayload, Request, Response, dispatch_shape};
 use vst2_abi::{ERect, EffectOpcode, VstEvents, VstSpeakerArrangement};
 use vst2_host::EventsView;
 use vst2_host::callback::read_bounded_c_str;
 use vst2_host::speakers::arrangement_bytes;
 
 use crate::instance::{ProxyInstance, lock};
-use crate::mirror::CachedAnswer;
 
 /// The longest in-string read from the DAW.
 const MAX_IN_STRING: usize = 4096;
@@ -36,15 +33,7 @@ impl ProxyInstance {
         let Some(payload) = (unsafe { read_payload(shape, value, ptr) }) else {
             return 0;
         };
-        // What the DAW asks for is the state to restore, even if the plugin dies of it or is
-        // dead already: a restart replays the DAW's intent (and the restart limit ends a
-        // crash loop).
-        self.remember_request(opcode, index, value, opt, &payload);
-        if self.is_dead() {
-            // SAFETY: forwarded contract.
-            return unsafe { self.answer_while_dead(opcode, shape, index, value, ptr) };
-        }
-        if shape == DispatchShape::Unknown {
+        if shape == DispatchShape::Unknown && !self.is_dead() {
             tracing::info!(%opcode, index, value, "forwarding an opcode outside the payload table with integer arguments only");
         }
         tracing::trace!(%opcode, index, value, opt, "dispatch");
@@ -55,64 +44,18 @@ impl ProxyInstance {
             opt,
             payload,
             pending: self.pending_for_call(),
-            snapshot: opcode != EffectOpcode::CLOSE && self.snapshot_due_on_this_thread(),
+            snapshot: opcode != EffectOpcode::CLOSE && !self.is_dead() && self.snapshot_due_on_this_thread(),
         };
-        let Some(Response::Dispatched(reply)) = self.call_within(Request::Dispatch(call), self.timeout_for(opcode))
-        else {
+        // What the DAW asks for is recorded even if the plugin dies of it or is dead already:
+        // a restart replays the DAW's intent (and the restart limit ends a crash loop).
+        let Some(Response::Dispatched(reply)) = self.forward(Request::Dispatch(call), self.timeout_for(opcode)) else {
             // SAFETY: forwarded contract.
             return unsafe { self.answer_while_dead(opcode, shape, index, value, ptr) };
         };
         self.apply_effect_info(&reply.effect);
         tracing::trace!(%opcode, result = reply.result, "dispatched");
-        self.remember_reply(opcode, shape, index, &reply);
         // SAFETY: forwarded contract.
         unsafe { self.write_reply(shape, value, ptr, reply.result as isize, reply.payload) }
-    }
-
-    /// Records the state a call sets, before it travels.
-    fn remember_request(&self, opcode: EffectOpcode, index: i32, value: isize, opt: f32, payload: &DispatchPayload) {
-        let mut mirror = lock(&self.mirror);
-        mirror.record_dispatch(opcode, index, value, opt);
-        match (opcode, payload) {
-            (EffectOpcode::SET_CHUNK, DispatchPayload::Chunk(data)) => {
-                mirror.record_chunk(index, data.clone());
-                self.audio.forget_touched();
-            }
-            (EffectOpcode::SET_SPEAKER_ARRANGEMENT, DispatchPayload::SpeakerArrangements { input, output }) => {
-                mirror.speaker_arrangement =
-                    Some((input.as_ref().map(|b| b.to_vec()), output.as_ref().map(|b| b.to_vec())));
-            }
-            _ => {}
-        }
-    }
-
-    /// Records what a successful call tells: a chunk the plugin handed out, and the answer
-    /// to a query, for when the plugin is dead.
-    fn remember_reply(&self, opcode: EffectOpcode, shape: DispatchShape, index: i32, reply: &DispatchReply) {
-        if let ReplyPayload::Chunk(chunk) = &reply.payload {
-            if !chunk.is_empty() {
-                self.record_chunk(index, chunk.clone());
-            }
-        }
-        if let Some(snapshot) = &reply.snapshot {
-            self.record_snapshot(snapshot.clone());
-        }
-        let bytes = match (shape, &reply.payload) {
-            (DispatchShape::StringOut { .. }, ReplyPayload::Text(text)) => Some(text.clone()),
-            (DispatchShape::StructOut { .. } | DispatchShape::StructInOut { .. }, ReplyPayload::Struct(bytes)) => {
-                Some(bytes.clone())
-            }
-            (DispatchShape::Plain, _) => None,
-            _ => return,
-        };
-        lock(&self.answers).store(
-            opcode,
-            index,
-            CachedAnswer {
-                result: reply.result as isize,
-                bytes,
-            },
-        );
     }
 
     /// Answers without the plugin: the last chunk for `effGetChunk`, the last answer to the
@@ -129,7 +72,7 @@ impl ProxyInstance {
         ptr: *mut c_void,
     ) -> isize {
         if shape == DispatchShape::ChunkOut {
-            let chunk = lock(&self.mirror).chunk.clone();
+            let chunk = lock(&self.recorder).state.chunk.clone();
             return match chunk {
                 // SAFETY: forwarded contract.
                 Some((_, chunk)) => unsafe {
@@ -138,7 +81,7 @@ impl ProxyInstance {
                 None => 0,
             };
         }
-        let Some(cached) = lock(&self.answers).get(opcode, index).cloned() else {
+        let Some(cached) = lock(&self.recorder).answers.get(opcode, index).cloned() else {
             return 0;
         };
         let payload = match (shape, cached.bytes) {

@@ -228,12 +228,7 @@ unsafe extern "C" fn set_parameter(effect: *mut AEffect, index: i32, value: f32)
         }
         // Another thread, or the queue is full: the plugin sees it (and everything queued
         // before it) now. While dead, it is recorded for the restart.
-        if instance.is_dead() {
-            instance.absorb_daw_changes();
-            lock(&instance.mirror).record_daw_parameter(index, value);
-        } else {
-            instance.send_parameters(Some((index, value)));
-        }
+        instance.send_parameters(Some((index, value)));
     });
 }
 
@@ -243,13 +238,11 @@ unsafe extern "C" fn get_parameter(effect: *mut AEffect, index: i32) -> f32 {
             return value;
         }
         let pending = instance.pending_for_call();
-        match instance.call(Request::GetParameter { index, pending }) {
-            Some(Response::Parameter(value)) => {
-                lock(&instance.mirror).record_parameter(index, value);
-                value
-            }
+        let request = Request::GetParameter { index, pending };
+        match instance.forward(request, instance.config.policy.call_timeout) {
+            Some(Response::Parameter(value)) => value,
             // Dead, or the call failed: the last value the plugin had.
-            _ => lock(&instance.mirror).parameter(index).unwrap_or(0.0),
+            _ => lock(&instance.recorder).state.parameter(index).unwrap_or(0.0),
         }
     })
 }

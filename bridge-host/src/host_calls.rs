@@ -49,7 +49,7 @@ impl ProxyInstance {
     }
 
     /// Answers one forwarded plugin callback.
-    pub fn answer_host_call(&self, call: HostCall) -> HostReply {
+    pub fn answer_host_call(&self, call: &HostCall) -> HostReply {
         if let Some(info) = &call.effect {
             // Before the DAW hears of the call (IOChanged in particular), our AEffect must
             // already show what the plugin shows.
@@ -58,14 +58,11 @@ impl ProxyInstance {
         let opcode = HostOpcode(call.opcode);
         if opcode == HostOpcode::CURRENT_ID && self.is_restoring_thread() {
             // A restarted shell plugin asks which sub-plugin to be: the one the DAW chose.
-            let id = lock(&self.mirror).current_id.unwrap_or(0);
+            let id = lock(&self.recorder).state.current_id.unwrap_or(0);
             return HostReply {
                 result: id as i64,
                 payload: HostReplyPayload::None,
             };
-        }
-        if opcode == HostOpcode::AUTOMATE {
-            lock(&self.mirror).record_parameter(call.index, call.opt);
         }
         let value = call.value as isize;
         // SAFETY: every use below passes the pointer the payload table prescribes for this
@@ -74,10 +71,10 @@ impl ProxyInstance {
             self.call_daw(call.effect_was_null, opcode, call.index, value, pointer, call.opt)
         };
         tracing::trace!(%opcode, index = call.index, value = call.value, opt = call.opt, "callback");
-        let (result, payload) = match (host_shape(opcode), call.payload) {
+        let (result, payload) = match (host_shape(opcode), &call.payload) {
             (HostShape::Local(answer), _) => (answer as isize, HostReplyPayload::None),
             (HostShape::StringIn, HostPayload::Text(text)) => {
-                let text = CString::new(c_string_bytes(&text).to_vec()).unwrap_or_default();
+                let text = CString::new(c_string_bytes(text).to_vec()).unwrap_or_default();
                 (daw(text.as_ptr() as *mut c_void), HostReplyPayload::None)
             }
             (HostShape::StringOut { limit }, _) => {
@@ -113,7 +110,7 @@ impl ProxyInstance {
                 )
             }
             (HostShape::EventsIn, HostPayload::Events(events)) => {
-                let mut list = bridge_ipc::wire_events::to_event_list(&events);
+                let mut list = bridge_ipc::wire_events::to_event_list(events);
                 (daw(list.as_vst_events().cast()), HostReplyPayload::None)
             }
             (HostShape::StructIn { size }, HostPayload::Struct(bytes)) => {
@@ -123,15 +120,12 @@ impl ProxyInstance {
                 unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), buffer.as_mut_ptr().cast::<u8>(), length) };
                 (daw(buffer.as_mut_ptr().cast()), HostReplyPayload::None)
             }
-            (HostShape::VendorSpecific, HostPayload::Integer(small)) if small <= LARGEST_INTEGER_PTR => {
-                (daw(small as usize as *mut c_void), HostReplyPayload::None)
+            (HostShape::VendorSpecific, HostPayload::Integer(small)) if *small <= LARGEST_INTEGER_PTR => {
+                (daw(*small as usize as *mut c_void), HostReplyPayload::None)
             }
             (_, _) => (daw(ptr::null_mut()), HostReplyPayload::None),
         };
         tracing::trace!(%opcode, result, "callback answered");
-        if opcode == HostOpcode::CURRENT_ID {
-            lock(&self.mirror).current_id = Some(result);
-        }
         HostReply {
             result: result as i64,
             payload,

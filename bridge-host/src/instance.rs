@@ -19,14 +19,14 @@ use std::time::Duration;
 use bridge_ipc::Channel;
 use bridge_ipc::endpoint;
 use bridge_ipc::server_process::ServerProcess;
-use bridge_proto::{ChannelRole, EffectInfo, PendingChanges, Request, Response, Snapshot};
+use bridge_proto::{ChannelRole, EffectInfo, PendingChanges, Request, Response};
 use vst2_abi::{EffectOpcode, HostCallbackProc, HostOpcode};
 use vst2_host::{Architecture, BinaryInfo};
 
 use crate::audio::{AudioLink, ProxyAudio};
 use crate::config::{self, BridgeConfig};
 use crate::effect::OwnedEffect;
-use crate::mirror::{AnswerCache, StateMirror};
+use crate::recorder::Recorder;
 pub use crate::sync::lock;
 
 /// Why an instance could not be created (logged; the DAW gets NULL).
@@ -182,10 +182,8 @@ pub struct ProxyInstance {
     pub returned: Mutex<ReturnedData>,
     /// The last fields the plugin reported.
     pub effect_info: Mutex<EffectInfo>,
-    /// What a restart replays.
-    pub mirror: Mutex<StateMirror>,
-    /// What a dead plugin answers.
-    pub answers: Mutex<AnswerCache>,
+    /// What a restart replays and what a dead plugin answers, learnt from every call.
+    pub recorder: Mutex<Recorder>,
     /// Restarts so far.
     pub restarts: AtomicU32,
     /// The DAW thread that created the instance: its thread for GUI-thread calls, and the
@@ -226,8 +224,7 @@ impl ProxyInstance {
             audio: ProxyAudio::default(),
             returned: Mutex::new(ReturnedData::default()),
             effect_info: Mutex::new(EffectInfo::default()),
-            mirror: Mutex::new(StateMirror::default()),
-            answers: Mutex::new(AnswerCache::default()),
+            recorder: Mutex::new(Recorder::default()),
             restarts: AtomicU32::new(0),
             creator_thread: std::thread::current().id(),
             restoring_thread: Mutex::new(None),
@@ -326,9 +323,9 @@ impl ProxyInstance {
     pub fn absorb_parameter_table(&self) {
         let count = lock(&self.effect_info).num_params;
         if let Some(values) = self.audio.parameter_table(count) {
-            let mut mirror = lock(&self.mirror);
+            let mut recorder = lock(&self.recorder);
             for (index, value) in values.into_iter().enumerate() {
-                mirror.record_parameter(index as i32, value);
+                recorder.state.record_parameter(index as i32, value);
             }
         }
     }
@@ -394,19 +391,30 @@ impl ProxyInstance {
     /// Sends `request` on this thread's connection within `timeout`, serving nested
     /// callbacks meanwhile. A broken connection or a timeout marks the instance dead.
     pub fn call_within(&self, request: Request, timeout: Duration) -> Option<Response> {
+        self.exchange(request, timeout).1
+    }
+
+    /// [`ProxyInstance::call_within`], handing the request back with the answer.
+    fn exchange(&self, request: Request, timeout: Duration) -> (Request, Option<Response>) {
         if self.is_dead() && !self.is_restoring_thread() {
-            return None;
+            return (request, None);
         }
-        let session = self.session()?;
+        let Some(session) = self.session() else {
+            return (request, None);
+        };
         // One deadline for connecting (on a thread's first call) and answering together.
         let started = std::time::Instant::now();
-        let result = session.channel(timeout).and_then(|channel| {
+        let channel = session.channel(timeout).and_then(|channel| {
             channel.set_read_timeout(Some(
                 timeout.saturating_sub(started.elapsed()).max(Duration::from_millis(1)),
             ))?;
-            channel.call(request, &mut |nested| self.serve_request(nested))
+            Ok(channel)
         });
-        match result {
+        let (request, result) = match channel {
+            Ok(channel) => channel.call_returning(request, &mut |nested| self.serve_request(nested)),
+            Err(error) => (request, Err(error)),
+        };
+        let reply = match result {
             Ok(Response::Failed(reason)) => {
                 tracing::warn!("the server refused a request: {reason}");
                 None
@@ -420,36 +428,46 @@ impl ProxyInstance {
                 self.fail(&error.to_string());
                 None
             }
-        }
+        };
+        (request, reply)
     }
 
     /// The changes the plugin must see before a call this thread makes now (none for the
     /// restoring thread: what the DAW did while the plugin was dead comes after the replay).
-    /// Taken changes are recorded in the state mirror.
     pub fn pending_for_call(&self) -> PendingChanges {
         if self.is_restoring_thread() {
             return PendingChanges::default();
         }
-        let pending = self.audio.take_pending();
-        if !pending.changes.is_empty() {
-            let mut mirror = lock(&self.mirror);
-            for &(index, value) in &pending.changes {
-                mirror.record_daw_parameter(index, value);
-            }
-        }
-        pending
+        self.audio.take_pending()
     }
 
-    /// Sends every queued `setParameter` (and `extra`, last) to the plugin now; when dead,
-    /// records them for the restart instead.
+    /// Lets the recorder learn from a call (see [`Recorder::observe`]).
+    pub fn observe(&self, request: &Request, reply: Option<&Response>) {
+        if lock(&self.recorder).observe(request, reply).chunk {
+            // The chunk holds every change that reached the plugin through blocks.
+            self.audio.forget_touched();
+        }
+    }
+
+    /// Forwards a call the DAW made: the recorder learns what was asked, the call travels
+    /// (unless the plugin is dead) with the timeout for its kind, and the recorder learns
+    /// the answer.
+    pub fn forward(&self, request: Request, timeout: Duration) -> Option<Response> {
+        self.observe(&request, None);
+        let (request, reply) = self.exchange(request, timeout);
+        if let Some(reply) = &reply {
+            self.observe(&request, Some(reply));
+        }
+        reply
+    }
+
+    /// Sends every queued `setParameter` (and `extra`, last) to the plugin now; while dead
+    /// they are only recorded, for the restart.
     pub fn send_parameters(&self, extra: Option<(i32, f32)>) {
         let mut pending = self.pending_for_call();
-        if let Some((index, value)) = extra {
-            lock(&self.mirror).record_daw_parameter(index, value);
-            pending.changes.push((index, value));
-        }
+        pending.changes.extend(extra);
         if !pending.changes.is_empty() {
-            self.call(Request::SetParameters(pending));
+            self.forward(Request::SetParameters(pending), self.config.policy.call_timeout);
         }
     }
 
@@ -457,38 +475,19 @@ impl ProxyInstance {
     /// one is wanted, and this is the DAW thread that created the instance (the plugin's
     /// GUI thread, which also opens and closes it, so a snapshot never overlaps those).
     pub fn snapshot_due_on_this_thread(&self) -> bool {
-        std::thread::current().id() == self.creator_thread && std::mem::take(&mut lock(&self.mirror).snapshot_wanted)
+        std::thread::current().id() == self.creator_thread
+            && std::mem::take(&mut lock(&self.recorder).state.snapshot_wanted)
     }
 
-    /// Records a chunk of the plugin's whole state.
-    pub fn record_chunk(&self, kind: i32, chunk: Vec<u8>) {
-        lock(&self.mirror).record_chunk(kind, chunk);
-        self.audio.forget_touched();
-    }
-
-    /// Records a snapshot the server took after a call.
-    pub fn record_snapshot(&self, snapshot: Snapshot) {
-        match snapshot {
-            Snapshot::Chunk(chunk) if !chunk.is_empty() => self.record_chunk(0, chunk),
-            Snapshot::Chunk(_) => {}
-            Snapshot::Parameters(values) => {
-                let mut mirror = lock(&self.mirror);
-                for (index, value) in values.into_iter().enumerate() {
-                    mirror.record_parameter(index as i32, value);
-                }
-            }
-        }
-    }
-
-    /// Takes everything the DAW set that the mirror does not hold yet: queued changes, and
+    /// Takes everything the DAW set that the recorder does not hold yet: queued changes, and
     /// changes that reached the plugin through blocks since the last chunk (the server is
     /// dead; the region's table still holds their values).
     pub fn absorb_daw_changes(&self) {
         let touched = self.audio.touched_parameters();
         let pending = self.audio.take_pending();
-        let mut mirror = lock(&self.mirror);
+        let mut recorder = lock(&self.recorder);
         for (index, value) in touched.into_iter().chain(pending.changes) {
-            mirror.record_daw_parameter(index, value);
+            recorder.state.record_parameter_change(index, value);
         }
     }
 
@@ -523,7 +522,11 @@ impl ProxyInstance {
     /// Answers a request the server sent us (a plugin callback).
     pub fn serve_request(&self, request: Request) -> Response {
         match request {
-            Request::HostCall(call) => Response::HostAnswered(self.answer_host_call(call)),
+            Request::HostCall(call) => {
+                let response = Response::HostAnswered(self.answer_host_call(&call));
+                self.observe(&Request::HostCall(call), Some(&response));
+                response
+            }
             other => {
                 tracing::warn!("the server sent a request only the proxy may send: {other:?}");
                 Response::Failed("unexpected request".into())

@@ -13,13 +13,14 @@
 //! - `audio`: the shared-memory audio path;
 //! - `daw_buffers`: the DAW's channel arrays, copied into and out of the region;
 //! - `config`: which plugin, which server, which failure policy;
-//! - `mirror`: the state replayed after a restart and the answers given while dead;
+//! - `recorder`: the state replayed after a restart and the answers given while dead,
+//!   learnt from every forwarded call through one `observe(request, reply)`;
 //! - `watchdog`: noticing death and hangs, restarting, snapshots;
 //! - `spawner`: the long-lived thread servers are started from;
 //! - `sync`: locking that survives a panicked holder.
 //!
 //! Imports run one way: `ffi` → `watchdog` → `dispatch`/`host_calls` → `instance` → `audio`
-//! → `daw_buffers`/`effect`/`config`; the audio path reaches its instance only through the
+//! → `daw_buffers`/`effect`/`config`/`recorder`; the audio path reaches its instance only through the
 //! `audio::AudioLink` trait.
 
 pub mod audio;
@@ -30,7 +31,7 @@ pub mod effect;
 pub mod ffi;
 mod host_calls;
 pub mod instance;
-pub mod mirror;
+pub mod recorder;
 mod spawner;
 mod sync;
 mod watchdog;

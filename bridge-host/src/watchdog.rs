@@ -12,6 +12,7 @@ use bridge_proto::{DispatchCall, DispatchPayload, PendingChanges, Request, Respo
 use vst2_abi::{EffectOpcode, HostOpcode};
 
 use crate::instance::{CreateError, Health, ProxyInstance, lock};
+use crate::recorder::ChangeAfterChunk;
 
 /// How often the watchdog looks.
 const TICK: Duration = Duration::from_millis(20);
@@ -71,7 +72,7 @@ fn run(weak: Weak<ProxyInstance>) {
                     .snapshot_interval
                     .is_some_and(|interval| last_snapshot.elapsed() >= interval);
                 if due {
-                    lock(&instance.mirror).snapshot_wanted = true;
+                    lock(&instance.recorder).state.snapshot_wanted = true;
                     last_snapshot = Instant::now();
                 }
             }
@@ -145,7 +146,7 @@ fn restart(instance: &Arc<ProxyInstance>) -> Result<(), CreateError> {
 /// precision, speaker arrangement, program, then the state (chunk, else every parameter),
 /// bypass, resume and start; then attaches a new audio region.
 fn replay(instance: &ProxyInstance) -> Result<(), CreateError> {
-    let mirror = lock(&instance.mirror).clone();
+    let mirror = lock(&instance.recorder).state.clone();
     let info = *lock(&instance.effect_info);
     let send = |opcode: EffectOpcode,
                 index: i32,
@@ -198,7 +199,20 @@ fn replay(instance: &ProxyInstance) -> Result<(), CreateError> {
     if let Some(program) = mirror.program {
         send(EffectOpcode::SET_PROGRAM, 0, program, 0.0, DispatchPayload::None)?;
     }
-    let parameters: Vec<(i32, f32)> = match &mirror.chunk {
+    let set_parameters = |changes: Vec<(i32, f32)>| -> Result<(), CreateError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let changes = PendingChanges {
+            after_block: 0,
+            changes,
+        };
+        match instance.call(Request::SetParameters(changes)) {
+            Some(Response::Done) => Ok(()),
+            _ => Err(CreateError::Refused("replaying the parameters failed".into())),
+        }
+    };
+    match &mirror.chunk {
         Some((kind, chunk)) if mirror.restores_from_chunk(&info) => {
             send(
                 EffectOpcode::SET_CHUNK,
@@ -207,28 +221,37 @@ fn replay(instance: &ProxyInstance) -> Result<(), CreateError> {
                 0.0,
                 DispatchPayload::Chunk(chunk.clone()),
             )?;
-            // Then what the DAW set after that chunk, in its order.
+            // Then what the DAW changed after that chunk, in its order.
+            let mut parameters = Vec::new();
+            for change in &mirror.after_chunk {
+                match change {
+                    ChangeAfterChunk::Parameter(index, value) => parameters.push((*index, *value)),
+                    ChangeAfterChunk::Program(program) => {
+                        set_parameters(std::mem::take(&mut parameters))?;
+                        send(EffectOpcode::SET_PROGRAM, 0, *program, 0.0, DispatchPayload::None)?;
+                    }
+                    ChangeAfterChunk::ProgramName(name) => {
+                        set_parameters(std::mem::take(&mut parameters))?;
+                        send(
+                            EffectOpcode::SET_PROGRAM_NAME,
+                            0,
+                            0,
+                            0.0,
+                            DispatchPayload::Text(name.clone()),
+                        )?;
+                    }
+                }
+            }
+            set_parameters(parameters)?;
+        }
+        _ => set_parameters(
             mirror
-                .set_after_chunk
+                .parameters
                 .iter()
-                .filter_map(|&index| mirror.parameter(index).map(|value| (index, value)))
-                .collect()
-        }
-        _ => mirror
-            .parameters
-            .iter()
-            .enumerate()
-            .filter_map(|(index, value)| value.map(|value| (index as i32, value)))
-            .collect(),
-    };
-    if !parameters.is_empty() {
-        let changes = PendingChanges {
-            after_block: 0,
-            changes: parameters,
-        };
-        if !matches!(instance.call(Request::SetParameters(changes)), Some(Response::Done)) {
-            return Err(CreateError::Refused("replaying the parameters failed".into()));
-        }
+                .enumerate()
+                .filter_map(|(index, value)| value.map(|value| (index as i32, value)))
+                .collect(),
+        )?,
     }
     if let Some(bypass) = mirror.bypass {
         send(EffectOpcode::SET_BYPASS, 0, bypass, 0.0, DispatchPayload::None)?;

@@ -182,6 +182,52 @@ fn restarted_gain_matches_an_uninterrupted_instance_sample_for_sample() {
 }
 
 #[test]
+fn changes_made_while_the_plugin_is_dead_are_replayed_at_restart() {
+    let bridged = fast("gain");
+    let gain = &bridged.plugin;
+    gain.set_parameter(0, 0.375);
+    // A saved project: the chunk the restart starts from.
+    let saved = gain.chunk(ChunkKind::Bank);
+    // SAFETY: sending SIGKILL to the server process this test started.
+    assert_eq!(unsafe { libc::kill(server_pid(gain), libc::SIGKILL) }, 0);
+    // The first call finds the server gone; the next ones are answered while dead (the
+    // watchdog needs a while to start a new server). All of them must survive the restart.
+    gain.set_program(2);
+    gain.set_parameter(1, 0.9);
+    gain.set_program_name("Made while dead");
+    gain.set_parameter(0, 0.625);
+    wait_for_restart(gain, 1);
+
+    let reference = Plugin::load(test_plugin("gain"), Arc::new(RecordingHost::default())).unwrap();
+    reference.start(SAMPLE_RATE, BLOCK as i32);
+    reference.set_chunk(ChunkKind::Bank, &saved);
+    reference.set_program(2);
+    reference.set_parameter(1, 0.9);
+    reference.set_program_name("Made while dead");
+    reference.set_parameter(0, 0.625);
+    let input = sine(440.0, SAMPLE_RATE, 0.8, BLOCK);
+    assert_eq!(
+        block(gain, &input).0,
+        block(&reference, &input).0,
+        "restored state differs"
+    );
+    assert_eq!(
+        (
+            gain.program(),
+            gain.program_name(),
+            gain.parameter(0),
+            gain.parameter(1)
+        ),
+        (
+            2,
+            "Made while dead".to_owned(),
+            reference.parameter(0),
+            reference.parameter(1)
+        )
+    );
+}
+
+#[test]
 fn restarted_synth_matches_an_uninterrupted_instance_with_its_parameters() {
     let bridged = fast("synth");
     let synth = &bridged.plugin;

@@ -59,8 +59,23 @@ impl Channel {
     /// Sends `request` and returns its response, serving nested requests with `serve`
     /// meanwhile.
     pub fn call(&self, request: Request, serve: &mut dyn FnMut(Request) -> Response) -> io::Result<Response> {
-        self.send(&Message::Request(request))?;
-        self.await_response(serve)
+        self.call_returning(request, serve).1
+    }
+
+    /// Like [`Channel::call`], and hands the request back with the answer, so the caller
+    /// can learn from both without copying the request's payload.
+    pub fn call_returning(
+        &self,
+        request: Request,
+        serve: &mut dyn FnMut(Request) -> Response,
+    ) -> (Request, io::Result<Response>) {
+        let message = Message::Request(request);
+        let sent = self.send(&message);
+        let Message::Request(request) = message else {
+            unreachable!("the message was built as a request just above")
+        };
+        let response = sent.and_then(|()| self.await_response(serve));
+        (request, response)
     }
 
     /// Waits for the response to a request already sent, serving nested requests.

@@ -38,7 +38,12 @@ unsafe impl Sync for AudioRegion {}
 impl AudioRegion {
     /// Creates a new region file at `path` (which must not exist; mode 0600) and maps it.
     pub fn create(path: &Path, capacity: RegionCapacity) -> io::Result<Self> {
-        let areas = Areas::of(&capacity).ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("a region for {capacity:?} would not fit in memory")))?;
+        let areas = Areas::of(&capacity).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("a region for {capacity:?} would not fit in memory"),
+            )
+        })?;
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -87,7 +92,12 @@ impl AudioRegion {
             input_event_bytes: header.input_event_bytes,
             output_event_bytes: header.output_event_bytes,
         };
-        let areas = Areas::of(&capacity).ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("a region for {capacity:?} would not fit in memory")))?;
+        let areas = Areas::of(&capacity).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("a region for {capacity:?} would not fit in memory"),
+            )
+        })?;
         if areas.total as u64 != header.total_bytes || areas.total > length {
             return Err(invalid("region header does not match its size"));
         }

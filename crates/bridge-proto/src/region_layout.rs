@@ -285,7 +285,6 @@ impl Areas {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
