@@ -22,10 +22,13 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bridge_ipc::endpoint;
-use bridge_ipc::region::{CALLBACK_PAYLOAD_BYTES, block_kind, command, region_flags, state};
+use bridge_ipc::region::{CALLBACK_BYTES, block_kind, command, region_flags, state};
 use bridge_ipc::region_events::{EventReader, EventWriter, VstEventsBuilder};
 use bridge_ipc::{AudioRegion, RegionCapacity};
-use bridge_proto::{EffectInfo, HostShape, PendingChanges, Request, Response, host_shape};
+use bridge_proto::{
+    EffectInfo, HostCall, HostReply, HostReplyPayload, PendingChanges, Request, Response, decode_slice,
+    encode_into_slice,
+};
 use crossbeam_queue::ArrayQueue;
 use vst2_abi::constants::process_level;
 use vst2_abi::{HostOpcode, VstTimeInfo};
@@ -51,6 +54,8 @@ pub trait AudioLink {
     fn effect_info(&self) -> EffectInfo;
     /// Sends `request` over the calling thread's connection (`None`: failed or dead).
     fn request(&self, request: Request) -> Option<Response>;
+    /// Answers a plugin callback made inside process, as one from a connection is answered.
+    fn answer_callback(&self, call: &HostCall) -> HostReply;
     /// Calls the DAW's `audioMaster` with our `AEffect`.
     ///
     /// # Safety
@@ -97,6 +102,12 @@ struct BlockState {
 /// every block; a DAW sets it once when it starts its audio engine).
 const PRIORITY_REREAD: Duration = Duration::from_secs(1);
 
+/// The answer to a callback that could not be read.
+const NEUTRAL_REPLY: HostReply = HostReply {
+    result: 0,
+    payload: HostReplyPayload::None,
+};
+
 /// `setParameter` calls waiting for the next block or the next call, at most this many.
 const PENDING_CAPACITY: usize = 1024;
 /// Parameters whose DAW-set values are tracked for a restart (the documented cap).
@@ -132,6 +143,9 @@ pub struct ProxyAudio {
     outstanding: AtomicBool,
     /// Blocks output as silence because the server was late.
     pub late_blocks: AtomicU64,
+    /// Callbacks from inside process whose slot could not be decoded (the watchdog reports
+    /// them; the audio thread does not log).
+    pub malformed_callbacks: AtomicU64,
     /// The block size the DAW announced (0 before it did).
     pub block_size: AtomicU32,
     /// The sample rate the DAW announced, as `f32` bits (0 before it did).
@@ -157,6 +171,7 @@ impl Default for ProxyAudio {
             owned: Mutex::default(),
             outstanding: AtomicBool::new(false),
             late_blocks: AtomicU64::new(0),
+            malformed_callbacks: AtomicU64::new(0),
             block_size: AtomicU32::new(0),
             sample_rate: AtomicU32::new(0),
             outstanding_since: AtomicU64::new(0),
@@ -317,6 +332,13 @@ impl ProxyAudio {
         touched
     }
 
+    /// Marks parameter `index` as changed since the last chunk (lock-free).
+    pub fn touch(&self, index: i32) {
+        if let Some(word) = usize::try_from(index).ok().and_then(|i| self.touched.get(i / 64)) {
+            word.fetch_or(1 << (index as usize % 64), Ordering::AcqRel);
+        }
+    }
+
     /// Forgets which parameters were touched (the mirror took a newer chunk).
     pub fn forget_touched(&self) {
         for word in self.touched.iter() {
@@ -346,9 +368,7 @@ impl ProxyAudio {
                     .add(count as usize)
                     .write([index as u32, value.to_bits()]);
                 count += 1;
-                if let Some(word) = usize::try_from(index).ok().and_then(|i| self.touched.get(i / 64)) {
-                    word.fetch_or(1 << (index as usize % 64), Ordering::AcqRel);
-                }
+                self.touch(index);
             }
             (*request).num_param_changes = count;
             (*request).change_seq = change_seq;
@@ -735,36 +755,38 @@ impl ProxyAudio {
         level
     }
 
-    /// Answers a callback the plugin posted from inside process, on this (audio) thread.
+    /// Answers a callback the plugin posted from inside process, on this (audio) thread: the
+    /// slot holds an encoded `HostCall`, answered exactly as one from a connection, and gets
+    /// the encoded `HostReply` back. The bytes are copied out of shared memory before they
+    /// are decoded (the server may rewrite them meanwhile); anything malformed gets the
+    /// neutral answer. Encoding and decoding use a stack buffer: nothing is allocated for
+    /// callbacks without a string or struct (the common ones inside process).
     fn answer_posted_callback(&self, instance: &impl AudioLink, region: &AudioRegion) {
         let reply = region.reply();
-        // SAFETY: the slot is the server's data until we ring back; we fill in the answer.
+        let mut buffer = [0u8; CALLBACK_BYTES];
+        // SAFETY: the slot is the server's data until we ring back; the length is clamped to
+        // the slot.
+        let length = unsafe {
+            let slot = &raw const (*reply).callback;
+            let length = ((*slot).len as usize).min(CALLBACK_BYTES);
+            ptr::copy_nonoverlapping((&raw const (*slot).bytes).cast::<u8>(), buffer.as_mut_ptr(), length);
+            length
+        };
+        let answer = match decode_slice::<HostCall>(&buffer[..length]) {
+            Ok(call) => instance.answer_callback(&call),
+            Err(_) => {
+                self.malformed_callbacks.fetch_add(1, Ordering::Relaxed);
+                NEUTRAL_REPLY
+            }
+        };
+        let length = encode_into_slice(&answer, &mut buffer)
+            .or_else(|_| encode_into_slice(&NEUTRAL_REPLY, &mut buffer))
+            .unwrap_or(0);
+        // SAFETY: as above; `length` fits the slot.
         unsafe {
             let slot = &raw mut (*reply).callback;
-            let opcode = HostOpcode((*slot).opcode);
-            instance.effect().mirror_counts((*slot).effect);
-            let shape = host_shape(opcode);
-            let mut text = [0u8; CALLBACK_PAYLOAD_BYTES + 1];
-            let pointer: *mut c_void = match shape {
-                HostShape::StringIn => {
-                    let length = ((*slot).payload_len as usize).min(CALLBACK_PAYLOAD_BYTES);
-                    ptr::copy_nonoverlapping((*slot).payload.as_ptr(), text.as_mut_ptr(), length);
-                    text.as_mut_ptr().cast()
-                }
-                HostShape::StringOut { .. } => text.as_mut_ptr().cast(),
-                _ => ptr::null_mut(),
-            };
-            let result = match shape {
-                HostShape::Local(answer) => answer as isize,
-                _ => instance.call_daw(opcode, (*slot).index, (*slot).value as isize, pointer, (*slot).opt),
-            };
-            (*slot).result = result as i64;
-            if let HostShape::StringOut { .. } = shape {
-                text[CALLBACK_PAYLOAD_BYTES] = 0;
-                let length = text.iter().position(|&b| b == 0).unwrap_or(CALLBACK_PAYLOAD_BYTES);
-                ptr::copy_nonoverlapping(text.as_ptr(), (*slot).payload.as_mut_ptr(), length);
-                (*slot).payload_len = length as u32;
-            }
+            ptr::copy_nonoverlapping(buffer.as_ptr(), (&raw mut (*slot).bytes).cast::<u8>(), length);
+            (*slot).len = length as u32;
         }
     }
 }

@@ -3,6 +3,7 @@
 //! effClose. It owns nothing else and imports nothing of the proxy.
 
 use std::ffi::c_void;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 use bridge_proto::EffectInfo;
 use vst2_abi::{AEffect, ProcessDoubleProc};
@@ -108,5 +109,54 @@ impl OwnedEffect {
     pub unsafe fn free(&self) {
         // SAFETY: allocated with Box in `allocate`, freed only here per the contract.
         unsafe { drop(Box::from_raw(self.as_ptr())) };
+    }
+}
+
+/// The plugin's fields as last reported, readable and writable from any thread without a
+/// lock (the audio thread updates them from callbacks made inside process). Fields are
+/// independent numbers, so a reader that sees one update half-applied sees a state the
+/// plugin passed through anyway.
+#[derive(Debug, Default)]
+pub struct SharedEffectInfo {
+    fields: [AtomicI32; 8],
+    has_double_replacing: AtomicBool,
+    has_accumulating: AtomicBool,
+}
+
+impl SharedEffectInfo {
+    /// The fields.
+    pub fn load(&self) -> EffectInfo {
+        let [
+            num_programs,
+            num_params,
+            num_inputs,
+            num_outputs,
+            flags,
+            initial_delay,
+            unique_id,
+            version,
+        ] = std::array::from_fn(|i| self.fields[i].load(Ordering::Acquire));
+        EffectInfo {
+            num_programs,
+            num_params,
+            num_inputs,
+            num_outputs,
+            flags,
+            initial_delay,
+            unique_id,
+            version,
+            has_double_replacing: self.has_double_replacing.load(Ordering::Acquire),
+            has_accumulating: self.has_accumulating.load(Ordering::Acquire),
+        }
+    }
+
+    /// Replaces the fields.
+    pub fn store(&self, info: &EffectInfo) {
+        for (field, value) in self.fields.iter().zip(info.fields()) {
+            field.store(value, Ordering::Release);
+        }
+        self.has_double_replacing
+            .store(info.has_double_replacing, Ordering::Release);
+        self.has_accumulating.store(info.has_accumulating, Ordering::Release);
     }
 }

@@ -25,7 +25,7 @@ use vst2_host::{Architecture, BinaryInfo};
 
 use crate::audio::{AudioLink, ProxyAudio};
 use crate::config::{self, BridgeConfig};
-use crate::effect::OwnedEffect;
+use crate::effect::{OwnedEffect, SharedEffectInfo};
 use crate::recorder::Recorder;
 pub use crate::sync::lock;
 
@@ -181,7 +181,7 @@ pub struct ProxyInstance {
     /// Pointers handed to the DAW.
     pub returned: Mutex<ReturnedData>,
     /// The last fields the plugin reported.
-    pub effect_info: Mutex<EffectInfo>,
+    pub effect_info: SharedEffectInfo,
     /// What a restart replays and what a dead plugin answers, learnt from every call.
     pub recorder: Mutex<Recorder>,
     /// Restarts so far.
@@ -223,7 +223,7 @@ impl ProxyInstance {
             session: RwLock::new(None),
             audio: ProxyAudio::default(),
             returned: Mutex::new(ReturnedData::default()),
-            effect_info: Mutex::new(EffectInfo::default()),
+            effect_info: SharedEffectInfo::default(),
             recorder: Mutex::new(Recorder::default()),
             restarts: AtomicU32::new(0),
             creator_thread: std::thread::current().id(),
@@ -321,7 +321,7 @@ impl ProxyInstance {
     /// Takes the last parameter values the dead server left in the audio region's table
     /// into the mirror: they are newer than any snapshot.
     pub fn absorb_parameter_table(&self) {
-        let count = lock(&self.effect_info).num_params;
+        let count = self.effect_info.load().num_params;
         if let Some(values) = self.audio.parameter_table(count) {
             let mut recorder = lock(&self.recorder);
             for (index, value) in values.into_iter().enumerate() {
@@ -536,7 +536,7 @@ impl ProxyInstance {
 
     /// Copies the plugin's fields into our `AEffect`.
     pub fn apply_effect_info(&self, info: &EffectInfo) {
-        *lock(&self.effect_info) = *info;
+        self.effect_info.store(info);
         self.effect.mirror(info);
     }
 
@@ -609,11 +609,20 @@ impl AudioLink for ProxyInstance {
     }
 
     fn effect_info(&self) -> EffectInfo {
-        *lock(&self.effect_info)
+        self.effect_info.load()
     }
 
     fn request(&self, request: Request) -> Option<Response> {
         self.call(request)
+    }
+
+    fn answer_callback(&self, call: &bridge_proto::HostCall) -> bridge_proto::HostReply {
+        if HostOpcode(call.opcode) == HostOpcode::AUTOMATE {
+            // The recorder is not for the audio thread: the change is marked for the
+            // restart instead (its value is in the region's table).
+            self.audio.touch(call.index);
+        }
+        self.answer_host_call(call)
     }
 
     unsafe fn call_daw(

@@ -57,6 +57,17 @@ fn run(weak: Weak<ProxyInstance>) {
                     );
                     late_blocks_reported = late_blocks;
                 }
+                let malformed = instance
+                    .audio
+                    .malformed_callbacks
+                    .swap(0, std::sync::atomic::Ordering::Relaxed);
+                if malformed > 0 {
+                    tracing::warn!(
+                        plugin = %instance.config.plugin.display(),
+                        malformed,
+                        "the server posted callbacks from inside process that could not be read; they were answered with 0"
+                    );
+                }
                 if let Some(late) = instance.audio.late_for() {
                     if late > policy.hang_timeout {
                         instance.mark_dead(&format!(
@@ -116,7 +127,7 @@ fn run(weak: Weak<ProxyInstance>) {
 
 /// Starts a new server and replays the mirrored state into it.
 fn restart(instance: &Arc<ProxyInstance>) -> Result<(), CreateError> {
-    let before = *lock(&instance.effect_info);
+    let before = instance.effect_info.load();
     instance.begin_restore();
     let result = instance.start_session().and_then(|()| replay(instance));
     instance.end_restore();
@@ -128,7 +139,7 @@ fn restart(instance: &Arc<ProxyInstance>) -> Result<(), CreateError> {
         return Ok(()); // closed meanwhile; shut_down ends the new session
     }
     instance.restarts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let after = *lock(&instance.effect_info);
+    let after = instance.effect_info.load();
     // Tell the DAW that names, values and perhaps I/O may have changed.
     // SAFETY: neither opcode takes a pointer.
     unsafe {
@@ -147,7 +158,7 @@ fn restart(instance: &Arc<ProxyInstance>) -> Result<(), CreateError> {
 /// bypass, resume and start; then attaches a new audio region.
 fn replay(instance: &ProxyInstance) -> Result<(), CreateError> {
     let mirror = lock(&instance.recorder).state.clone();
-    let info = *lock(&instance.effect_info);
+    let info = instance.effect_info.load();
     let send = |opcode: EffectOpcode,
                 index: i32,
                 value: isize,

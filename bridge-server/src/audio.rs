@@ -17,16 +17,15 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use bridge_ipc::region::{CALLBACK_PAYLOAD_BYTES, block_kind, command, region_flags, state};
+use bridge_ipc::region::{CALLBACK_BYTES, block_kind, command, region_flags, state};
 use bridge_ipc::region_events::{EventReader, EventWriter, VstEventsBuilder};
 use bridge_ipc::{AudioRegion, RegionCapacity};
-use bridge_proto::{HostShape, host_shape};
-use vst2_abi::strings::write_c_string;
+use bridge_proto::{EffectInfo, HostCall, HostReply, decode_slice, encode_into_slice};
 use vst2_abi::{EffectOpcode, HostOpcode, VstEvents, VstTimeInfo};
-use vst2_host::callback::read_bounded_c_str;
 use vst2_host::{EventsView, Plugin, RawHostCall};
 
 use crate::fields::time_info_from_bytes;
+use crate::route::CallbackRoute;
 
 /// How often an idle audio thread checks whether it should stop.
 const IDLE_POLL: Duration = Duration::from_millis(100);
@@ -454,61 +453,70 @@ impl AudioContext {
         }
         1
     }
+}
 
-    /// Posts a callback in the region and waits for the proxy's audio thread to answer.
-    fn post_callback(&self, call: &RawHostCall) -> isize {
+impl CallbackRoute for AudioContext {
+    /// Posts the callback in the region's slot and waits for the proxy's audio thread (which
+    /// is waiting for this block anyway) to answer it, so the DAW sees it on its audio
+    /// thread. Encoding into and decoding from a stack buffer allocates nothing.
+    fn call_host(&self, call: HostCall) -> Option<HostReply> {
         let reply = self.region.reply();
-        let shape = host_shape(call.opcode);
-        let info = crate::fields::effect_info(&self.plugin);
-        // SAFETY: the reply (and its slot) is ours until we ring; `call.ptr` is valid for
-        // what the opcode carries during this call.
+        let mut buffer = [0u8; CALLBACK_BYTES];
+        let length = match encode_into_slice(&call, &mut buffer) {
+            Ok(length) => length,
+            Err(error) => {
+                tracing::warn!(
+                    opcode = call.opcode,
+                    "a callback inside process does not fit the slot: {error}"
+                );
+                return None;
+            }
+        };
+        // SAFETY: the reply and its slot are ours until we ring; `length` fits the slot.
         unsafe {
             let slot = &raw mut (*reply).callback;
-            (*slot).opcode = call.opcode.0;
-            (*slot).index = call.index;
-            (*slot).value = call.value as i64;
-            (*slot).opt = call.opt;
-            (*slot).result = 0;
-            (*slot).effect = info.fields();
-            (*slot).payload_len = match shape {
-                HostShape::StringIn => {
-                    let text =
-                        read_bounded_c_str(call.ptr as *const u8, CALLBACK_PAYLOAD_BYTES - 1).unwrap_or_default();
-                    ptr::copy_nonoverlapping(text.as_ptr(), (*slot).payload.as_mut_ptr(), text.len());
-                    text.len() as u32
-                }
-                _ => 0,
-            };
+            ptr::copy_nonoverlapping(buffer.as_ptr(), (&raw mut (*slot).bytes).cast::<u8>(), length);
+            (*slot).len = length as u32;
             (*reply).state = state::CALLBACK;
         }
         let to_server = self.region.to_server();
-        if self.region.to_proxy().ring().is_err() {
-            return 0;
-        }
+        self.region.to_proxy().ring().ok()?;
         match to_server.wait_past(self.seen.get(), CALLBACK_TIMEOUT) {
             Ok(Some(now)) => self.seen.set(now),
             _ => {
-                tracing::warn!(opcode = %call.opcode, "no answer to a callback made inside process");
-                return 0;
+                tracing::warn!(opcode = call.opcode, "no answer to a callback made inside process");
+                return None;
             }
         }
-        // SAFETY: the proxy wrote the answer before ringing.
-        unsafe {
+        // SAFETY: the proxy wrote the answer before ringing; the length is clamped to the
+        // slot, and the bytes are copied out before they are decoded.
+        let length = unsafe {
             let slot = &raw const (*reply).callback;
-            if let HostShape::StringOut { limit } = shape {
-                if call.ptr != 0 {
-                    let length = ((*slot).payload_len as usize).min(CALLBACK_PAYLOAD_BYTES);
-                    let text = std::slice::from_raw_parts((*slot).payload.as_ptr(), length);
-                    let buffer = std::slice::from_raw_parts_mut(call.ptr as *mut u8, limit);
-                    write_c_string(buffer, &String::from_utf8_lossy(text));
-                }
-            }
-            (*slot).result as isize
-        }
+            let length = ((*slot).len as usize).min(CALLBACK_BYTES);
+            ptr::copy_nonoverlapping((&raw const (*slot).bytes).cast::<u8>(), buffer.as_mut_ptr(), length);
+            length
+        };
+        decode_slice(&buffer[..length]).ok()
+    }
+
+    fn effect_info(&self) -> Option<EffectInfo> {
+        Some(crate::fields::effect_info(&self.plugin))
     }
 }
 
-/// Answers a callback made on the audio thread inside process; `None` on other threads.
+/// Runs `body` with the callback slot as the route, if the calling thread is the audio
+/// thread inside a block; `None` elsewhere.
+pub fn with_slot_route<R>(body: impl FnOnce(&dyn CallbackRoute) -> R) -> Option<R> {
+    let context = CONTEXT.with(Cell::get);
+    if context.is_null() {
+        return None;
+    }
+    // SAFETY: set only while `AudioContext::run` is on this thread's stack.
+    Some(body(unsafe { &*context }))
+}
+
+/// Answers a callback made on the audio thread inside process from the block's own data
+/// (transport, process level, MIDI output); `None` for the rest and on other threads.
 pub fn answer_on_audio_thread(call: &RawHostCall) -> Option<isize> {
     let context = CONTEXT.with(Cell::get);
     if context.is_null() {
@@ -543,12 +551,10 @@ pub fn answer_on_audio_thread(call: &RawHostCall) -> Option<isize> {
                 // SAFETY: the index is below the table's capacity.
                 unsafe { context.region.param_values().add(call.index as usize).write(call.opt) };
             }
-            context.post_callback(call)
+            // The DAW hears of it too: through the slot (`with_slot_route`).
+            return None;
         }
-        _ => match host_shape(call.opcode) {
-            HostShape::Local(answer) => answer as isize,
-            _ => context.post_callback(call),
-        },
+        _ => return None,
     })
 }
 

@@ -1,14 +1,15 @@
 //! The plugin's view of its host inside the server: every `audioMaster` call is intercepted
 //! and forwarded to the proxy, shaped by the audioMaster payload table. Calls made on the
 //! audio thread inside process are answered by the audio module from the block's data or
-//! through the shared region; everything else travels as a `HostCall` request.
+//! travel through the region's callback slot; everything else travels as a `HostCall`
+//! request. The slot and the connections carry the same encoding, made here.
 
 use std::cell::{Cell, RefCell};
 use std::ffi::{CString, c_void};
-use std::sync::{Arc, Weak};
+use std::sync::Weak;
 
 use bridge_proto::payload::LARGEST_INTEGER_PTR;
-use bridge_proto::{EffectInfo, HostCall, HostPayload, HostReply, HostReplyPayload, HostShape, host_shape};
+use bridge_proto::{HostCall, HostPayload, HostReplyPayload, HostShape, host_shape};
 use vst2_abi::constants::VST_VERSION_2400;
 use vst2_abi::strings::write_c_string;
 use vst2_abi::{HostOpcode, VstTimeInfo};
@@ -17,6 +18,7 @@ use vst2_host::{EventsView, Host, RawHostCall};
 
 use crate::audio;
 use crate::fields::time_info_from_bytes;
+use crate::route::CallbackRoute;
 
 /// The longest in-string read from the plugin.
 const MAX_IN_STRING: usize = 4096;
@@ -30,23 +32,13 @@ thread_local! {
 }
 
 /// The `Host` the real plugin talks to.
-/// Where a callback travels to reach the DAW (the server: the connection the calling thread
-/// serves, else the callbacks connection), and the plugin's fields to send along.
-pub trait CallbackRoute: Send + Sync {
-    /// Sends a plugin callback to the host and returns its answer; `None` when the host
-    /// cannot be reached.
-    fn call_host(&self, call: HostCall) -> Option<HostReply>;
-    /// The instance's current fields, once it exists.
-    fn effect_info(&self) -> Option<EffectInfo>;
-}
-
 pub struct ForwardingHost {
-    server: Weak<dyn CallbackRoute>,
+    server: Weak<dyn CallbackRoute + Send + Sync>,
 }
 
 impl ForwardingHost {
     /// A host forwarding to `server`'s proxy.
-    pub fn new(server: Weak<dyn CallbackRoute>) -> Self {
+    pub fn new(server: Weak<dyn CallbackRoute + Send + Sync>) -> Self {
         Self { server }
     }
 }
@@ -56,11 +48,20 @@ impl Host for ForwardingHost {
         if let Some(answer) = audio::answer_on_audio_thread(&call) {
             return Some(answer);
         }
+        // Inside process, through the region's callback slot (the proxy's audio thread
+        // answers); elsewhere over a connection. One encoding either way.
+        let through_slot = audio::with_slot_route(|slot| {
+            // SAFETY: `call.ptr` is valid for what the opcode carries, during this call.
+            unsafe { forward(slot, &call) }
+        });
+        if let Some(answer) = through_slot {
+            return Some(answer);
+        }
         let Some(server) = self.server.upgrade() else {
             return Some(fallback(&call));
         };
         // SAFETY: `call.ptr` is valid for what the opcode carries, during this call.
-        Some(unsafe { forward(&server, call) })
+        Some(unsafe { forward(&*server, &call) })
     }
 }
 
@@ -77,7 +78,7 @@ fn fallback(call: &RawHostCall) -> isize {
 ///
 /// # Safety
 /// `call.ptr` must be valid for what `call.opcode` carries.
-unsafe fn forward(server: &Arc<dyn CallbackRoute>, call: RawHostCall) -> isize {
+unsafe fn forward(route: &dyn CallbackRoute, call: &RawHostCall) -> isize {
     let shape = host_shape(call.opcode);
     let ptr = call.ptr as *mut c_void;
     let payload = match shape {
@@ -109,11 +110,11 @@ unsafe fn forward(server: &Arc<dyn CallbackRoute>, call: RawHostCall) -> isize {
         value: call.value as i64,
         opt: call.opt,
         effect_was_null: call.effect_is_null,
-        effect: server.effect_info(),
+        effect: route.effect_info(),
         payload,
     };
-    let Some(reply) = server.call_host(request) else {
-        return fallback(&call);
+    let Some(reply) = route.call_host(request) else {
+        return fallback(call);
     };
     let result = reply.result as isize;
     match (shape, reply.payload) {

@@ -19,6 +19,7 @@ mod audio;
 mod dispatch;
 mod fields;
 mod forward;
+mod route;
 mod server;
 
 use std::path::PathBuf;

@@ -21,7 +21,8 @@ use vst2_host::{Architecture, Plugin};
 use crate::audio::AudioThread;
 use crate::dispatch;
 use crate::fields::effect_info;
-use crate::forward::{CallbackRoute, ForwardingHost};
+use crate::forward::ForwardingHost;
+use crate::route::CallbackRoute;
 
 thread_local! {
     /// The connection this thread is serving, if any.
@@ -214,7 +215,7 @@ impl Server {
         if self.plugin.get().is_some() {
             return Response::Failed("this server already hosts an instance".into());
         }
-        let route: Weak<dyn CallbackRoute> = self.weak.clone();
+        let route: Weak<dyn CallbackRoute + Send + Sync> = self.weak.clone();
         let host = Arc::new(ForwardingHost::new(route));
         match Plugin::load(path, host) {
             Ok(plugin) => {

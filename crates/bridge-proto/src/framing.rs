@@ -43,6 +43,22 @@ pub fn encode_frame(message: &Message) -> Result<Vec<u8>, FrameError> {
     Ok(frame)
 }
 
+/// Encodes `value` (a message or one of its parts) into `out` with the frames' encoding;
+/// returns the bytes used. For fixed buffers such as the audio region's callback slot:
+/// nothing is allocated.
+pub fn encode_into_slice<T: serde::Serialize>(value: &T, out: &mut [u8]) -> Result<usize, FrameError> {
+    Ok(bincode::serde::encode_into_slice(value, out, config())?)
+}
+
+/// Decodes a value [`encode_into_slice`] wrote; every byte of `bytes` must be used.
+pub fn decode_slice<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, FrameError> {
+    let (value, used) = bincode::serde::decode_from_slice(bytes, config())?;
+    if used != bytes.len() {
+        return Err(FrameError::Trailing(bytes.len() - used));
+    }
+    Ok(value)
+}
+
 /// The body length announced by a frame header, checked against the limit.
 pub fn frame_length(header: [u8; HEADER_BYTES]) -> Result<usize, FrameError> {
     let length = u32::from_le_bytes(header) as usize;

@@ -15,7 +15,9 @@ pub mod messages;
 pub mod payload;
 pub mod region_layout;
 
-pub use framing::{FrameError, MAX_FRAME_BYTES, decode_message, encode_frame, frame_length};
+pub use framing::{
+    FrameError, MAX_FRAME_BYTES, decode_message, decode_slice, encode_frame, encode_into_slice, frame_length,
+};
 pub use messages::*;
 pub use payload::{DispatchShape, HostShape, dispatch_shape, host_shape};
 

@@ -27,9 +27,11 @@
 /// `VBRG` in little-endian memory.
 pub const REGION_MAGIC: u32 = u32::from_le_bytes(*b"VBRG");
 /// Bumped on every layout change.
-pub const REGION_VERSION: u32 = 4;
-/// Bytes of the callback slot's payload (strings a callback carries inside process).
-pub const CALLBACK_PAYLOAD_BYTES: usize = 1024;
+pub const REGION_VERSION: u32 = 5;
+/// Bytes of the callback slot: one encoded [`crate::HostCall`] (server → proxy) or
+/// [`crate::HostReply`] (back), the same encoding the sockets carry. A callback too large
+/// for it travels over the callbacks connection instead.
+pub const CALLBACK_BYTES: usize = 8192 - 8;
 
 /// Capacities a region is created with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,26 +160,17 @@ pub struct BlockRequest {
     pub time_info: [u8; 88],
 }
 
-/// A callback the plugin made inside process, posted for the proxy's audio thread.
+/// A callback the plugin made inside process, posted for the proxy's audio thread, and its
+/// answer: an encoded [`crate::HostCall`] that the proxy overwrites with the encoded
+/// [`crate::HostReply`] (see [`crate::encode_into_slice`]).
 #[repr(C)]
 pub struct CallbackSlot {
-    /// audioMaster opcode.
-    pub opcode: i32,
-    /// `index`.
-    pub index: i32,
-    /// `value`.
-    pub value: i64,
-    /// `opt`.
-    pub opt: f32,
-    /// Bytes used in `payload` (an in-string or an out-string).
-    pub payload_len: u32,
-    /// The host's answer.
-    pub result: i64,
-    /// The plugin's `AEffect` fields at the time of the call: numPrograms, numParams,
-    /// numInputs, numOutputs, flags, initialDelay, uniqueID, version.
-    pub effect: [i32; 8],
-    /// String payload.
-    pub payload: [u8; CALLBACK_PAYLOAD_BYTES],
+    /// Bytes used in `bytes`.
+    pub len: u32,
+    /// Keeps `bytes` 8-aligned.
+    pub reserved: u32,
+    /// The encoded message.
+    pub bytes: [u8; CALLBACK_BYTES],
 }
 
 /// The block reply, written by the server before it rings.
@@ -224,11 +217,8 @@ const _: () = {
     assert!(offset_of!(RegionHeader, total_bytes) == 8);
     assert!(size_of::<BlockRequest>() == 144);
     assert!(offset_of!(BlockRequest, time_info) == 56);
-    assert!(offset_of!(CallbackSlot, value) == 8);
-    assert!(offset_of!(CallbackSlot, result) == 24);
-    assert!(offset_of!(CallbackSlot, effect) == 32);
-    assert!(offset_of!(CallbackSlot, payload) == 64);
-    assert!(size_of::<CallbackSlot>() == 64 + CALLBACK_PAYLOAD_BYTES);
+    assert!(offset_of!(CallbackSlot, bytes) == 8);
+    assert!(size_of::<CallbackSlot>() == 8 + CALLBACK_BYTES);
     assert!(offset_of!(BlockReply, callback) == 32);
     assert!(REQUEST_OFFSET + size_of::<BlockRequest>() <= REPLY_OFFSET);
 };
