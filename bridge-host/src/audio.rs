@@ -69,6 +69,8 @@ pub trait AudioLink {
 const MIN_CHANNELS: u32 = 32;
 /// Frame capacity a region gets at least.
 const MIN_FRAMES: u32 = 512;
+/// Frame capacity a region gets at most; longer DAW blocks are processed in pieces.
+const MAX_FRAMES: u32 = 8192;
 /// Parameter changes queued per block.
 const PARAM_CHANGES: u32 = 1024;
 /// Bytes of event records per block, each direction.
@@ -88,6 +90,10 @@ struct BlockState {
     seq: u32,
     seen_to_proxy: u32,
     output_events: VstEventsBuilder,
+    /// A private copy of the region's output event area, taken before the records are read:
+    /// the server could rewrite the area while the DAW reads the events (a MIDI record
+    /// turned into SysEx would hand the DAW a pointer of the server's choosing).
+    output_copy: Vec<u64>,
     /// The CPU the server's audio thread ran the last block on (`u32::MAX`: unknown).
     server_cpu: u32,
     /// The CPU this thread ran the last block on.
@@ -141,6 +147,12 @@ pub struct ProxyAudio {
     owned: Mutex<Vec<Box<Attached>>>,
     /// A block that missed its deadline and has not been answered yet.
     outstanding: AtomicBool,
+    /// The channel counts of the DAW's buffers (inputs in the high half, outputs in the
+    /// low): what our `AEffect` said when the DAW last resumed the plugin (or created it).
+    /// The plugin may announce other counts at any time; the DAW's arrays change only when
+    /// it re-reads them, which VST2 hosts do when they resume, so process indexes the DAW's
+    /// arrays with these and never with a count the server just sent.
+    daw_channels: AtomicU64,
     /// Blocks output as silence because the server was late.
     pub late_blocks: AtomicU64,
     /// Callbacks from inside process whose slot could not be decoded (the watchdog reports
@@ -170,6 +182,7 @@ impl Default for ProxyAudio {
             touched: (0..MAX_TRACKED_PARAMETERS / 64).map(|_| AtomicU64::new(0)).collect(),
             owned: Mutex::default(),
             outstanding: AtomicBool::new(false),
+            daw_channels: AtomicU64::new(0),
             late_blocks: AtomicU64::new(0),
             malformed_callbacks: AtomicU64::new(0),
             block_size: AtomicU32::new(0),
@@ -248,6 +261,22 @@ impl ProxyAudio {
     /// Whether a block is being processed right now.
     pub fn block_in_flight(&self) -> bool {
         self.request_area.load(Ordering::Acquire)
+    }
+
+    /// Takes `(inputs, outputs)` (our `AEffect`'s counts, already capped) as the shape of
+    /// the DAW's buffers from now on: called when the DAW creates or resumes the plugin.
+    pub fn latch_daw_channels(&self, (inputs, outputs): (usize, usize)) {
+        let (inputs, outputs) = (
+            inputs.min(u32::MAX as usize) as u64,
+            outputs.min(u32::MAX as usize) as u64,
+        );
+        self.daw_channels.store(inputs << 32 | outputs, Ordering::Release);
+    }
+
+    /// The shape of the DAW's buffers, see [`ProxyAudio::latch_daw_channels`].
+    fn daw_channels(&self) -> (usize, usize) {
+        let packed = self.daw_channels.load(Ordering::Acquire);
+        ((packed >> 32) as usize, (packed & u64::from(u32::MAX)) as usize)
     }
 
     /// The server's count of its own heap allocations on its audio thread, as of the last
@@ -442,7 +471,7 @@ impl ProxyAudio {
     pub fn ensure_region(&self, instance: &impl AudioLink, frames: u32) {
         let info = instance.effect_info();
         let needed = RegionCapacity {
-            max_frames: frames.max(MIN_FRAMES),
+            max_frames: frames.clamp(MIN_FRAMES, MAX_FRAMES),
             max_inputs: (info.num_inputs.max(0) as u32).max(MIN_CHANNELS),
             max_outputs: (info.num_outputs.max(0) as u32).max(MIN_CHANNELS),
             max_params: info.num_params.max(1) as u32,
@@ -452,7 +481,7 @@ impl ProxyAudio {
         };
         if let Some(attached) = self.attached() {
             let have = attached.region.capacity();
-            let fits = have.max_frames >= frames
+            let fits = have.max_frames >= needed.max_frames
                 && have.max_inputs >= info.num_inputs.max(0) as u32
                 && have.max_outputs >= info.num_outputs.max(0) as u32
                 && have.max_params >= needed.max_params;
@@ -514,6 +543,7 @@ impl ProxyAudio {
             seq: 0,
             seen_to_proxy: region.to_proxy().current(),
             output_events: VstEventsBuilder::with_capacity(capacity.output_event_bytes as usize / 16),
+            output_copy: vec![0; (capacity.output_event_bytes as usize).div_ceil(8)],
             server_cpu: u32::MAX,
             host_cpu: u32::MAX,
             host_priority: 0,
@@ -545,7 +575,7 @@ impl ProxyAudio {
         outputs: *mut *mut T,
         frames: i32,
     ) {
-        let (num_inputs, num_outputs) = instance.effect().channel_counts();
+        let (num_inputs, num_outputs) = self.daw_channels();
         let frames = frames.max(0) as usize;
         // SAFETY: forwarded contract.
         let io = unsafe { DawBuffers::new(inputs, outputs, num_inputs, num_outputs) };
@@ -700,12 +730,11 @@ impl ProxyAudio {
             (*request).input_event_bytes = 0;
             let count = (*reply).num_output_events;
             if count > 0 {
-                let records = EventReader::new(
-                    region.output_events(),
-                    region.capacity().output_event_bytes as usize,
-                    (*reply).output_event_bytes as usize,
-                    count,
-                );
+                let capacity = region.capacity().output_event_bytes as usize;
+                let used = ((*reply).output_event_bytes as usize).min(capacity);
+                let copy = block.output_copy.as_mut_ptr().cast::<u8>();
+                ptr::copy_nonoverlapping(region.output_events().cast_const(), copy, used);
+                let records = EventReader::new(copy, capacity, used, count);
                 let (list, delivered) = block.output_events.build(records);
                 if delivered > 0 {
                     instance.call_daw(HostOpcode::PROCESS_EVENTS, 0, 0, list.cast(), 0.0);

@@ -27,8 +27,11 @@
 //! | `max_spin_us` | 50 | the longest the host's audio thread spins for a reply while the server runs on another CPU (0: never; at most 1000) |
 //! | `bench_socket_wake` | false | benchmarks only: each block's wake and wait is a message on a socket instead of the futex |
 //!
-//! A file that cannot be parsed, or has an unknown key or a wrong type, is an error naming
-//! the file, line and key; the instance then does not load.
+//! A file that cannot be parsed, or has an unknown key, a wrong type or a number outside its
+//! range (deadline periods 1–1000 and finite, floor 1–60,000 ms, hang timeout 10–600,000 ms,
+//! call timeouts from 1 ms, up to 600,000 and 3,600,000 ms, restarts 0–1000 a minute,
+//! snapshots 0–86,400 s, spin 0–1000 µs), is an error naming the file, line and key; the
+//! instance then does not load.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -91,6 +94,39 @@ struct FileOptions {
 }
 
 impl FileOptions {
+    /// Checks every number against its range; the first wrong key and the rule it breaks.
+    fn validate(&self) -> Result<(), (&'static str, String)> {
+        fn within<T: PartialOrd + std::fmt::Display + Copy>(
+            key: &'static str,
+            value: Option<T>,
+            low: T,
+            high: T,
+        ) -> Result<(), (&'static str, String)> {
+            match value {
+                Some(value) if !(low..=high).contains(&value) => {
+                    Err((key, format!("is {value}; it must be between {low} and {high}")))
+                }
+                _ => Ok(()),
+            }
+        }
+        if let Some(periods) = self.block_deadline_periods {
+            if !periods.is_finite() {
+                return Err((
+                    "block_deadline_periods",
+                    format!("is {periods}; it must be a finite number"),
+                ));
+            }
+        }
+        within("block_deadline_periods", self.block_deadline_periods, 1.0, 1000.0)?;
+        within("block_deadline_floor_ms", self.block_deadline_floor_ms, 1, 60_000)?;
+        within("hang_timeout_ms", self.hang_timeout_ms, 10, 600_000)?;
+        within("call_timeout_ms", self.call_timeout_ms, 1, 600_000)?;
+        within("slow_call_timeout_ms", self.slow_call_timeout_ms, 1, 3_600_000)?;
+        within("max_restarts_per_minute", self.max_restarts_per_minute, 0, 1000)?;
+        within("snapshot_interval_s", self.snapshot_interval_s, 0, 86_400)?;
+        within("max_spin_us", self.max_spin_us, 0, 1000)
+    }
+
     /// `self` with every key `other` sets taken from `other`.
     fn overridden_by(self, other: FileOptions) -> FileOptions {
         FileOptions {
@@ -259,6 +295,17 @@ fn read_file(path: &Path) -> Result<FileOptions, ConfigError> {
     };
     let text = std::fs::read_to_string(path).map_err(|error| bad(error.to_string()))?;
     let mut options: FileOptions = toml::from_str(&text).map_err(|error| bad(error.to_string()))?;
+    options.validate().map_err(|(key, rule)| {
+        let line = text
+            .lines()
+            .position(|line| {
+                line.trim_start()
+                    .strip_prefix(key)
+                    .is_some_and(|rest| rest.trim_start().starts_with('='))
+            })
+            .map_or(String::new(), |index| format!("line {}: ", index + 1));
+        bad(format!("{line}`{key}` {rule}"))
+    })?;
     if let Some(dir) = options.server_dir.take() {
         options.server_dir = Some(if dir.is_relative() {
             path.with_file_name(dir)
@@ -335,6 +382,32 @@ mod tests {
     }
 
     #[test]
+    fn numbers_out_of_range_name_file_line_and_key() {
+        for (text, key, line) in [
+            (
+                "plugin = \"/x.so\"\nblock_deadline_periods = inf\n",
+                "block_deadline_periods",
+                "line 2",
+            ),
+            ("call_timeout_ms = 0\n", "call_timeout_ms", "line 1"),
+            ("restart = true\n\nmax_spin_us = 5000\n", "max_spin_us", "line 3"),
+            ("block_deadline_periods = nan\n", "block_deadline_periods", "line 1"),
+        ] {
+            let path = temp_file("Ranged.vstbridge.toml", text);
+            let error = read_file(&path).unwrap_err().to_string();
+            assert!(
+                error.contains("Ranged.vstbridge.toml") && error.contains(key) && error.contains(line),
+                "{text:?}: {error}"
+            );
+        }
+        let path = temp_file(
+            "Fine.vstbridge.toml",
+            "block_deadline_periods = 2.5\ncall_timeout_ms = 1\n",
+        );
+        assert!(read_file(&path).is_ok());
+    }
+
+    #[test]
     fn wrong_type_is_an_error() {
         let path = temp_file("Typed.vstbridge.toml", "restart = \"yes\"\n");
         let error = read_file(&path).unwrap_err().to_string();
@@ -365,18 +438,11 @@ mod tests {
         let defaults = FailurePolicy::default();
         assert!(defaults.follow_host_cpu && defaults.follow_host_priority && defaults.lock_memory);
         assert_eq!(defaults.max_spin, Duration::from_micros(50));
-        let path = temp_file(
-            "Spin.vstbridge.toml",
-            "max_spin_us = 5000000
-lock_memory = false
-",
-        );
+        let path = temp_file("Spin.vstbridge.toml", "max_spin_us = 5000000\nlock_memory = false\n");
+        assert!(read_file(&path).is_err(), "a spin never exceeds a millisecond");
+        let path = temp_file("Spin.vstbridge.toml", "max_spin_us = 1000\nlock_memory = false\n");
         let policy = FailurePolicy::from(&read_file(&path).unwrap());
-        assert_eq!(
-            policy.max_spin,
-            Duration::from_millis(1),
-            "a spin never exceeds a millisecond"
-        );
+        assert_eq!(policy.max_spin, Duration::from_millis(1));
         assert!(!policy.lock_memory);
     }
 }

@@ -13,7 +13,13 @@ use vst2_host::EventsView;
 use vst2_host::callback::read_bounded_c_str;
 use vst2_host::speakers::arrangement_bytes;
 
+use bridge_proto::limits::MAX_CHANNELS;
+
 use crate::instance::{ProxyInstance, lock};
+
+/// Bytes of a `VstSpeakerArrangement` before its speakers, and of one speaker.
+const ARRANGEMENT_HEADER: usize = 8;
+const SPEAKER_BYTES: usize = size_of::<vst2_abi::VstSpeakerProperties>();
 
 /// The longest in-string read from the DAW.
 const MAX_IN_STRING: usize = 4096;
@@ -118,7 +124,7 @@ impl ProxyInstance {
                 }
                 result
             }
-            (DispatchShape::ChunkOut, ReplyPayload::Chunk(chunk)) if !ptr.is_null() => {
+            (DispatchShape::ChunkOut, ReplyPayload::Chunk(chunk)) if !ptr.is_null() && chunk.len() <= MAX_CHUNK => {
                 let mut returned = lock(&self.returned);
                 returned.chunk = chunk;
                 let (data, size) = if returned.chunk.is_empty() {
@@ -157,22 +163,31 @@ impl ProxyInstance {
             }
             (DispatchShape::SpeakerArrangementsOut, ReplyPayload::SpeakerArrangements { input, output }) => {
                 let mut returned = lock(&self.returned);
-                let store = |storage: &mut Vec<u64>,
-                             bytes: Option<serde_bytes::ByteBuf>|
-                 -> *mut VstSpeakerArrangement {
-                    match bytes {
-                        Some(bytes) => {
-                            storage.clear();
-                            storage.resize(bytes.len().max(size_of::<VstSpeakerArrangement>()).div_ceil(8), 0);
-                            // SAFETY: the storage holds at least `bytes.len()` bytes.
-                            unsafe {
-                                ptr::copy_nonoverlapping(bytes.as_ptr(), storage.as_mut_ptr().cast::<u8>(), bytes.len())
-                            };
-                            storage.as_mut_ptr().cast()
+                let store =
+                    |storage: &mut Vec<u64>, bytes: Option<serde_bytes::ByteBuf>| -> *mut VstSpeakerArrangement {
+                        match bytes {
+                            Some(bytes) => {
+                                // At most the capped channel count's worth, and a channel count
+                                // that claims no more speakers than were copied: the DAW reads
+                                // `numChannels` entries.
+                                let length = bytes
+                                    .len()
+                                    .min(ARRANGEMENT_HEADER + SPEAKER_BYTES * MAX_CHANNELS as usize);
+                                storage.clear();
+                                storage.resize(length.max(size_of::<VstSpeakerArrangement>()).div_ceil(8), 0);
+                                // SAFETY: the storage holds at least `length` bytes.
+                                unsafe {
+                                    ptr::copy_nonoverlapping(bytes.as_ptr(), storage.as_mut_ptr().cast::<u8>(), length)
+                                };
+                                let copied = (length.saturating_sub(ARRANGEMENT_HEADER) / SPEAKER_BYTES) as i32;
+                                let arrangement = storage.as_mut_ptr().cast::<VstSpeakerArrangement>();
+                                // SAFETY: the storage holds a whole `VstSpeakerArrangement` header.
+                                unsafe { (*arrangement).num_channels = (*arrangement).num_channels.clamp(0, copied) };
+                                arrangement
+                            }
+                            None => ptr::null_mut(),
                         }
-                        None => ptr::null_mut(),
-                    }
-                };
+                    };
                 let (input_storage, output_storage) = &mut returned.arrangements;
                 let input = store(input_storage, input);
                 let output = store(output_storage, output);
@@ -187,11 +202,70 @@ impl ProxyInstance {
                 }
                 result
             }
-            _ => result,
+            (DispatchShape::Plain | DispatchShape::Unknown | DispatchShape::VendorSpecific, _) => result,
+            // Input-only shapes bring nothing back.
+            (
+                DispatchShape::StringIn
+                | DispatchShape::ChunkIn
+                | DispatchShape::EventsIn
+                | DispatchShape::WindowIn
+                | DispatchShape::StructIn { .. }
+                | DispatchShape::SpeakerArrangementsIn,
+                ReplyPayload::None,
+            ) => result,
+            (shape, payload) if payload.fits(shape) => {
+                // The right kind of answer for a DAW that passed no buffer: nothing to write.
+                result
+            }
+            (shape, payload) => {
+                // A reply that does not match its opcode's shape (a hostile or broken server),
+                // or a chunk over the limit: the neutral answer, with every out-slot the DAW
+                // passed set to "nothing", so it never reads memory we did not fill.
+                if !MISMATCH_LOGGED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                    tracing::warn!(
+                        ?shape,
+                        "the server answered with {} for this opcode; answering 0 (logged once)",
+                        payload.kind()
+                    );
+                }
+                // SAFETY: `ptr` (and `value`) are the DAW's pointers for this opcode's shape.
+                unsafe { neutral_out(shape, value, ptr) };
+                0
+            }
         }
     }
 }
 
+/// Set once the first mismatched reply has been logged.
+static MISMATCH_LOGGED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Leaves the DAW's out-slots of `shape` meaning "nothing": an empty string, NULL pointers.
+///
+/// # Safety
+/// `ptr` and `value` must be what the shape says, valid for the call.
+unsafe fn neutral_out(shape: DispatchShape, value: isize, ptr: *mut c_void) {
+    if ptr.is_null() && value == 0 {
+        return;
+    }
+    // SAFETY: per the shape: a string buffer of at least `limit` bytes, or pointer slots.
+    unsafe {
+        match shape {
+            DispatchShape::StringOut { .. } if !ptr.is_null() => ptr.cast::<u8>().write(0),
+            DispatchShape::ChunkOut | DispatchShape::RectOut if !ptr.is_null() => {
+                ptr.cast::<*mut c_void>().write(ptr::null_mut())
+            }
+            DispatchShape::SpeakerArrangementsOut => {
+                if value != 0 {
+                    (value as *mut *mut c_void).write(ptr::null_mut());
+                }
+                if !ptr.is_null() {
+                    ptr.cast::<*mut c_void>().write(ptr::null_mut());
+                }
+            }
+            _ => {}
+        }
+    }
+}
 /// Reads a dispatcher call's input payload. `None` refuses the call (a chunk too large).
 ///
 /// # Safety

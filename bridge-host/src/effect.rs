@@ -60,7 +60,7 @@ impl OwnedEffect {
 
     /// Copies numPrograms, numParams, numInputs, numOutputs, flags, initialDelay, uniqueID
     /// and version (in that order) into our `AEffect`.
-    pub fn mirror_counts(&self, fields: [i32; 8]) {
+    fn mirror_counts(&self, fields: [i32; 8]) {
         let effect = self.as_ptr();
         // SAFETY: valid until `free`; plain integer stores, as plugins make when their I/O
         // changes.

@@ -49,6 +49,15 @@ fn own_vendor_answer(instance: &ProxyInstance, index: i32) -> Option<isize> {
     })
 }
 
+/// Marks this library as a vstbridge proxy: a proxy refuses to bridge a target that exports
+/// it, so a sidecar naming a proxy (itself, or one whose sidecar names this one) fails at
+/// once instead of starting servers without end.
+#[unsafe(no_mangle)]
+pub static VSTBRIDGE_PROXY_MARKER: [u8; 16] = *b"vstbridge-proxy\0";
+
+/// The name of [`VSTBRIDGE_PROXY_MARKER`] as the dynamic loader sees it.
+pub const PROXY_MARKER_SYMBOL: &str = "VSTBRIDGE_PROXY_MARKER";
+
 /// The VST 2.4 entry point.
 ///
 /// # Safety
@@ -183,6 +192,8 @@ unsafe extern "C" fn dispatcher(
             EffectOpcode::MAINS_CHANGED | EffectOpcode::START_PROCESS
                 if opcode == EffectOpcode::START_PROCESS || value != 0 =>
             {
+                // Resuming: the DAW has read our counts and sized its buffers from them.
+                audio.latch_daw_channels(instance.effect.channel_counts());
                 audio.ensure_region(instance, audio.block_size.load(std::sync::atomic::Ordering::Relaxed));
             }
             _ => {}

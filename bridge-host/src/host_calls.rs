@@ -15,6 +15,9 @@ use vst2_host::speakers::arrangement_bytes;
 
 use crate::instance::{ProxyInstance, lock};
 
+/// Set once the first malformed callback has been logged.
+static MISMATCH_LOGGED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// The longest string read from a pointer the DAW returns.
 const MAX_RETURNED_STRING: usize = 4096;
 
@@ -87,8 +90,10 @@ impl ProxyInstance {
                 let returned = daw(ptr::null_mut());
                 // SAFETY: the DAW returns a NUL-terminated string it owns, or NULL.
                 let text = unsafe { read_bounded_c_str(returned as *const u8, MAX_RETURNED_STRING) };
+                // The text travels; the DAW's pointer does not (the server has no use for an
+                // address in this process, and should not learn one).
                 (
-                    returned,
+                    0,
                     text.map_or(HostReplyPayload::None, |t| HostReplyPayload::Text(t.to_vec())),
                 )
             }
@@ -122,6 +127,14 @@ impl ProxyInstance {
             }
             (HostShape::VendorSpecific, HostPayload::Integer(small)) if *small <= LARGEST_INTEGER_PTR => {
                 (daw(*small as usize as *mut c_void), HostReplyPayload::None)
+            }
+            (HostShape::StringIn | HostShape::EventsIn | HostShape::StructIn { .. }, _) => {
+                // The DAW expects a pointer to data that did not come: it is not called (a
+                // NULL where it expects a string crashes real hosts).
+                if !MISMATCH_LOGGED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                    tracing::warn!(%opcode, "the server sent a callback without the data its opcode carries; answering 0 (logged once)");
+                }
+                (0, HostReplyPayload::None)
             }
             (_, _) => (daw(ptr::null_mut()), HostReplyPayload::None),
         };

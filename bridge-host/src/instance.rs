@@ -235,6 +235,8 @@ impl ProxyInstance {
             unsafe { instance.effect.free() };
             return Err(error);
         }
+        // What the DAW will see first; it may call process before resuming (some do).
+        instance.audio.latch_daw_channels(instance.effect.channel_counts());
         Ok(instance)
     }
 
@@ -536,6 +538,9 @@ impl ProxyInstance {
 
     /// Copies the plugin's fields into our `AEffect`.
     pub fn apply_effect_info(&self, info: &EffectInfo) {
+        // The server's claim, clamped: no count beyond the caps reaches the DAW or sizes
+        // anything here.
+        let info = &info.within_limits();
         self.effect_info.store(info);
         self.effect.mirror(info);
     }
@@ -578,6 +583,13 @@ fn plugin_architecture(config: &BridgeConfig) -> Result<Architecture, CreateErro
         )));
     }
     let info = BinaryInfo::read(path).map_err(|error| CreateError::Plugin(error.to_string()))?;
+    if BinaryInfo::exports_symbol(path, crate::ffi::PROXY_MARKER_SYMBOL).unwrap_or(false) {
+        return Err(CreateError::Plugin(format!(
+            "{} is itself a vstbridge proxy: a proxy never bridges to a proxy (that would be a chain or, \
+             through two sidecars naming each other, a loop); point the sidecar's `plugin` at the real plugin",
+            path.display()
+        )));
+    }
     if info.format != vst2_host::BinaryFormat::native() {
         return Err(CreateError::Plugin(format!(
             "{} is a {} binary, which this platform's servers cannot load",

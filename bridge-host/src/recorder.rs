@@ -73,19 +73,23 @@ impl Recorder {
                         observed.chunk = true;
                     }
                     Some(Snapshot::Parameters(values)) => {
-                        for (index, value) in values.iter().enumerate() {
+                        let count = values.len().min(bridge_proto::limits::MAX_PARAMETERS as usize);
+                        for (index, value) in values[..count].iter().enumerate() {
                             self.state.record_parameter(index as i32, *value);
                         }
                     }
                     _ => {}
                 }
                 let shape = dispatch_shape(opcode);
+                // Kept no larger than the opcode lets through to the DAW.
                 let bytes = match (shape, &reply.payload) {
-                    (DispatchShape::StringOut { .. }, ReplyPayload::Text(text)) => Some(text.clone()),
+                    (DispatchShape::StringOut { limit }, ReplyPayload::Text(text)) => {
+                        Some(text[..text.len().min(limit)].to_vec())
+                    }
                     (
-                        DispatchShape::StructOut { .. } | DispatchShape::StructInOut { .. },
+                        DispatchShape::StructOut { size } | DispatchShape::StructInOut { size },
                         ReplyPayload::Struct(bytes),
-                    ) => Some(bytes.clone()),
+                    ) => Some(bytes[..bytes.len().min(size)].to_vec()),
                     (DispatchShape::Plain, _) => None,
                     _ => return observed,
                 };

@@ -11,6 +11,7 @@
 
 pub mod description;
 pub mod framing;
+pub mod limits;
 pub mod messages;
 pub mod payload;
 pub mod region_layout;

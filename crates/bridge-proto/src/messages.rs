@@ -280,6 +280,45 @@ pub struct DispatchReply {
     pub snapshot: Option<Snapshot>,
 }
 
+impl ReplyPayload {
+    /// The variant's name, for logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::None => "no payload",
+            Self::Text(_) => "a text",
+            Self::Chunk(_) => "a chunk",
+            Self::Rect(_) => "a rect",
+            Self::Struct(_) => "a struct",
+            Self::SpeakerArrangements { .. } => "speaker arrangements",
+        }
+    }
+
+    /// Whether this is the kind of answer `shape` brings back.
+    pub fn fits(&self, shape: crate::DispatchShape) -> bool {
+        use crate::DispatchShape as S;
+        matches!(
+            (shape, self),
+            (S::StringOut { .. }, Self::Text(_))
+                | (S::ChunkOut, Self::Chunk(_))
+                | (S::RectOut, Self::Rect(_))
+                | (S::StructOut { .. } | S::StructInOut { .. }, Self::Struct(_))
+                | (S::SpeakerArrangementsOut, Self::SpeakerArrangements { .. })
+                | (_, Self::None)
+        ) && !matches!(
+            (shape, self),
+            (
+                S::StringOut { .. }
+                    | S::ChunkOut
+                    | S::RectOut
+                    | S::StructOut { .. }
+                    | S::StructInOut { .. }
+                    | S::SpeakerArrangementsOut,
+                Self::None
+            )
+        )
+    }
+}
+
 /// The output payload of a dispatcher call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ReplyPayload {

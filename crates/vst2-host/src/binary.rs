@@ -146,6 +146,36 @@ pub enum BinaryError {
 }
 
 impl BinaryInfo {
+    /// Whether the binary at `path` exports a symbol named `name` (its dynamic symbols, as
+    /// the dynamic loader sees them).
+    pub fn exports_symbol(path: &Path, name: &str) -> Result<bool, BinaryError> {
+        use object::Object as _;
+        let shown = path.display().to_string();
+        let file = File::open(path).map_err(|source| BinaryError::Io {
+            path: shown.clone(),
+            source,
+        })?;
+        let cache = ReadCache::new(file);
+        let parsed = object::File::parse(&cache).map_err(|error| BinaryError::NotABinary {
+            path: shown.clone(),
+            reason: error.to_string(),
+        })?;
+        let exports = parsed.exports().map_err(|error| BinaryError::NotABinary {
+            path: shown,
+            reason: error.to_string(),
+        })?;
+        for export in exports {
+            let export = export.map_err(|error| BinaryError::NotABinary {
+                path: path.display().to_string(),
+                reason: error.to_string(),
+            })?;
+            if export.name() == object::NameOrOrdinal::Name(name.as_bytes()) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// Reads the header of the file at `path`. Only the parts of the file the parser asks
     /// for are read, so large plugins cost little.
     pub fn read(path: &Path) -> Result<Self, BinaryError> {
