@@ -52,8 +52,9 @@ pub trait AudioLink {
     fn effect(&self) -> &OwnedEffect;
     /// The plugin's fields as last reported (they size the region).
     fn effect_info(&self) -> EffectInfo;
-    /// Sends `request` over the calling thread's connection (`None`: failed or dead).
-    fn request(&self, request: Request) -> Option<Response>;
+    /// Sends `request` over the calling thread's connection, with `fd` following it
+    /// (`None`: failed or dead).
+    fn request(&self, request: Request, fd: Option<std::os::fd::BorrowedFd<'_>>) -> Option<Response>;
     /// Answers a plugin callback made inside process, as one from a connection is answered.
     fn answer_callback(&self, call: &HostCall) -> HostReply;
     /// Calls the DAW's `audioMaster` with our `AEffect`.
@@ -506,8 +507,7 @@ impl ProxyAudio {
     }
 
     fn attach_new(&self, instance: &impl AudioLink, capacity: RegionCapacity) -> std::io::Result<()> {
-        let path = endpoint::new_region_path()?;
-        let mut region = AudioRegion::create(&path, capacity)?;
+        let mut region = AudioRegion::create(capacity)?;
         if instance.policy().lock_memory {
             // The server locks the pages; this side's page tables are filled now, so the
             // first blocks take no page faults on either side.
@@ -525,11 +525,13 @@ impl ProxyAudio {
         } else {
             None
         };
-        let answer = instance.request(Request::AttachAudio {
-            path: path.to_string_lossy().into_owned(),
-            signal_socket: signal.as_ref().map(|(name, _)| name.clone()),
-        });
-        let _ = region.unlink();
+        // The region has no name: its descriptor goes to the server with the request.
+        let answer = instance.request(
+            Request::AttachAudio {
+                signal_socket: signal.as_ref().map(|(name, _)| name.clone()),
+            },
+            Some(std::os::fd::AsFd::as_fd(region.file())),
+        );
         if !matches!(answer, Some(Response::Done)) {
             return Err(std::io::Error::other("the server did not attach the region"));
         }

@@ -29,7 +29,7 @@
 //!
 //! A file that cannot be parsed, or has an unknown key, a wrong type or a number outside its
 //! range (deadline periods 1–1000 and finite, floor 1–60,000 ms, hang timeout 10–600,000 ms,
-//! call timeouts from 1 ms, up to 600,000 and 3,600,000 ms, restarts 0–1000 a minute,
+//! call timeouts from 1 ms, up to 600,000 and 3,600,000 ms, restarts 0–1,000,000 a minute,
 //! snapshots 0–86,400 s, spin 0–1000 µs), is an error naming the file, line and key; the
 //! instance then does not load.
 
@@ -122,7 +122,7 @@ impl FileOptions {
         within("hang_timeout_ms", self.hang_timeout_ms, 10, 600_000)?;
         within("call_timeout_ms", self.call_timeout_ms, 1, 600_000)?;
         within("slow_call_timeout_ms", self.slow_call_timeout_ms, 1, 3_600_000)?;
-        within("max_restarts_per_minute", self.max_restarts_per_minute, 0, 1000)?;
+        within("max_restarts_per_minute", self.max_restarts_per_minute, 0, 1_000_000)?;
         within("snapshot_interval_s", self.snapshot_interval_s, 0, 86_400)?;
         within("max_spin_us", self.max_spin_us, 0, 1000)
     }

@@ -212,7 +212,6 @@ impl ProxyInstance {
         let config = config::load(proxy_path)?;
         let arch = plugin_architecture(&config)?;
         let server_exe = config::find_server(arch, &config, proxy_path)?;
-        endpoint::remove_stale_regions();
         tracing::info!(plugin = %config.plugin.display(), %arch, server = %server_exe.display(), "bridging");
         let instance = Arc::new(Self {
             effect,
@@ -398,6 +397,16 @@ impl ProxyInstance {
 
     /// [`ProxyInstance::call_within`], handing the request back with the answer.
     fn exchange(&self, request: Request, timeout: Duration) -> (Request, Option<Response>) {
+        self.exchange_with_fd(request, None, timeout)
+    }
+
+    /// [`ProxyInstance::exchange`], with a file descriptor following the request.
+    fn exchange_with_fd(
+        &self,
+        request: Request,
+        fd: Option<std::os::fd::BorrowedFd<'_>>,
+        timeout: Duration,
+    ) -> (Request, Option<Response>) {
         if self.is_dead() && !self.is_restoring_thread() {
             return (request, None);
         }
@@ -413,7 +422,7 @@ impl ProxyInstance {
             Ok(channel)
         });
         let (request, result) = match channel {
-            Ok(channel) => channel.call_returning(request, &mut |nested| self.serve_request(nested)),
+            Ok(channel) => channel.call_returning(request, fd, &mut |nested| self.serve_request(nested)),
             Err(error) => (request, Err(error)),
         };
         let reply = match result {
@@ -624,8 +633,8 @@ impl AudioLink for ProxyInstance {
         self.effect_info.load()
     }
 
-    fn request(&self, request: Request) -> Option<Response> {
-        self.call(request)
+    fn request(&self, request: Request, fd: Option<std::os::fd::BorrowedFd<'_>>) -> Option<Response> {
+        self.exchange_with_fd(request, fd, self.config.policy.call_timeout).1
     }
 
     fn answer_callback(&self, call: &bridge_proto::HostCall) -> bridge_proto::HostReply {

@@ -10,7 +10,6 @@
 
 use std::cell::Cell;
 use std::io;
-use std::path::Path;
 use std::ptr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -44,16 +43,16 @@ pub struct AudioThread {
 }
 
 impl AudioThread {
-    /// Maps the region at `path` and starts serving blocks from it.
+    /// Maps the region `file` holds and starts serving blocks from it.
     /// With `signal_socket` (benchmarks only), blocks are signalled through that socket
     /// instead of the futex.
     pub fn start(
-        path: &Path,
+        file: std::fs::File,
         signal_socket: Option<&str>,
         plugin: Arc<Plugin>,
         applied_changes: Arc<AtomicU32>,
     ) -> io::Result<Self> {
-        let mut region = AudioRegion::open(path)?;
+        let mut region = AudioRegion::open(file)?;
         if let Some(name) = signal_socket {
             let stream = bridge_ipc::endpoint::connect_with_retry(name, Duration::from_secs(2), &mut || Ok(()))?;
             region.set_signal(stream)?;
@@ -186,6 +185,37 @@ struct AudioContext {
     /// The `change_seq` of the last block whose parameter changes were applied, published
     /// for dispatcher calls that must not overtake them.
     applied_changes: Arc<AtomicU32>,
+    /// At most one warning a second from this thread (a per-block problem must not flood
+    /// the log or allocate on every block).
+    log_limit: LogLimit,
+}
+
+/// Lets one log line through per [`LogLimit::INTERVAL`], counting the ones held back.
+struct LogLimit {
+    next_at: Cell<Option<std::time::Instant>>,
+    suppressed: Cell<u64>,
+}
+
+impl LogLimit {
+    const INTERVAL: Duration = Duration::from_secs(1);
+
+    fn new() -> Self {
+        Self {
+            next_at: Cell::new(None),
+            suppressed: Cell::new(0),
+        }
+    }
+
+    /// `Some(lines held back since the last one)` when a line may be logged now.
+    fn allow(&self) -> Option<u64> {
+        let now = std::time::Instant::now();
+        if self.next_at.get().is_some_and(|at| now < at) {
+            self.suppressed.set(self.suppressed.get() + 1);
+            return None;
+        }
+        self.next_at.set(Some(now + Self::INTERVAL));
+        Some(self.suppressed.replace(0))
+    }
 }
 
 impl AudioContext {
@@ -206,6 +236,7 @@ impl AudioContext {
             refused_cpus: Cell::new(0),
             host_priority: Cell::new(u32::MAX),
             applied_changes,
+            log_limit: LogLimit::new(),
         }
     }
 
@@ -297,7 +328,9 @@ impl AudioContext {
             // Logged once by the guard; this block plays as silence.
             Err(vst2_host::ProcessError::Threw) => self.silence_outputs(frames),
             Err(error) => {
-                tracing::warn!("block not processed: {error}");
+                if let Some(suppressed) = self.log_limit.allow() {
+                    tracing::warn!(suppressed, "block not processed: {error}");
+                }
                 self.silence_outputs(frames);
             }
         }
@@ -315,7 +348,9 @@ impl AudioContext {
             (*reply).state = state::DONE;
         }
         if let Err(error) = self.region.to_proxy().ring() {
-            tracing::error!("cannot wake the proxy: {error}");
+            if let Some(suppressed) = self.log_limit.allow() {
+                tracing::error!(suppressed, "cannot wake the proxy: {error}");
+            }
         }
     }
 
@@ -449,7 +484,13 @@ impl AudioContext {
         self.output_count.set(writer.count());
         self.output_dropped.set(self.output_dropped.get() + writer.dropped());
         if writer.dropped() > 0 {
-            tracing::warn!(dropped = writer.dropped(), "output events did not fit the region");
+            if let Some(suppressed) = self.log_limit.allow() {
+                tracing::warn!(
+                    dropped = writer.dropped(),
+                    suppressed,
+                    "output events did not fit the region"
+                );
+            }
         }
         1
     }
@@ -465,10 +506,13 @@ impl CallbackRoute for AudioContext {
         let length = match encode_into_slice(&call, &mut buffer) {
             Ok(length) => length,
             Err(error) => {
-                tracing::warn!(
-                    opcode = call.opcode,
-                    "a callback inside process does not fit the slot: {error}"
-                );
+                if let Some(suppressed) = self.log_limit.allow() {
+                    tracing::warn!(
+                        opcode = call.opcode,
+                        suppressed,
+                        "a callback inside process does not fit the slot: {error}"
+                    );
+                }
                 return None;
             }
         };
@@ -484,7 +528,13 @@ impl CallbackRoute for AudioContext {
         match to_server.wait_past(self.seen.get(), CALLBACK_TIMEOUT) {
             Ok(Some(now)) => self.seen.set(now),
             _ => {
-                tracing::warn!(opcode = call.opcode, "no answer to a callback made inside process");
+                if let Some(suppressed) = self.log_limit.allow() {
+                    tracing::warn!(
+                        opcode = call.opcode,
+                        suppressed,
+                        "no answer to a callback made inside process"
+                    );
+                }
                 return None;
             }
         }

@@ -151,7 +151,7 @@ impl Server {
                 }
                 None => Response::Failed("no plugin instance".into()),
             },
-            Request::AttachAudio { path, signal_socket } => self.attach_audio(&path, signal_socket.as_deref()),
+            Request::AttachAudio { signal_socket } => self.attach_audio(signal_socket.as_deref()),
             Request::HostCall(call) => {
                 tracing::warn!(
                     opcode = call.opcode,
@@ -232,7 +232,17 @@ impl Server {
         }
     }
 
-    fn attach_audio(self: &Arc<Self>, path: &str, signal_socket: Option<&str>) -> Response {
+    fn attach_audio(self: &Arc<Self>, signal_socket: Option<&str>) -> Response {
+        // The region's descriptor follows the request on the connection it came on; it is
+        // taken first, whatever else fails, so the stream stays in step.
+        let route = ROUTE.with(|route| route.borrow().clone());
+        let file = match route.map(|channel| channel.receive_fd()) {
+            Some(Ok(fd)) => std::fs::File::from(fd),
+            Some(Err(error)) => {
+                return Response::Failed(format!("the audio region's descriptor did not arrive: {error}"));
+            }
+            None => return Response::Failed("an audio region can only be attached over a connection".into()),
+        };
         let Some(plugin) = self.plugin.get() else {
             return Response::Failed("no plugin instance".into());
         };
@@ -240,17 +250,12 @@ impl Server {
         if let Some(previous) = audio.take() {
             previous.stop(AUDIO_STOP_PATIENCE);
         }
-        match AudioThread::start(
-            std::path::Path::new(path),
-            signal_socket,
-            plugin.clone(),
-            self.applied_block_changes.clone(),
-        ) {
+        match AudioThread::start(file, signal_socket, plugin.clone(), self.applied_block_changes.clone()) {
             Ok(thread) => {
                 *audio = Some(thread);
                 Response::Done
             }
-            Err(error) => Response::Failed(format!("cannot attach the audio region {path}: {error}")),
+            Err(error) => Response::Failed(format!("cannot attach the audio region: {error}")),
         }
     }
 

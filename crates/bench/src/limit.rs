@@ -69,9 +69,14 @@ pub fn measure(quick: bool) -> Result<Vec<(String, Summary)>> {
 }
 
 fn futex_round_trips(rounds: usize, child_cpu: usize) -> Result<Summary> {
-    let path = bridge_ipc::endpoint::new_region_path()?;
-    let region = AudioRegion::create(&path, tiny_region())?;
-    let mut echo = child("echo-futex", &path.to_string_lossy(), child_cpu)?;
+    let region = AudioRegion::create(tiny_region())?;
+    // The region has no name; the child reaches it through this process's descriptor.
+    let path = format!(
+        "/proc/{}/fd/{}",
+        std::process::id(),
+        std::os::fd::AsRawFd::as_raw_fd(region.file())
+    );
+    let mut echo = child("echo-futex", &path, child_cpu)?;
     pin_to(0);
     let (to_child, to_parent) = (region.to_server(), region.to_proxy());
     let mut seen = to_parent.current();
@@ -91,14 +96,14 @@ fn futex_round_trips(rounds: usize, child_cpu: usize) -> Result<Summary> {
     }
     let _ = echo.kill();
     let _ = echo.wait();
-    let _ = region.unlink();
     Ok(Summary::of(&mut samples))
 }
 
 /// The child side of the futex measurement: answers every ring.
 pub fn echo_futex(path: &str, cpu: usize) -> Result<()> {
     pin_to(cpu);
-    let region = AudioRegion::open(std::path::Path::new(path))?;
+    let file = std::fs::File::options().read(true).write(true).open(path)?;
+    let region = AudioRegion::open(file)?;
     let (from_parent, to_parent) = (region.to_server(), region.to_proxy());
     let mut seen = 0; // the parent rings once to say hello
     while let Some(now) = from_parent.wait_past(seen, Duration::from_secs(5))? {

@@ -59,18 +59,33 @@ impl Channel {
     /// Sends `request` and returns its response, serving nested requests with `serve`
     /// meanwhile.
     pub fn call(&self, request: Request, serve: &mut dyn FnMut(Request) -> Response) -> io::Result<Response> {
-        self.call_returning(request, serve).1
+        self.call_returning(request, None, serve).1
+    }
+
+    /// Sends a file descriptor (the audio region's) right after a request that announces it;
+    /// the other side takes it with [`Channel::receive_fd`] when it reads that request.
+    pub fn send_fd(&self, fd: std::os::fd::BorrowedFd<'_>) -> io::Result<()> {
+        crate::os::send_fd(&self.stream, fd)
+    }
+
+    /// Receives the descriptor [`Channel::send_fd`] sent after the request just read.
+    pub fn receive_fd(&self) -> io::Result<std::os::fd::OwnedFd> {
+        crate::os::receive_fd(&self.stream)
     }
 
     /// Like [`Channel::call`], and hands the request back with the answer, so the caller
-    /// can learn from both without copying the request's payload.
+    /// can learn from both without copying the request's payload. `fd`, if given, follows
+    /// the request (see [`Channel::send_fd`]).
     pub fn call_returning(
         &self,
         request: Request,
+        fd: Option<std::os::fd::BorrowedFd<'_>>,
         serve: &mut dyn FnMut(Request) -> Response,
     ) -> (Request, io::Result<Response>) {
         let message = Message::Request(request);
-        let sent = self.send(&message);
+        let sent = self
+            .send(&message)
+            .and_then(|()| fd.map_or(Ok(()), |fd| self.send_fd(fd)));
         let Message::Request(request) = message else {
             unreachable!("the message was built as a request just above")
         };

@@ -8,7 +8,6 @@
 //! server at spawn, and the name itself is random.
 
 use std::io;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use bridge_proto::region_layout::REGION_VERSION;
@@ -66,33 +65,6 @@ pub const NAME_PREFIX: &str = "vstbridge-";
 /// A fresh socket name.
 pub fn new_socket_name() -> io::Result<String> {
     random_name(&own_prefix())
-}
-
-/// A fresh shared-memory region path.
-pub fn new_region_path() -> io::Result<PathBuf> {
-    Ok(os::shared_memory_dir().join(random_name(&own_prefix())?))
-}
-
-/// Removes shared-memory files left by processes that no longer exist (a host killed
-/// between creating a region and the server mapping it). Returns how many were removed.
-pub fn remove_stale_regions() -> usize {
-    let Ok(entries) = std::fs::read_dir(os::shared_memory_dir()) else {
-        return 0;
-    };
-    let mut removed = 0;
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name
-            .strip_prefix(NAME_PREFIX)
-            .and_then(|rest| rest.split('-').next()?.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if !os::process_alive(pid) && std::fs::remove_file(entry.path()).is_ok() {
-            removed += 1;
-        }
-    }
-    removed
 }
 
 fn socket_name(name: &str) -> io::Result<interprocess::local_socket::Name<'_>> {

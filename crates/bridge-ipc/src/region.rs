@@ -7,15 +7,14 @@
 //! raw pointers only, never through references that would claim exclusive access to
 //! memory another process writes.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io;
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU32;
 
 use memmap2::MmapRaw;
 
 use crate::doorbell::{Doorbell, SocketSignal};
+use crate::os;
 
 pub use bridge_proto::region_layout::*;
 
@@ -26,7 +25,8 @@ pub struct AudioRegion {
     signal: Option<interprocess::local_socket::Stream>,
     capacity: RegionCapacity,
     areas: Areas,
-    path: PathBuf,
+    /// The sealed shared-memory file (kept open: it is handed on by descriptor).
+    file: File,
 }
 
 // SAFETY: the mapping is plain shared memory; all access goes through raw pointers and
@@ -36,22 +36,17 @@ unsafe impl Send for AudioRegion {}
 unsafe impl Sync for AudioRegion {}
 
 impl AudioRegion {
-    /// Creates a new region file at `path` (which must not exist; mode 0600) and maps it.
-    pub fn create(path: &Path, capacity: RegionCapacity) -> io::Result<Self> {
+    /// Creates a new region (a sealed anonymous shared-memory file, see
+    /// [`os::sealed_shared_memory`]) and maps it.
+    pub fn create(capacity: RegionCapacity) -> io::Result<Self> {
         let areas = Areas::of(&capacity).ok_or_else(|| {
             io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!("a region for {capacity:?} would not fit in memory"),
             )
         })?;
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path)?;
-        file.set_len(areas.total as u64)?;
-        let region = Self::map(&file, capacity, areas, path)?;
+        let file = os::sealed_shared_memory(areas.total as u64)?;
+        let region = Self::map(file, capacity, areas)?;
         // SAFETY: the header lies at offset 0 of a fresh, zero-filled mapping we own.
         unsafe {
             let header = region.header();
@@ -69,9 +64,10 @@ impl AudioRegion {
         Ok(region)
     }
 
-    /// Maps an existing region created by [`AudioRegion::create`], validating its header.
-    pub fn open(path: &Path) -> io::Result<Self> {
-        let file = OpenOptions::new().read(true).write(true).open(path)?;
+    /// Maps a region [`AudioRegion::create`] made, handed over as `file`, validating its
+    /// seals and header.
+    pub fn open(file: File) -> io::Result<Self> {
+        os::check_sealed(&file)?;
         let length = file.metadata()?.len() as usize;
         if length < FIXED_END {
             return Err(invalid("region file is too small"));
@@ -101,11 +97,11 @@ impl AudioRegion {
         if areas.total as u64 != header.total_bytes || areas.total > length {
             return Err(invalid("region header does not match its size"));
         }
-        Self::map(&file, capacity, areas, path)
+        Self::map(file, capacity, areas)
     }
 
-    fn map(file: &File, capacity: RegionCapacity, areas: Areas, path: &Path) -> io::Result<Self> {
-        let map = MmapRaw::map_raw(file)?;
+    fn map(file: File, capacity: RegionCapacity, areas: Areas) -> io::Result<Self> {
+        let map = MmapRaw::map_raw(&file)?;
         if map.len() < areas.total {
             return Err(invalid("mapping is shorter than the layout"));
         }
@@ -114,7 +110,7 @@ impl AudioRegion {
             signal: None,
             capacity,
             areas,
-            path: path.to_path_buf(),
+            file,
         })
     }
 
@@ -148,18 +144,9 @@ impl AudioRegion {
         unsafe { (*self.header()).flags }
     }
 
-    /// The file backing the region.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Removes the backing file; the mappings stay valid. The proxy does this once the
-    /// server has mapped the region, so nothing is left behind whatever happens later.
-    pub fn unlink(&self) -> io::Result<()> {
-        match std::fs::remove_file(&self.path) {
-            Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error),
-            _ => Ok(()),
-        }
+    /// The file backing the region, to hand to the server.
+    pub fn file(&self) -> &File {
+        &self.file
     }
 
     /// The capacities.
@@ -286,10 +273,8 @@ mod tests {
 
     #[test]
     fn created_region_opens_with_the_same_capacity_and_shares_memory() {
-        let path = std::env::temp_dir().join(format!("vstbridge-region-test-{}", std::process::id()));
-        let created = AudioRegion::create(&path, capacity()).unwrap();
-        let opened = AudioRegion::open(&path).unwrap();
-        created.unlink().unwrap();
+        let created = AudioRegion::create(capacity()).unwrap();
+        let opened = AudioRegion::open(created.file().try_clone().unwrap()).unwrap();
         assert_eq!(opened.capacity(), capacity());
         let written = created.output_channel::<f32>(2).unwrap();
         // SAFETY: both pointers address channel 2 of the same shared file.
@@ -303,11 +288,24 @@ mod tests {
     }
 
     #[test]
-    fn garbage_file_is_refused() {
+    fn garbage_and_unsealed_files_are_refused() {
         let path = std::env::temp_dir().join(format!("vstbridge-region-garbage-{}", std::process::id()));
         std::fs::write(&path, vec![7u8; 4096]).unwrap();
-        let result = AudioRegion::open(&path);
+        let result = AudioRegion::open(File::open(&path).unwrap());
         std::fs::remove_file(&path).ok();
-        assert!(result.is_err());
+        assert!(result.is_err(), "a plain file can be truncated under the mapping");
+        let sealed = os::sealed_shared_memory(4096).unwrap();
+        assert!(AudioRegion::open(sealed).is_err(), "sealed but not a region");
+    }
+
+    #[test]
+    fn nobody_can_resize_a_region() {
+        let created = AudioRegion::create(capacity()).unwrap();
+        let total = created.total_bytes() as u64;
+        // What a plugin in the server could try on its descriptor: both are refused.
+        let other = created.file().try_clone().unwrap();
+        assert!(other.set_len(4096).is_err(), "shrinking is sealed");
+        assert!(other.set_len(total * 2).is_err(), "growing is sealed");
+        assert_eq!(created.file().metadata().unwrap().len(), total);
     }
 }

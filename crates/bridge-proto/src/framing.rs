@@ -151,10 +151,7 @@ mod tests {
             index: 2,
             pending: PendingChanges::default(),
         }));
-        round_trip(Message::Request(Request::AttachAudio {
-            path: "/dev/shm/x".into(),
-            signal_socket: None,
-        }));
+        round_trip(Message::Request(Request::AttachAudio { signal_socket: None }));
         round_trip(Message::Request(Request::HostCall(HostCall {
             opcode: 37,
             index: 0,

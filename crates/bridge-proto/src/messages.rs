@@ -164,10 +164,10 @@ pub enum Request {
         pending: PendingChanges,
     },
     /// Proxy → server: map this shared-memory audio region and serve blocks from it
-    /// (replacing any earlier one). → [`Response::Done`] or [`Response::Failed`].
+    /// (replacing any earlier one). The region's file descriptor follows the frame on the
+    /// same connection (SCM_RIGHTS): it has no name anyone else could open.
+    /// → [`Response::Done`] or [`Response::Failed`].
     AttachAudio {
-        /// Path of the region's file (under /dev/shm on Linux).
-        path: String,
         /// Benchmarks only: the name of a socket to connect to and to signal blocks through
         /// (one byte per ring) instead of the futex, to measure the socket-synced design
         /// other bridges use against ours. `None` in normal use.

@@ -1,4 +1,5 @@
-//! Linux: futex on shared memory, /dev/urandom, XDG runtime dir, /dev/shm, PR_SET_PDEATHSIG,
+//! Linux: futex on shared memory, /dev/urandom, XDG runtime dir, sealed memfds passed as
+//! SCM_RIGHTS, PR_SET_PDEATHSIG,
 //! CPU affinity and realtime scheduling of the calling thread, dladdr.
 
 use std::ffi::{CStr, OsStr};
@@ -37,9 +38,92 @@ pub fn random_bytes(buffer: &mut [u8]) -> io::Result<()> {
     File::open("/dev/urandom")?.read_exact(buffer)
 }
 
-/// Where shared-memory region files are created.
-pub fn shared_memory_dir() -> PathBuf {
-    PathBuf::from("/dev/shm")
+/// A new anonymous shared-memory file of `size` bytes (a memfd), sealed so that nobody —
+/// not even a process it is handed to — can shrink or grow it: a mapping of it can never
+/// raise SIGBUS. It has no name any other process could open.
+pub fn sealed_shared_memory(size: u64) -> io::Result<File> {
+    use rustix::fs::{MemfdFlags, SealFlags};
+    let fd = rustix::fs::memfd_create("vstbridge-region", MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING)?;
+    let file = File::from(fd);
+    file.set_len(size)?;
+    rustix::fs::fcntl_add_seals(&file, SealFlags::SHRINK | SealFlags::GROW | SealFlags::SEAL)?;
+    Ok(file)
+}
+
+/// Checks that `file` carries the seals [`sealed_shared_memory`] sets.
+pub fn check_sealed(file: &File) -> io::Result<()> {
+    use rustix::fs::SealFlags;
+    let seals = rustix::fs::fcntl_get_seals(file)?;
+    if seals.contains(SealFlags::SHRINK | SealFlags::GROW) {
+        Ok(())
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "the shared-memory file is not sealed against resizing",
+        ))
+    }
+}
+
+/// The socket under a local-socket stream.
+fn stream_fd(stream: &interprocess::local_socket::Stream) -> std::os::fd::BorrowedFd<'_> {
+    use std::os::fd::AsFd;
+    match stream {
+        interprocess::local_socket::Stream::UdSocket(socket) => socket.as_fd(),
+    }
+}
+
+/// Sends `fd` over `stream` (one byte carrying it as `SCM_RIGHTS`).
+pub fn send_fd(stream: &interprocess::local_socket::Stream, fd: std::os::fd::BorrowedFd<'_>) -> io::Result<()> {
+    use std::mem::MaybeUninit;
+
+    use rustix::net::{SendAncillaryBuffer, SendAncillaryMessage, SendFlags};
+    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut control = SendAncillaryBuffer::new(&mut space);
+    let fds = [fd];
+    if !control.push(SendAncillaryMessage::ScmRights(&fds)) {
+        return Err(io::Error::other("no room for the file descriptor"));
+    }
+    let sent = rustix::net::sendmsg(
+        stream_fd(stream),
+        &[io::IoSlice::new(&[0])],
+        &mut control,
+        SendFlags::NOSIGNAL,
+    )?;
+    if sent != 1 {
+        return Err(io::Error::new(io::ErrorKind::WriteZero, "the descriptor was not sent"));
+    }
+    Ok(())
+}
+
+/// Receives the one descriptor [`send_fd`] sent (within the stream's read timeout).
+pub fn receive_fd(stream: &interprocess::local_socket::Stream) -> io::Result<std::os::fd::OwnedFd> {
+    use std::mem::MaybeUninit;
+
+    use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags};
+    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut control = RecvAncillaryBuffer::new(&mut space);
+    let mut byte = [0u8; 1];
+    let received = rustix::net::recvmsg(
+        stream_fd(stream),
+        &mut [io::IoSliceMut::new(&mut byte)],
+        &mut control,
+        RecvFlags::CMSG_CLOEXEC,
+    )?;
+    if received.bytes != 1 {
+        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "no descriptor arrived"));
+    }
+    let mut fds = control.drain().filter_map(|message| match message {
+        RecvAncillaryMessage::ScmRights(fds) => Some(fds),
+        _ => None,
+    });
+    let Some(mut fds) = fds.next() else {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "the byte carried no descriptor",
+        ));
+    };
+    fds.next()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "the byte carried no descriptor"))
 }
 
 /// Asks the kernel to kill this process when the thread that spawned it exits, and fails

@@ -3,7 +3,10 @@
 //!   wake on a 32-bit word in shared memory (Linux: a futex *without* the private flag,
 //!   since a private futex does not cross processes; Windows will use named events);
 //! - `random_bytes`: unguessable names and tokens;
-//! - `shared_memory_dir`: where region files are created;
+//! - `sealed_shared_memory` / `check_sealed`: an anonymous shared-memory file no one can
+//!   resize (Linux: a sealed memfd; Windows will use an unnamed section);
+//! - `send_fd` / `receive_fd`: hand it to the server over a connection (Linux: SCM_RIGHTS;
+//!   Windows will duplicate the handle into the server);
 //! - `current_cpu` / `pin_current_thread`: keep the server's audio thread on the host's CPU;
 //! - `current_realtime_priority` / `set_current_realtime_priority` / `realtime_priority_limit`:
 //!   give the server's audio thread the host audio thread's realtime priority (one step
