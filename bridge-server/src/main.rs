@@ -88,12 +88,16 @@ fn main() -> ExitCode {
 }
 
 fn serve(socket: &str, parent_pid: u32) -> Result<()> {
-    bridge_ipc::os::die_with_parent(parent_pid).context("cannot follow the parent process")?;
-    watch_parent(parent_pid);
     let token = std::env::var(TOKEN_ENV)
         .ok()
         .and_then(|text| token_from_hex(&text))
         .context("no valid token in the environment")?;
+    // The token leaves the environment at once: whatever the plugin starts would inherit it.
+    // SAFETY: no other thread of this process exists yet that could read the environment
+    // (the parent watch and the listener start below).
+    unsafe { std::env::remove_var(TOKEN_ENV) };
+    bridge_ipc::os::die_with_parent(parent_pid).context("cannot follow the parent process")?;
+    watch_parent(parent_pid);
     let listener = endpoint::listen(socket).with_context(|| format!("cannot listen on {socket}"))?;
     tracing::debug!(socket, "server listening");
     Server::new(token).run(listener)

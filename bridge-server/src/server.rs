@@ -29,6 +29,8 @@ thread_local! {
     static ROUTE: RefCell<Option<Arc<Channel>>> = const { RefCell::new(None) };
 }
 
+/// Handshakes running at once, at most.
+const MAX_HANDSHAKES: u32 = 32;
 /// How long the server waits for the proxy's main connection after starting.
 const MAIN_CONNECTION_TIMEOUT: Duration = Duration::from_secs(30);
 /// The longest a call waits for the audio thread to apply the changes of a block that left
@@ -79,8 +81,13 @@ impl Server {
         Ok(())
     }
 
+    /// Accepts connections; each handshake runs on a thread of its own under
+    /// [`endpoint::HANDSHAKE_TIMEOUT`], so a connection that sends nothing (or a stranger's)
+    /// never delays the proxy's next one. At most [`MAX_HANDSHAKES`] run at once; more are
+    /// dropped unread.
     fn accept_loop(self: Arc<Self>, listener: Listener, main_sender: mpsc::Sender<Channel>) {
-        let mut main_sender = Some(main_sender);
+        let main_sender = Arc::new(Mutex::new(Some(main_sender)));
+        let handshakes = Arc::new(AtomicU32::new(0));
         loop {
             let stream = match endpoint::accept(&listener) {
                 Ok(stream) => stream,
@@ -90,26 +97,38 @@ impl Server {
                     continue;
                 }
             };
-            let channel = Channel::new(stream);
-            match endpoint::welcome(&channel, self.token, Architecture::current().name()) {
-                Ok(ChannelRole::Main) => match main_sender.take() {
-                    Some(sender) => {
-                        let _ = sender.send(channel);
-                    }
-                    None => tracing::warn!("refused a second main connection"),
-                },
-                Ok(ChannelRole::Thread) => {
-                    let server = self.clone();
-                    let spawned = thread::Builder::new()
-                        .name("vstbridge-mirror".into())
-                        .spawn(move || server.serve_on_this_thread(Arc::new(channel)));
-                    if let Err(error) = spawned {
-                        tracing::error!("cannot start a mirror thread: {error}");
-                    }
-                }
-                Ok(ChannelRole::Callbacks) => *lock(&self.callbacks) = Some(channel),
-                Err(error) => tracing::warn!("refused a connection: {error}"),
+            if handshakes.fetch_add(1, Ordering::AcqRel) >= MAX_HANDSHAKES {
+                handshakes.fetch_sub(1, Ordering::AcqRel);
+                tracing::warn!("too many connections greeting at once; dropped one");
+                continue;
             }
+            let (server, main_sender, counter) = (self.clone(), main_sender.clone(), handshakes.clone());
+            let spawned = thread::Builder::new().name("vstbridge-greet".into()).spawn(move || {
+                server.greet(Channel::new(stream), &main_sender);
+                counter.fetch_sub(1, Ordering::AcqRel);
+            });
+            if let Err(error) = spawned {
+                handshakes.fetch_sub(1, Ordering::AcqRel);
+                tracing::error!("cannot start a handshake thread: {error}");
+            }
+        }
+    }
+
+    /// Handshakes one connection and puts it to work: the main one goes to the main thread,
+    /// a thread's connection becomes this thread's mirror, the callbacks one is kept.
+    fn greet(self: &Arc<Self>, channel: Channel, main_sender: &Mutex<Option<mpsc::Sender<Channel>>>) {
+        match endpoint::welcome(&channel, self.token, Architecture::current().name()) {
+            Ok(ChannelRole::Main) => match lock(main_sender).take() {
+                Some(sender) => {
+                    let _ = sender.send(channel);
+                }
+                None => tracing::warn!("refused a second main connection"),
+            },
+            Ok(ChannelRole::Thread) => {
+                self.serve_on_this_thread(Arc::new(channel));
+            }
+            Ok(ChannelRole::Callbacks) => *lock(&self.callbacks) = Some(channel),
+            Err(error) => tracing::warn!("refused a connection: {error}"),
         }
     }
 

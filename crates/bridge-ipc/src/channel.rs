@@ -39,6 +39,17 @@ impl Channel {
         self.stream.set_recv_timeout(timeout)
     }
 
+    /// The effective user id of the process at the other end (from the kernel, so it cannot
+    /// be faked).
+    pub fn peer_euid(&self) -> io::Result<u32> {
+        use interprocess::local_socket::traits::StreamCommon as _;
+        self.stream
+            .peer_creds()?
+            .euid()
+            .map(|uid| uid as u32)
+            .ok_or_else(|| io::Error::other("the peer's user id is unknown"))
+    }
+
     /// Sends one message.
     pub fn send(&self, message: &Message) -> io::Result<()> {
         let frame = encode_frame(message).map_err(protocol_error)?;
@@ -48,9 +59,20 @@ impl Channel {
 
     /// Receives one message. End of stream is `UnexpectedEof`.
     pub fn receive(&self) -> io::Result<Message> {
+        self.receive_at_most(bridge_proto::MAX_FRAME_BYTES)
+    }
+
+    /// Receives one message of at most `limit` bytes: before a peer has proved who it is,
+    /// a frame header must not make us allocate much.
+    pub fn receive_at_most(&self, limit: usize) -> io::Result<Message> {
         let mut header = [0u8; 4];
         (&self.stream).read_exact(&mut header)?;
         let length = frame_length(header).map_err(protocol_error)?;
+        if length > limit {
+            return Err(protocol_error(format!(
+                "a frame of {length} bytes where at most {limit} may come"
+            )));
+        }
         let mut body = vec![0u8; length];
         (&self.stream).read_exact(&mut body)?;
         decode_message(&body).map_err(protocol_error)

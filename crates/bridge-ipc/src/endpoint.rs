@@ -175,17 +175,28 @@ pub fn greet(
     }
 }
 
-/// Server side: reads the greeting of a new connection, checks the token and version, and
-/// answers. A wrong token or version drops the connection with an error.
+/// How long a new connection may take to greet before it is dropped.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(2);
+/// The largest greeting accepted (a `Hello` is a few dozen bytes).
+const MAX_HELLO_BYTES: usize = 1024;
+
+/// Server side: checks who connected (another user is dropped before a byte is read), reads
+/// the greeting within [`HANDSHAKE_TIMEOUT`] (at most a small frame), checks the token and
+/// version, and answers. A wrong peer, token or version drops the connection with an error.
 pub fn welcome(channel: &Channel, token: [u8; 16], architecture: &str) -> io::Result<ChannelRole> {
-    channel.set_read_timeout(Some(Duration::from_secs(5)))?;
-    let hello = match channel.receive()? {
+    let peer = channel.peer_euid()?;
+    let own = os::effective_uid();
+    if peer != own {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!("a connection from user {peer}, not this server's user {own}"),
+        ));
+    }
+    channel.set_read_timeout(Some(HANDSHAKE_TIMEOUT))?;
+    let hello = match channel.receive_at_most(MAX_HELLO_BYTES)? {
         Message::Hello(hello) => hello,
-        other => {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("expected a hello, got {other:?}"),
-            ));
+        _ => {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, "expected a hello"));
         }
     };
     channel.set_read_timeout(None)?;

@@ -33,6 +33,11 @@ pub fn futex_wake(word: &AtomicU32) -> io::Result<()> {
     Ok(())
 }
 
+/// This process's effective user id.
+pub fn effective_uid() -> u32 {
+    rustix::process::geteuid().as_raw()
+}
+
 /// Fills `buffer` with random bytes from the kernel.
 pub fn random_bytes(buffer: &mut [u8]) -> io::Result<()> {
     File::open("/dev/urandom")?.read_exact(buffer)
