@@ -46,7 +46,6 @@ impl Channel {
         self.stream
             .peer_creds()?
             .euid()
-            .map(|uid| uid as u32)
             .ok_or_else(|| io::Error::other("the peer's user id is unknown"))
     }
 
