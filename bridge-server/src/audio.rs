@@ -92,6 +92,13 @@ impl AudioThread {
         publish_value(&self.region, plugin, index);
     }
 
+    /// Writes the plugin's values of its first `count` parameters into the table.
+    pub fn publish_values(&self, plugin: &Plugin, count: i32) {
+        for index in 0..plugin.info().num_params.clamp(0, count) {
+            publish_value(&self.region, plugin, index);
+        }
+    }
+
     /// Stops the thread after its current block and waits for it: the ring wakes it from
     /// its idle wait at once, so closing never waits out a poll interval. A block still
     /// running in the plugin is waited for at most `patience` (a hung plugin keeps its

@@ -29,6 +29,9 @@ thread_local! {
     static ROUTE: RefCell<Option<Arc<Channel>>> = const { RefCell::new(None) };
 }
 
+/// Parameters whose values are republished into the audio region's table after every
+/// dispatcher call (the audio thread refreshes the rest a window per block).
+const TABLE_REFRESH_AFTER_CALL: i32 = 4096;
 /// Handshakes running at once, at most.
 const MAX_HANDSHAKES: u32 = 32;
 /// How long the server waits for the proxy's main connection after starting.
@@ -152,7 +155,14 @@ impl Server {
                     if call.opcode == EffectOpcode::CLOSE.0 {
                         return Response::Dispatched(self.close(plugin));
                     }
-                    Response::Dispatched(dispatch::execute(plugin, call))
+                    let reply = dispatch::execute(plugin, call);
+                    // A call may change parameters behind the host's back (a program change,
+                    // a loaded chunk): the value table the host's audio thread reads must
+                    // show it before the reply does.
+                    if let Some(audio) = lock(&self.audio).as_ref() {
+                        audio.publish_values(plugin, TABLE_REFRESH_AFTER_CALL);
+                    }
+                    Response::Dispatched(reply)
                 }
                 None => Response::Failed("no plugin instance".into()),
             },

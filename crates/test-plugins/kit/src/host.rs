@@ -29,6 +29,21 @@ struct EventList {
 
 const _: () = assert!(core::mem::offset_of!(EventList, events) == core::mem::offset_of!(vst2_abi::VstEvents, events));
 
+/// Counts for [`Host::set_counts`]; `None` leaves a field as it is.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Counts {
+    /// `numInputs`.
+    pub num_inputs: Option<i32>,
+    /// `numOutputs`.
+    pub num_outputs: Option<i32>,
+    /// `numParams`.
+    pub num_params: Option<i32>,
+    /// `numPrograms`.
+    pub num_programs: Option<i32>,
+    /// `initialDelay`.
+    pub initial_delay: Option<i32>,
+}
+
 /// A cloneable, thread-safe handle on the host callback.
 #[derive(Clone)]
 pub struct Host {
@@ -91,6 +106,36 @@ impl Host {
     /// A call whose `ptr` is NULL (safe for any opcode whose contract allows NULL).
     fn scalar(&self, opcode: HostOpcode, index: i32, value: isize, opt: f32) -> isize {
         self.call(opcode, index, value, ptr::null_mut(), opt)
+    }
+
+    /// Overwrites counts in this instance's `AEffect`, as a plugin whose I/O or parameter
+    /// count changes does (and as a hostile one may, with absurd values). The kit's own
+    /// buffers keep the counts of [`crate::PluginInfo`]. `None` leaves a field alone.
+    pub fn set_counts(&self, counts: Counts) {
+        let effect = self.effect_ptr();
+        if effect.is_null() {
+            return;
+        }
+        // SAFETY: `effect` is this instance's live AEffect (it is NULL only inside the entry
+        // point and after effClose); these are plain integer stores into fields the host
+        // reads, as real plugins make when their I/O changes.
+        unsafe {
+            if let Some(value) = counts.num_inputs {
+                (*effect).num_inputs = value;
+            }
+            if let Some(value) = counts.num_outputs {
+                (*effect).num_outputs = value;
+            }
+            if let Some(value) = counts.num_params {
+                (*effect).num_params = value;
+            }
+            if let Some(value) = counts.num_programs {
+                (*effect).num_programs = value;
+            }
+            if let Some(value) = counts.initial_delay {
+                (*effect).initial_delay = value;
+            }
+        }
     }
 
     /// `audioMasterVersion`: 2400 from a VST 2.4 host.

@@ -38,7 +38,7 @@ mod tests;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 pub use ffi::{Event, Events, EventsIter, VendorCall, entry};
-pub use host::Host;
+pub use host::{Counts, Host};
 pub use vst2_abi;
 
 use vst2_abi::constants::{MAX_EFFECT_NAME_LEN, MAX_PRODUCT_STR_LEN, MAX_VENDOR_STR_LEN, VST_VERSION_2400};
