@@ -46,17 +46,7 @@ pub enum CreateError {
     Refused(String),
 }
 
-/// Storage for data the DAW reads through pointers we return, valid until the next call of
-/// the same kind.
-#[derive(Default)]
-pub struct ReturnedData {
-    /// The chunk handed out by `effGetChunk`.
-    pub chunk: Vec<u8>,
-    /// The editor rect handed out by `effEditGetRect`.
-    pub rect: Box<vst2_abi::ERect>,
-    /// The speaker arrangements handed out by `effGetSpeakerArrangement`.
-    pub arrangements: (Vec<u64>, Vec<u64>),
-}
+pub use vstbridge_replies::ReturnedData;
 
 /// Where an instance stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -121,6 +121,18 @@ pub fn bench(args: &[String]) -> Result<()> {
     run(&mut bench)
 }
 
+/// `cargo xtask fuzz [--iterations N] [--seed S]`: a release build of the fuzzer, run on
+/// every target (frames, region, events, replies) with N inputs each (default 1,000,000).
+pub fn fuzz(args: &[String]) -> Result<()> {
+    run(cargo().args(["build", "--release", "-p", "vstbridge-fuzz"]))?;
+    let mut fuzz = Command::new(target_dir().join("release").join("vstbridge-fuzz"));
+    if !args.iter().any(|a| a == "--iterations") {
+        fuzz.args(["--iterations", "1000000"]);
+    }
+    fuzz.args(args);
+    run(&mut fuzz)
+}
+
 /// `cargo xtask dist`: release builds of the proxy, both servers and the command in
 /// `target/dist/`.
 pub fn dist() -> Result<()> {

@@ -17,6 +17,8 @@ cargo xtask <command>
   test            build everything, fetch the real plugins, run every test on both architectures
   bench [--quick]  the audio-handoff benchmarks (table on stdout, JSON in target/bench/)
   soak [--count N] the kill/freeze loop with N faults (default 1000), with its report
+  fuzz [--iterations N] [--seed S]
+                  seeded fuzzing of all the proxy reads from a server (default 10^6 per target)
   fetch-plugins   unpack Debian's dpf-plugins-vst (amd64 and i386) into target/real-plugins
                   and install the i386 runtime libraries they need
   help            this text
@@ -32,6 +34,7 @@ fn main() -> Result<()> {
         Some("fetch-plugins") => fetch::fetch_plugins(),
         Some("soak") => test::soak(&args[1..]),
         Some("bench") => build::bench(&args[1..]),
+        Some("fuzz") => build::fuzz(&args[1..]),
         Some("help" | "--help" | "-h") | None => {
             print!("{HELP}");
             Ok(())

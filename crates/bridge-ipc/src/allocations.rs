@@ -7,7 +7,7 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 /// The counting allocator.
 pub struct CountingAllocator;
@@ -19,10 +19,12 @@ thread_local! {
 }
 
 static BLOCK_ALLOCATIONS: AtomicU32 = AtomicU32::new(0);
+static LARGEST_COUNTED: AtomicUsize = AtomicUsize::new(0);
 
-fn count() {
+fn count(size: usize) {
     if IN_BLOCK.try_with(Cell::get).unwrap_or(false) {
         BLOCK_ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        LARGEST_COUNTED.fetch_max(size, Ordering::Relaxed);
     }
 }
 
@@ -30,19 +32,19 @@ fn count() {
 // counting touches only an atomic and a const thread-local.
 unsafe impl GlobalAlloc for CountingAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
+        count(layout.size());
         // SAFETY: forwarded contract.
         unsafe { System.alloc(layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
+        count(layout.size());
         // SAFETY: forwarded contract.
         unsafe { System.alloc_zeroed(layout) }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
+        count(new_size);
         // SAFETY: forwarded contract.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -59,6 +61,12 @@ pub fn counting<R>(block: impl FnOnce() -> R) -> R {
     let result = block();
     IN_BLOCK.with(|flag| flag.set(false));
     result
+}
+
+/// The largest single allocation counted since the last call (the fuzzer checks no input
+/// makes the proxy allocate more than the caps allow); resets it.
+pub fn take_largest() -> usize {
+    LARGEST_COUNTED.swap(0, Ordering::Relaxed)
 }
 
 /// Allocations counted so far.

@@ -13,6 +13,9 @@ use bridge_proto::{Message, Request, Response, decode_message, encode_frame, fra
 use interprocess::local_socket::Stream;
 use interprocess::local_socket::traits::Stream as _;
 
+/// The most a frame's buffer is given before its bytes arrive.
+const INITIAL_BODY_CAPACITY: usize = 1 << 20;
+
 /// One connection.
 pub struct Channel {
     stream: Stream,
@@ -72,8 +75,16 @@ impl Channel {
                 "a frame of {length} bytes where at most {limit} may come"
             )));
         }
-        let mut body = vec![0u8; length];
-        (&self.stream).read_exact(&mut body)?;
+        // Grown as the bytes arrive: a header claiming a huge frame that never comes costs
+        // no memory.
+        let mut body = Vec::with_capacity(length.min(INITIAL_BODY_CAPACITY));
+        (&self.stream).take(length as u64).read_to_end(&mut body)?;
+        if body.len() != length {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the connection ended inside a frame",
+            ));
+        }
         decode_message(&body).map_err(protocol_error)
     }
 
