@@ -115,3 +115,63 @@ fn a_plugin_crashing_in_process_leaves_the_host_running_with_silence() {
         started.elapsed()
     );
 }
+
+/// Runs in a child process (for its own log file): loads a proxy whose sidecar names the
+/// proxy itself, and two proxies whose sidecars name each other.
+#[test]
+#[ignore = "run in a child process by the test below"]
+fn self_reference_child() {
+    let folder = std::env::temp_dir().join(format!("vstbridge-cycle-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let proxy = |stem: &str| {
+        let path = folder.join(format!("{stem}.so"));
+        std::fs::copy(bridge_dir().join("vstbridge-proxy.so"), &path).unwrap();
+        path
+    };
+    let sidecar = |stem: &str, target: &Path| {
+        let text = format!(
+            "plugin = {:?}\nserver_dir = {:?}\n",
+            target.display().to_string(),
+            server_dir()
+        );
+        std::fs::write(folder.join(format!("{stem}.vstbridge.toml")), text).unwrap();
+    };
+    let own = proxy("Own");
+    sidecar("Own", &own);
+    let (a, b) = (proxy("A"), proxy("B"));
+    sidecar("A", &b);
+    sidecar("B", &a);
+    for path in [&own, &a] {
+        let started = Instant::now();
+        let result = Plugin::load(path, Arc::new(DefaultHost));
+        assert!(matches!(result, Err(LoadError::NullEffect(_))), "{path:?} loaded");
+        println!("refused in {} ms", started.elapsed().as_millis());
+    }
+    std::fs::remove_dir_all(&folder).ok();
+}
+
+#[test]
+fn a_self_referencing_or_cyclic_sidecar_gets_a_null_effect_within_a_second_and_says_why() {
+    let log = std::env::temp_dir().join(format!("vstbridge-cycle-{}.log", std::process::id()));
+    let _ = std::fs::remove_file(&log);
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "self_reference_child", "--ignored", "--nocapture"])
+        .env("VSTBRIDGE_LOG_FILE", &log)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let times: Vec<u128> = stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("refused in ")?.strip_suffix(" ms")?.parse().ok())
+        .collect();
+    assert_eq!(times.len(), 2, "{stdout}");
+    assert!(times.iter().all(|&ms| ms < 1000), "refusing took {times:?} ms");
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    std::fs::remove_file(&log).ok();
+    assert_eq!(text.matches("is itself a vstbridge proxy").count(), 2, "{text}");
+}
