@@ -163,6 +163,8 @@ unsafe extern "C" fn dispatcher(
         return close(effect);
     }
     guarded(effect, 0, |instance| {
+        // What a restart left to tell the DAW, told on the DAW's own thread.
+        instance.deliver_notices();
         if opcode == EffectOpcode::PROCESS_EVENTS {
             // SAFETY: the DAW passes a VstEvents (or NULL) for this opcode.
             let view = unsafe { EventsView::new(ptr.cast::<VstEvents>().cast_const()) };
@@ -209,20 +211,27 @@ fn close(effect: *mut AEffect) -> isize {
         return 0;
     };
     let result = catch_unwind(AssertUnwindSafe(|| {
+        // A stopped server is not asked: closing it costs nothing, not a timeout.
+        instance.begin_close();
         // SAFETY: effClose carries no pointer.
         unsafe { instance.dispatch(EffectOpcode::CLOSE, 0, 0, std::ptr::null_mut(), 0.0) };
-        instance.shut_down();
+        instance.shut_down()
     }));
-    if result.is_err() {
+    let watchdog_done = result.unwrap_or_else(|_| {
         tracing::error!("vstbridge panicked while closing; freeing the instance anyway");
-    }
+        true
+    });
     // SAFETY: `object` holds the strong count taken in `create_instance`; the DAW will not
     // call this AEffect again after effClose.
     unsafe {
         let object = (*effect).object.cast::<ProxyInstance>();
         (*effect).object = std::ptr::null_mut();
         let instance = Arc::from_raw(object);
-        instance.effect.free();
+        // A watchdog still restarting may yet write our AEffect's fields: then the few bytes
+        // stay allocated rather than be written after they are freed.
+        if watchdog_done {
+            instance.effect.free();
+        }
         drop(instance);
     }
     0

@@ -16,9 +16,10 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::thread::{JoinHandle, ThreadId};
 use std::time::Duration;
 
-use bridge_ipc::Channel;
 use bridge_ipc::endpoint;
+use bridge_ipc::heartbeat::Heartbeat;
 use bridge_ipc::server_process::ServerProcess;
+use bridge_ipc::{CallBudget, Channel};
 use bridge_proto::{ChannelRole, EffectInfo, PendingChanges, Request, Response};
 use vst2_abi::{EffectOpcode, HostCallbackProc, HostOpcode};
 use vst2_host::{Architecture, BinaryInfo};
@@ -28,6 +29,20 @@ use crate::config::{self, BridgeConfig};
 use crate::effect::{OwnedEffect, SharedEffectInfo};
 use crate::recorder::Recorder;
 pub use crate::sync::lock;
+
+/// How long closing waits for a watchdog busy restarting the plugin.
+pub const WATCHDOG_JOIN_PATIENCE: Duration = Duration::from_millis(200);
+/// How long closing waits for a healthy server to exit by itself.
+const SERVER_EXIT_PATIENCE: Duration = Duration::from_secs(1);
+/// A server that has not beaten for this long is taken as stopped when the DAW closes it
+/// (it beats every 20 ms; the watchdog looks every 20 ms).
+const STOPPED_AFTER: Duration = Duration::from_millis(150);
+const NOTICE_UPDATE_DISPLAY: u8 = 1;
+const NOTICE_IO_CHANGED: u8 = 2;
+
+/// A call's wall-clock ceiling, in multiples of its budget: the DAW may take its time
+/// answering callbacks, but no call lasts longer than this, whatever happens inside it.
+pub const CALL_CEILING_FACTOR: u32 = 4;
 
 /// Why an instance could not be created (logged; the DAW gets NULL).
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +84,8 @@ pub struct Session {
     token: [u8; 16],
     channels: Mutex<HashMap<ThreadId, Arc<Channel>>>,
     callback_thread: Mutex<Option<JoinHandle<()>>>,
+    /// The server's liveness, raised by a thread of it that never enters the plugin.
+    pub heartbeat: Heartbeat,
 }
 
 impl Session {
@@ -84,12 +101,25 @@ impl Session {
                 return Err(error.into());
             }
         };
-        let (main, welcome) = endpoint::greet(
+        let greeted = endpoint::greet(
             Channel::new(stream),
             token,
             ChannelRole::Main,
             Architecture::current().name(),
-        )?;
+        )
+        .and_then(|(main, welcome)| {
+            // The heartbeat page follows the main connection's handshake.
+            let heartbeat = Heartbeat::create()?;
+            main.send_fd(std::os::fd::AsFd::as_fd(heartbeat.file()))?;
+            Ok((main, welcome, heartbeat))
+        });
+        let (main, welcome, heartbeat) = match greeted {
+            Ok(greeted) => greeted,
+            Err(error) => {
+                server.stop(Duration::ZERO);
+                return Err(error.into());
+            }
+        };
         tracing::debug!(
             server_arch = welcome.architecture,
             pid = server.id(),
@@ -104,6 +134,7 @@ impl Session {
             token,
             channels: Mutex::new(HashMap::from([(std::thread::current().id(), main.clone())])),
             callback_thread: Mutex::new(None),
+            heartbeat,
         };
         Ok((session, main))
     }
@@ -176,6 +207,14 @@ pub struct ProxyInstance {
     pub recorder: Mutex<Recorder>,
     /// Restarts so far.
     pub restarts: AtomicU32,
+    /// When the instance was created (the clock of `last_heartbeat_ms`).
+    created: std::time::Instant,
+    /// When the watchdog last saw the server's heartbeat move, in ms since `created`.
+    last_heartbeat_ms: std::sync::atomic::AtomicU64,
+    /// Notices for the DAW's next call (see `notify_daw_later`).
+    pending_notices: AtomicU8,
+    /// Whether the server had failed when the DAW asked to close.
+    failed_before_close: std::sync::atomic::AtomicBool,
     /// The DAW thread that created the instance: its thread for GUI-thread calls, and the
     /// one snapshots ride on (never concurrently with its own effOpen/effClose).
     creator_thread: ThreadId,
@@ -215,6 +254,10 @@ impl ProxyInstance {
             effect_info: SharedEffectInfo::default(),
             recorder: Mutex::new(Recorder::default()),
             restarts: AtomicU32::new(0),
+            created: std::time::Instant::now(),
+            last_heartbeat_ms: std::sync::atomic::AtomicU64::new(0),
+            pending_notices: AtomicU8::new(0),
+            failed_before_close: std::sync::atomic::AtomicBool::new(false),
             creator_thread: std::thread::current().id(),
             restoring_thread: Mutex::new(None),
             watchdog: Mutex::new(None),
@@ -235,10 +278,17 @@ impl ProxyInstance {
         let (session, main) = Session::start(&self.server_exe, self.config.policy.slow_call_timeout)?;
         let session = Arc::new(session);
         let plugin_path = self.config.plugin.to_string_lossy().into_owned();
-        main.set_read_timeout(Some(self.config.policy.slow_call_timeout))?;
-        let answer = main.call(Request::Instantiate { plugin_path }, &mut |nested| {
-            self.serve_request(nested)
-        });
+        let slow = self.config.policy.slow_call_timeout;
+        let budget = CallBudget {
+            budget: slow,
+            ceiling: slow * CALL_CEILING_FACTOR,
+        };
+        let (_, answer) = main.call_returning(
+            Request::Instantiate { plugin_path },
+            None,
+            Some(budget),
+            &mut |nested| self.serve_request(nested),
+        );
         let info = match answer {
             Ok(Response::Instantiated(info)) => info,
             Ok(Response::Failed(reason)) => {
@@ -397,22 +447,23 @@ impl ProxyInstance {
         fd: Option<std::os::fd::BorrowedFd<'_>>,
         timeout: Duration,
     ) -> (Request, Option<Response>) {
-        if self.is_dead() && !self.is_restoring_thread() {
+        if self.health() == Health::Gone || (self.is_dead() && !self.is_restoring_thread()) {
             return (request, None);
         }
         let Some(session) = self.session() else {
             return (request, None);
         };
-        // One deadline for connecting (on a thread's first call) and answering together.
+        // One budget for connecting (on a thread's first call) and answering together: the
+        // server's time counts against it, the DAW's own time answering nested callbacks
+        // only against the ceiling.
         let started = std::time::Instant::now();
-        let channel = session.channel(timeout).and_then(|channel| {
-            channel.set_read_timeout(Some(
-                timeout.saturating_sub(started.elapsed()).max(Duration::from_millis(1)),
-            ))?;
-            Ok(channel)
-        });
+        let channel = session.channel(timeout);
+        let budget = CallBudget {
+            budget: timeout.saturating_sub(started.elapsed()).max(Duration::from_millis(1)),
+            ceiling: timeout * CALL_CEILING_FACTOR,
+        };
         let (request, result) = match channel {
-            Ok(channel) => channel.call_returning(request, fd, &mut |nested| self.serve_request(nested)),
+            Ok(channel) => channel.call_returning(request, fd, Some(budget), &mut |nested| self.serve_request(nested)),
             Err(error) => (request, Err(error)),
         };
         let reply = match result {
@@ -544,18 +595,86 @@ impl ProxyInstance {
         self.effect.mirror(info);
     }
 
-    /// Ends the instance: stops the watchdog and the server.
-    pub fn shut_down(&self) {
+    /// Ends the instance: stops the watchdog and the server, each within a bound. Returns
+    /// `false` if the watchdog was still busy (a restart in progress) after
+    /// [`WATCHDOG_JOIN_PATIENCE`]: it then still holds the instance, and the caller must not
+    /// free what it may touch.
+    pub fn shut_down(&self) -> bool {
         self.mark_gone();
+        let mut watchdog_done = true;
         if let Some(handle) = lock(&self.watchdog).take() {
             // Wake it from its tick so it sees "gone" now, not up to a tick later.
             handle.thread().unpark();
-            let _ = handle.join();
+            let deadline = std::time::Instant::now() + WATCHDOG_JOIN_PATIENCE;
+            while !handle.is_finished() && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            if handle.is_finished() {
+                let _ = handle.join();
+            } else {
+                tracing::warn!("the watchdog is still restarting the plugin; closing without waiting for it");
+                watchdog_done = false;
+            }
         }
         self.audio.detach();
         if let Some(session) = self.session.write().unwrap_or_else(PoisonError::into_inner).take() {
-            session.end(Duration::from_secs(2));
+            // A healthy server leaves by itself once its connections close; a dead one is
+            // only reaped.
+            session.end(if self.was_dead_at_close() {
+                Duration::ZERO
+            } else {
+                SERVER_EXIT_PATIENCE
+            });
         }
+        watchdog_done
+    }
+
+    /// Whether the server had failed before the close began.
+    fn was_dead_at_close(&self) -> bool {
+        self.failed_before_close.load(Ordering::Acquire)
+    }
+
+    /// Records the heartbeat moving (the watchdog calls this).
+    pub fn saw_heartbeat(&self) {
+        self.last_heartbeat_ms
+            .store(self.created.elapsed().as_millis() as u64, Ordering::Release);
+    }
+
+    /// Whether the server has not beaten for a while: stopped or frozen, not worth a call.
+    pub fn server_seems_stopped(&self) -> bool {
+        let last = Duration::from_millis(self.last_heartbeat_ms.load(Ordering::Acquire));
+        self.created.elapsed().saturating_sub(last) > STOPPED_AFTER
+    }
+
+    /// Asks for `audioMasterUpdateDisplay` (and `audioMasterIOChanged`) on the DAW's next
+    /// call into the proxy, on the DAW's own thread (the watchdog never calls the DAW).
+    pub fn notify_daw_later(&self, io_changed: bool) {
+        self.pending_notices.fetch_or(
+            NOTICE_UPDATE_DISPLAY | if io_changed { NOTICE_IO_CHANGED } else { 0 },
+            Ordering::AcqRel,
+        );
+    }
+
+    /// Delivers the notices [`ProxyInstance::notify_daw_later`] asked for, on this thread.
+    pub fn deliver_notices(&self) {
+        let notices = self.pending_notices.swap(0, Ordering::AcqRel);
+        // SAFETY: neither opcode takes a pointer.
+        unsafe {
+            if notices & NOTICE_UPDATE_DISPLAY != 0 {
+                self.call_daw(false, HostOpcode::UPDATE_DISPLAY, 0, 0, std::ptr::null_mut(), 0.0);
+            }
+            if notices & NOTICE_IO_CHANGED != 0 {
+                self.call_daw(false, HostOpcode::IO_CHANGED, 0, 0, std::ptr::null_mut(), 0.0);
+            }
+        }
+    }
+
+    /// Notes whether the server had failed when the DAW asked to close.
+    pub fn begin_close(&self) {
+        if !self.is_dead() && self.server_seems_stopped() {
+            self.mark_dead("the server is stopped; closing without it");
+        }
+        self.failed_before_close.store(self.is_dead(), Ordering::Release);
     }
 
     /// Ends the current session after a failure (the server is already dead or killed).

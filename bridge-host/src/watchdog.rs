@@ -4,12 +4,11 @@
 //! state the DAW left it in, and keeps that state fresh with snapshots.
 
 use std::collections::VecDeque;
-use std::ffi::c_void;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use bridge_proto::{DispatchCall, DispatchPayload, PendingChanges, Request, Response};
-use vst2_abi::{EffectOpcode, HostOpcode};
+use vst2_abi::EffectOpcode;
 
 use crate::instance::{CreateError, Health, ProxyInstance, lock};
 use crate::recorder::ChangeAfterChunk;
@@ -32,6 +31,8 @@ fn run(weak: Weak<ProxyInstance>) {
     let mut last_snapshot = Instant::now();
     let mut late_blocks_reported = 0;
     let mut last_late_report = Instant::now() - Duration::from_secs(10);
+    // The server's heartbeat as last seen: (server pid, count, when it last moved).
+    let mut heartbeat: Option<(u32, u32, Instant)> = None;
     loop {
         std::thread::park_timeout(TICK);
         let Some(instance) = weak.upgrade() else { return };
@@ -43,6 +44,25 @@ fn run(weak: Weak<ProxyInstance>) {
                     if let Err(error) = session.check_alive() {
                         instance.mark_dead(&error.to_string());
                         continue;
+                    }
+                    // A stopped or wholly stuck server stops beating, whether or not audio
+                    // runs; a plugin busy in a long call does not stop the beat.
+                    let count = session.heartbeat.count();
+                    match heartbeat {
+                        Some((pid, seen, since)) if pid == session.pid && seen == count => {
+                            if since.elapsed() > policy.hang_timeout {
+                                instance.mark_dead(&format!(
+                                    "the server has not run for {:?} (stopped or frozen)",
+                                    since.elapsed()
+                                ));
+                                heartbeat = None;
+                                continue;
+                            }
+                        }
+                        _ => {
+                            heartbeat = Some((session.pid, count, Instant::now()));
+                            instance.saw_heartbeat();
+                        }
                     }
                 }
                 // The audio thread does not log (that could allocate); it counts, and the
@@ -140,16 +160,12 @@ fn restart(instance: &Arc<ProxyInstance>) -> Result<(), CreateError> {
     }
     instance.restarts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let after = instance.effect_info.load();
-    // Tell the DAW that names, values and perhaps I/O may have changed.
-    // SAFETY: neither opcode takes a pointer.
-    unsafe {
-        instance.call_daw(false, HostOpcode::UPDATE_DISPLAY, 0, 0, std::ptr::null_mut(), 0.0);
-        if (after.num_inputs, after.num_outputs, after.initial_delay)
-            != (before.num_inputs, before.num_outputs, before.initial_delay)
-        {
-            instance.call_daw(false, HostOpcode::IO_CHANGED, 0, 0, std::ptr::null_mut::<c_void>(), 0.0);
-        }
-    }
+    // Tell the DAW that names, values and perhaps I/O may have changed: on its next call,
+    // on its own thread (this thread must not call the DAW, which may hold a lock).
+    instance.notify_daw_later(
+        (after.num_inputs, after.num_outputs, after.initial_delay)
+            != (before.num_inputs, before.num_outputs, before.initial_delay),
+    );
     Ok(())
 }
 

@@ -121,12 +121,18 @@ impl Server {
     /// a thread's connection becomes this thread's mirror, the callbacks one is kept.
     fn greet(self: &Arc<Self>, channel: Channel, main_sender: &Mutex<Option<mpsc::Sender<Channel>>>) {
         match endpoint::welcome(&channel, self.token, Architecture::current().name()) {
-            Ok(ChannelRole::Main) => match lock(main_sender).take() {
-                Some(sender) => {
-                    let _ = sender.send(channel);
+            Ok(ChannelRole::Main) => {
+                let Some(sender) = lock(main_sender).take() else {
+                    tracing::warn!("refused a second main connection");
+                    return;
+                };
+                match start_heartbeat(&channel) {
+                    Ok(()) => {
+                        let _ = sender.send(channel);
+                    }
+                    Err(error) => tracing::error!("the main connection brought no heartbeat page: {error}"),
                 }
-                None => tracing::warn!("refused a second main connection"),
-            },
+            }
             Ok(ChannelRole::Thread) => {
                 self.serve_on_this_thread(Arc::new(channel));
             }
@@ -322,6 +328,22 @@ impl Server {
             plugin.close();
         }
     }
+}
+
+/// Takes the heartbeat page the proxy sends after the main handshake and beats on it from a
+/// thread of its own, which never enters the plugin: the proxy tells a stopped server from a
+/// busy one by it.
+fn start_heartbeat(main: &Channel) -> std::io::Result<()> {
+    let heartbeat = bridge_ipc::heartbeat::Heartbeat::open(std::fs::File::from(main.receive_fd()?))?;
+    thread::Builder::new()
+        .name("vstbridge-heartbeat".into())
+        .spawn(move || {
+            loop {
+                heartbeat.beat();
+                thread::sleep(bridge_ipc::heartbeat::BEAT);
+            }
+        })?;
+    Ok(())
 }
 
 /// Locks a mutex, ignoring poisoning (a panicked holder left nothing half-updated here).

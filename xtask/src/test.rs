@@ -165,12 +165,13 @@ pub fn test_all() -> Result<()> {
     Ok(())
 }
 
-/// Whether `output` shows `name` (a test path suffix) as `ok`.
+/// Whether `output` shows `name` (a test path suffix) as `ok`. Parallel tests that print
+/// can interleave with the harness's lines, so the verdict may stand after other text.
 fn passed(output: &str, name: &str) -> bool {
+    let (plain, nested) = (format!("test {name} ... ok"), format!("::{name} ... ok"));
     output.lines().any(|line| {
-        line.strip_prefix("test ")
-            .and_then(|rest| rest.strip_suffix(" ... ok"))
-            .is_some_and(|test| test == name || test.ends_with(&format!("::{name}")))
+        let line = line.trim_end();
+        (line.ends_with(&plain) || line.ends_with(&nested)) && line.starts_with("test ")
     })
 }
 

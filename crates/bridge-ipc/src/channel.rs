@@ -7,7 +7,7 @@
 //! thread, so a callback is always answered by the thread that made the outer call.
 
 use std::io::{self, Read, Write};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bridge_proto::{Message, Request, Response, decode_message, encode_frame, frame_length};
 use interprocess::local_socket::Stream;
@@ -15,6 +15,49 @@ use interprocess::local_socket::traits::Stream as _;
 
 /// The most a frame's buffer is given before its bytes arrive.
 const INITIAL_BODY_CAPACITY: usize = 1 << 20;
+
+/// How long one call may take: `budget` of the other side's time (from sending the request
+/// to its response, less the time this side spends serving nested requests, such as a DAW
+/// answering a plugin's callback), and `ceiling` of wall-clock time in all, whatever the
+/// nesting. A call that exceeds either fails with `TimedOut`: a server trickling bytes or
+/// calling back without end cannot hold a caller past them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallBudget {
+    /// The other side's time.
+    pub budget: Duration,
+    /// Everything.
+    pub ceiling: Duration,
+}
+
+/// A running [`CallBudget`].
+struct BudgetClock {
+    budget: CallBudget,
+    started: Instant,
+    /// Time spent serving nested requests (not charged to the budget).
+    excluded: Duration,
+}
+
+impl BudgetClock {
+    fn start(budget: CallBudget) -> Self {
+        Self {
+            budget,
+            started: Instant::now(),
+            excluded: Duration::ZERO,
+        }
+    }
+
+    /// What is left of both limits, or `None` when either is used up.
+    fn left(&self) -> Option<Duration> {
+        let elapsed = self.started.elapsed();
+        let charged = elapsed.saturating_sub(self.excluded);
+        let left = self
+            .budget
+            .budget
+            .checked_sub(charged)?
+            .min(self.budget.ceiling.checked_sub(elapsed)?);
+        (!left.is_zero()).then_some(left)
+    }
+}
 
 /// One connection.
 pub struct Channel {
@@ -91,7 +134,7 @@ impl Channel {
     /// Sends `request` and returns its response, serving nested requests with `serve`
     /// meanwhile.
     pub fn call(&self, request: Request, serve: &mut dyn FnMut(Request) -> Response) -> io::Result<Response> {
-        self.call_returning(request, None, serve).1
+        self.call_returning(request, None, None, serve).1
     }
 
     /// Sends a file descriptor (the audio region's) right after a request that announces it;
@@ -107,22 +150,63 @@ impl Channel {
 
     /// Like [`Channel::call`], and hands the request back with the answer, so the caller
     /// can learn from both without copying the request's payload. `fd`, if given, follows
-    /// the request (see [`Channel::send_fd`]).
+    /// the request (see [`Channel::send_fd`]). With a `budget`, every read and write of the
+    /// call (nested callbacks included) is bounded by it; see [`CallBudget`].
     pub fn call_returning(
         &self,
         request: Request,
         fd: Option<std::os::fd::BorrowedFd<'_>>,
+        budget: Option<CallBudget>,
         serve: &mut dyn FnMut(Request) -> Response,
     ) -> (Request, io::Result<Response>) {
+        let mut clock = budget.map(BudgetClock::start);
         let message = Message::Request(request);
         let sent = self
-            .send(&message)
+            .bound(clock.as_ref())
+            .and_then(|()| self.send(&message))
             .and_then(|()| fd.map_or(Ok(()), |fd| self.send_fd(fd)));
         let Message::Request(request) = message else {
             unreachable!("the message was built as a request just above")
         };
-        let response = sent.and_then(|()| self.await_response(serve));
+        let response = sent.and_then(|()| self.await_within(clock.as_mut(), serve));
         (request, response)
+    }
+
+    /// Sets this connection's read and write timeouts to what `clock` has left (a
+    /// `TimedOut` error when nothing is left); leaves them alone without a clock.
+    fn bound(&self, clock: Option<&BudgetClock>) -> io::Result<()> {
+        let Some(clock) = clock else { return Ok(()) };
+        let left = clock
+            .left()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::TimedOut, "the call's time budget is used up"))?;
+        self.stream.set_recv_timeout(Some(left))?;
+        self.stream.set_send_timeout(Some(left))
+    }
+
+    /// [`Channel::await_response`] with every read and answer bounded by `clock`; time
+    /// spent serving nested requests is the caller's own (the host answering) and does not
+    /// count against the budget, only against its ceiling.
+    fn await_within(
+        &self,
+        mut clock: Option<&mut BudgetClock>,
+        serve: &mut dyn FnMut(Request) -> Response,
+    ) -> io::Result<Response> {
+        loop {
+            self.bound(clock.as_deref())?;
+            match self.receive()? {
+                Message::Response(response) => return Ok(response),
+                Message::Request(nested) => {
+                    let started = Instant::now();
+                    let answer = serve(nested);
+                    if let Some(clock) = clock.as_deref_mut() {
+                        clock.excluded += started.elapsed();
+                    }
+                    self.bound(clock.as_deref())?;
+                    self.send(&Message::Response(answer))?;
+                }
+                other => return Err(protocol_error(format!("unexpected message while waiting: {other:?}"))),
+            }
+        }
     }
 
     /// Waits for the response to a request already sent, serving nested requests.

@@ -16,6 +16,7 @@ pub mod allocations;
 pub mod channel;
 pub mod doorbell;
 pub mod endpoint;
+pub mod heartbeat;
 pub mod logging;
 pub mod os;
 pub mod region;
@@ -23,6 +24,6 @@ pub mod region_events;
 pub mod server_process;
 pub mod wire_events;
 
-pub use channel::Channel;
+pub use channel::{CallBudget, Channel};
 pub use doorbell::Doorbell;
 pub use region::{AudioRegion, RegionCapacity};

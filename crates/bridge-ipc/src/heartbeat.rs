@@ -1,0 +1,90 @@
+//! The server's heartbeat: a counter in a page of shared memory that a server thread which
+//! never enters the plugin raises every [`BEAT`]. The proxy watches it, so a server that is
+//! stopped (SIGSTOP, a debugger) or wholly stuck is noticed within the hang timeout whether
+//! or not audio runs, while a plugin that is merely busy in a long call keeps beating and is
+//! left to that call's budget. The page is a sealed memfd like the audio region, handed to
+//! the server right after the main connection's handshake.
+
+use std::fs::File;
+use std::io;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use memmap2::MmapRaw;
+
+use crate::os;
+
+/// How often the server beats.
+pub const BEAT: Duration = Duration::from_millis(20);
+const PAGE: u64 = 4096;
+
+/// The shared counter.
+pub struct Heartbeat {
+    map: MmapRaw,
+    file: File,
+}
+
+// SAFETY: the mapping is plain shared memory accessed only through the atomic below.
+unsafe impl Send for Heartbeat {}
+// SAFETY: as above.
+unsafe impl Sync for Heartbeat {}
+
+impl Heartbeat {
+    /// A new counter (proxy side).
+    pub fn create() -> io::Result<Self> {
+        Self::map(os::sealed_shared_memory(PAGE)?)
+    }
+
+    /// Maps the counter the proxy handed over (server side); refuses an unsealed or short
+    /// file.
+    pub fn open(file: File) -> io::Result<Self> {
+        os::check_sealed(&file)?;
+        if file.metadata()?.len() < PAGE {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the heartbeat page is too small",
+            ));
+        }
+        Self::map(file)
+    }
+
+    fn map(file: File) -> io::Result<Self> {
+        let map = MmapRaw::map_raw(&file)?;
+        Ok(Self { map, file })
+    }
+
+    fn word(&self) -> &AtomicU32 {
+        // SAFETY: the mapping is at least a page, page-aligned, and its first word is only
+        // ever accessed atomically, by both processes.
+        unsafe { &*self.map.as_ptr().cast::<AtomicU32>() }
+    }
+
+    /// One beat.
+    pub fn beat(&self) {
+        self.word().fetch_add(1, Ordering::Release);
+    }
+
+    /// The beats so far.
+    pub fn count(&self) -> u32 {
+        self.word().load(Ordering::Acquire)
+    }
+
+    /// The file, to hand to the server.
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn beats_cross_mappings() {
+        let proxy = Heartbeat::create().unwrap();
+        let server = Heartbeat::open(proxy.file().try_clone().unwrap()).unwrap();
+        server.beat();
+        server.beat();
+        assert_eq!(proxy.count(), 2);
+    }
+}
