@@ -10,6 +10,7 @@ block following.
     params PLUGIN STATE_OUT [--set I=V ...]
     load-state PLUGIN STATE_IN
     lifecycle PLUGIN COUNT
+    stall PLUGIN
 """
 
 import argparse
@@ -164,6 +165,66 @@ def lifecycle(args):
     print(json.dumps({"created": args.count, "load_seconds": loads, "close_seconds": closes}))
 
 
+def server_children():
+    """The bridge servers this process started (the proxy spawns them as our children)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/comm") as comm:
+                name = comm.read().strip()
+        except OSError:
+            continue
+        # fields[0] is the state, fields[1] the parent's pid.
+        if int(fields[1]) == os.getpid() and name.startswith("vstbridge-serv") and fields[0] != "Z":
+            found.append(int(entry))
+    return found
+
+
+def stall(args):
+    """Stops the server (SIGSTOP) and times what the host does next; then lets it go."""
+    import signal
+    engine = dawdreamer.RenderEngine(SAMPLE_RATE, 512)
+    plugin = engine.make_plugin_processor("plugin", args.plugin)
+    inputs = plugin.get_num_input_channels()
+    source = engine.make_playback_processor("source", input_signal(inputs, SAMPLE_RATE * 4))
+    engine.load_graph([(source, []), (plugin, ["source"])])
+    engine.render(0.2)
+    servers = server_children()
+    if len(servers) != 1:
+        raise SystemExit(f"expected one server, found {servers}")
+    stopped = servers[0]
+    os.kill(stopped, signal.SIGSTOP)
+    timings = {}
+    started = time.perf_counter()
+    plugin.get_parameter_text(0)
+    timings["text_seconds"] = time.perf_counter() - started
+    started = time.perf_counter()
+    plugin.get_parameters_description()
+    timings["description_seconds"] = time.perf_counter() - started
+    started = time.perf_counter()
+    engine.render(1.0)
+    timings["render_seconds"] = time.perf_counter() - started
+    try:
+        os.kill(stopped, signal.SIGCONT)
+    except ProcessLookupError:
+        pass
+    deadline = time.monotonic() + 15
+    restarted = False
+    while time.monotonic() < deadline and not restarted:
+        restarted = any(pid != stopped for pid in server_children())
+        time.sleep(0.05)
+    time.sleep(0.5)
+    engine.render(1.0)
+    audio = engine.get_audio()
+    timings["restarted"] = restarted
+    timings["peak_after"] = float(np.abs(audio).max())
+    print(json.dumps(timings))
+
+
 def main():
     parser = argparse.ArgumentParser()
     commands = parser.add_subparsers(dest="command", required=True)
@@ -184,6 +245,9 @@ def main():
     p.add_argument("plugin")
     p.add_argument("state_in")
     p.set_defaults(run=load_state)
+    p = commands.add_parser("stall")
+    p.add_argument("plugin")
+    p.set_defaults(run=stall)
     p = commands.add_parser("lifecycle")
     p.add_argument("plugin")
     p.add_argument("count", type=int)

@@ -213,3 +213,22 @@ fn hostile_children_inherit_no_token_and_do_not_hold_the_instance() {
         started.elapsed()
     );
 }
+
+#[test]
+fn hostile_callbacks_without_end_inside_a_call_never_hold_the_host_past_the_calls_budget() {
+    let bridged = hostile();
+    let plugin = &bridged.plugin;
+    let started = Instant::now();
+    // The plugin keeps calling back for 30 s; the host answers each at once. The call's
+    // budget (call_timeout_ms = 2000 here) counts the server's time, not the host's.
+    switch_on(plugin, 9);
+    let took = started.elapsed();
+    assert!(took < Duration::from_millis(2000) + SLACK, "the call took {took:?}");
+    assert!(!bridged.host.seen(vst2_abi::HostOpcode::UPDATE_DISPLAY).is_empty());
+    // The plugin hung the call: it is restarted and plays again.
+    assert!(
+        wait_until(Duration::from_secs(15), || health(plugin) == 0
+            && block_with_canaries(plugin)[0].iter().any(|&s| s != 0.0)),
+        "the instance did not come back"
+    );
+}

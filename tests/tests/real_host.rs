@@ -375,3 +375,40 @@ fn dawdreamer_creates_and_destroys_50_bridged_instances_with_clean_server_exits(
         (bridged_close - direct_close) * 1e3
     );
 }
+
+#[test]
+fn dawdreamer_with_the_server_stopped_every_call_returns_within_the_hang_timeout_and_it_plays_again() {
+    // The shipped defaults: hang_timeout_ms = 2000.
+    const HANG_TIMEOUT: f64 = 2.0;
+    let plugin = real_plugin_for("i386", "MaBitcrush-vst.so");
+    let run = run_dawdreamer(
+        &[
+            "stall".to_owned(),
+            install_proxy_with(&plugin, "").display().to_string(),
+        ],
+        None,
+    );
+    let findings = &run.findings;
+    for key in ["text_seconds", "description_seconds", "render_seconds"] {
+        let seconds = findings[key].as_f64().unwrap();
+        println!("{key}: {seconds:.3}");
+        assert!(
+            seconds <= HANG_TIMEOUT + 0.5,
+            "{key} took {seconds} s with the server stopped"
+        );
+    }
+    assert_eq!(
+        findings["restarted"], true,
+        "no new server after the stop:\n{}",
+        run.log
+    );
+    assert!(
+        findings["peak_after"].as_f64().unwrap() > 0.01,
+        "silent after the restart"
+    );
+    assert!(
+        run.log.contains("stopped or frozen"),
+        "the log does not say why:\n{}",
+        run.log
+    );
+}

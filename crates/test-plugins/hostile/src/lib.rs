@@ -19,7 +19,9 @@
 //!   descriptor of this process that names it; parameter 1 then reads 1.0 if every attempt
 //!   was refused;
 //! - [`Mode::Spawn`]: starts `sleep 5` as a child; parameter 2 reads 1.0 if the bridge's
-//!   token is visible in this process's environment (it must not be).
+//!   token is visible in this process's environment (it must not be);
+//! - [`Mode::CallBackForever`]: the call keeps calling back (`audioMasterUpdateDisplay`
+//!   every 100 ms) for 30 s before it returns.
 //!
 //! Parameters: 0 "Mode" (the last mode switched on, as value / 16), 1 "Truncate refused",
 //! 2 "Token visible".
@@ -75,6 +77,8 @@ pub enum Mode {
     Truncate = 7,
     /// A child process.
     Spawn = 8,
+    /// Callbacks for 30 s inside one call.
+    CallBackForever = 9,
 }
 
 impl Mode {
@@ -88,6 +92,7 @@ impl Mode {
             6 => Self::Scribble,
             7 => Self::Truncate,
             8 => Self::Spawn,
+            9 => Self::CallBackForever,
             _ => return None,
         })
     }
@@ -223,6 +228,13 @@ impl Hostile {
             Mode::Truncate => self
                 .truncate_refused
                 .store(if try_to_resize_regions() { 1.0 } else { 0.0 }),
+            Mode::CallBackForever => {
+                let started = Instant::now();
+                while started.elapsed() < Duration::from_secs(30) {
+                    self.host.update_display();
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            }
             Mode::Spawn => {
                 let _ = std::process::Command::new("sleep").arg("5").spawn();
                 let visible = std::env::vars().any(|(key, _)| key.contains("VSTBRIDGE_TOKEN"));
