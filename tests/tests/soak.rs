@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use vst2_host::Plugin;
+use vst2_host::{ChunkKind, Plugin};
 use vstbridge_test_support::proxy_status::{health, restarts, server_pid, wait_until};
 use vstbridge_test_support::{SAMPLE_RATE, load_bridged_with_options, sine, test_plugin};
 
@@ -19,6 +19,8 @@ const BLOCK: usize = 64;
 const OPTIONS: &str = "block_deadline_floor_ms = 50\nhang_timeout_ms = 300\ncall_timeout_ms = 1000\nslow_call_timeout_ms = 3000\nmax_restarts_per_minute = 100000\nsnapshot_interval_s = 1\n";
 /// The longest a block may take: its deadline plus scheduling slack on a loaded VM.
 const BLOCK_LIMIT: Duration = Duration::from_millis(50 + 200);
+/// How much later than its budget a call may return on a loaded two-core machine.
+const SCHEDULING_SLACK: Duration = Duration::from_millis(300);
 /// The longest a string query may take: the call timeout plus slack.
 const QUERY_LIMIT: Duration = Duration::from_millis(1000 + 300);
 
@@ -77,14 +79,44 @@ fn kills_and_freezes_during_traffic_never_stall_or_corrupt_the_host() {
             }
         })
     };
+    // A GUI-like thread makes every kind of call in turn; the worst time of each kind is
+    // held against that kind's budget (the slow kinds have `slow_call_timeout_ms`).
+    let kinds: [(&str, Duration); 4] = [
+        ("parameter text", Duration::from_millis(1000)),
+        ("program name", Duration::from_millis(1000)),
+        ("get chunk", Duration::from_millis(3000)),
+        ("set chunk", Duration::from_millis(3000)),
+    ];
+    let worst_ns: Arc<Vec<AtomicU64>> = Arc::new(kinds.iter().map(|_| AtomicU64::new(0)).collect());
     let gui = {
-        let (bridged, stop, max_query_ns) = (bridged.clone(), stop.clone(), max_query_ns.clone());
+        let (bridged, stop, max_query_ns, worst_ns) =
+            (bridged.clone(), stop.clone(), max_query_ns.clone(), worst_ns.clone());
         std::thread::spawn(move || {
+            let mut kind = 0;
+            let mut chunk = Vec::new();
             while !stop.load(Ordering::Relaxed) {
                 let started = Instant::now();
-                let name = bridged.plugin.parameter_name(0);
-                max_query_ns.fetch_max(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
-                assert!(name == "Gain" || name.is_empty(), "a query returned {name:?}");
+                match kind {
+                    0 => {
+                        let name = bridged.plugin.parameter_name(0);
+                        assert!(name == "Gain" || name.is_empty(), "a query returned {name:?}");
+                    }
+                    1 => {
+                        let _ = bridged.plugin.program_name();
+                    }
+                    2 => chunk = bridged.plugin.chunk(ChunkKind::Bank),
+                    _ => {
+                        if !chunk.is_empty() {
+                            bridged.plugin.set_chunk(ChunkKind::Bank, &chunk);
+                        }
+                    }
+                }
+                let took = started.elapsed().as_nanos() as u64;
+                worst_ns[kind].fetch_max(took, Ordering::Relaxed);
+                if kind == 0 {
+                    max_query_ns.fetch_max(took, Ordering::Relaxed);
+                }
+                kind = (kind + 1) % 4;
                 std::thread::sleep(Duration::from_millis(2));
             }
         })
@@ -136,4 +168,18 @@ fn kills_and_freezes_during_traffic_never_stall_or_corrupt_the_host() {
     );
     assert!(max_block <= BLOCK_LIMIT, "a block stalled {max_block:?}");
     assert!(max_query <= QUERY_LIMIT, "a query stalled {max_query:?}");
+    let mut over = Vec::new();
+    let report: Vec<String> = kinds
+        .iter()
+        .zip(worst_ns.iter())
+        .map(|((name, budget), worst)| {
+            let worst = Duration::from_nanos(worst.load(Ordering::Relaxed));
+            if worst > *budget + SCHEDULING_SLACK {
+                over.push(*name);
+            }
+            format!("{name}: worst {worst:.0?} of {budget:.0?}")
+        })
+        .collect();
+    println!("soak worst call per kind: {}", report.join("; "));
+    assert!(over.is_empty(), "calls over their budget: {over:?}");
 }
