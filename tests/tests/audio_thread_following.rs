@@ -111,7 +111,10 @@ fn voluntary_switches() -> u64 {
 #[test]
 fn server_audio_thread_takes_the_host_threads_cpu_and_realtime_priority_below_it() {
     let _alone = one_at_a_time();
-    let bridged = load_bridged_with_options(&test_plugin("gain"), PATIENT_OPTIONS);
+    let bridged = load_bridged_with_options(
+        &test_plugin("gain"),
+        &format!("{PATIENT_OPTIONS}follow_host_cpu = true\n"),
+    );
     let plugin = &bridged.plugin;
     plugin.start(SAMPLE_RATE, BLOCK as i32);
     let cpu = cpus() - 1;

@@ -104,6 +104,9 @@ pub fn demo() -> Result<()> {
 /// `cargo xtask bench [--quick]`: release builds of everything measured, then the bench.
 pub fn bench(args: &[String]) -> Result<()> {
     let release = build_release_bridge(&["vstbridge-bench", "test-plugin-gain"])?;
+    // The real-host row needs Debian's plugins and DawDreamer.
+    crate::fetch::fetch_plugins()?;
+    crate::real_host::ensure_real_host()?;
     let mut bench = Command::new(release.join("vstbridge-bench"));
     bench
         .arg("--dist")
@@ -114,6 +117,11 @@ pub fn bench(args: &[String]) -> Result<()> {
         .arg(target_dir().join(I686).join("release").join("libtest_plugin_gain.so"))
         .arg("--json")
         .arg(target_dir().join("bench").join("results.json"))
+        .env("VSTBRIDGE_REAL_PLUGINS", target_dir().join("real-plugins"))
+        .env(
+            "VSTBRIDGE_DAWDREAMER_PYTHON",
+            target_dir().join("dawdreamer-venv/bin/python"),
+        )
         .env("VSTBRIDGE_LOG", "warn");
     if args.iter().any(|a| a == "--quick") {
         bench.arg("--quick");

@@ -167,12 +167,8 @@ pub fn measure(options: &Options, results: &mut serde_json::Map<String, serde_js
     );
     let hog = Setup { hog: true, ..PLAIN };
     let rows: [(&str, &str, Setup); 7] = [
-        ("follow host CPU (default)", "", PLAIN),
-        (
-            "no follow: the scheduler places the server",
-            "follow_host_cpu = false\n",
-            PLAIN,
-        ),
+        ("follow host CPU", "follow_host_cpu = true\n", PLAIN),
+        ("no follow: the scheduler places it (default)", "", PLAIN),
         (
             "server held on CPU 1, sleep for reply",
             "follow_host_cpu = false\nmax_spin_us = 0\n",

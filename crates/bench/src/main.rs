@@ -11,9 +11,11 @@
 //!    message on a socket (`bench_socket_wake`), and the bridge without CPU following.
 //! 3. **Levers** (see `levers`): CPU following, the spin across CPUs, realtime priority
 //!    under a CPU hog, and region locking, each against its absence.
-//! 4. **Allocations** per block in proxy and server, from their counting allocators (must
+//! 4. **Host patterns** (see `patterns`): unpinned, a worker pool, real-time pacing with and
+//!    without a CPU hog, for every lever setting, and through a real host (DawDreamer).
+//! 5. **Allocations** per block in proxy and server, from their counting allocators (must
 //!    be 0; the run fails otherwise).
-//! 5. **Parameters**: set/get from the audio thread and from another thread, and string
+//! 6. **Parameters**: set/get from the audio thread and from another thread, and string
 //!    queries. **Start-up**: loading to first block. **Scale**: 1, 8 (and 32) bridged
 //!    instances at a 48 kHz pace, missed periods and CPU.
 //!
@@ -23,6 +25,7 @@
 mod extras;
 mod levers;
 mod limit;
+mod patterns;
 mod plugins;
 mod stats;
 
@@ -99,6 +102,7 @@ fn main() -> Result<()> {
     let rows = plugins::measure(&options, futex_same_cpu, &mut results)?;
     let allocations: u64 = rows.iter().map(|row| row.allocations).sum();
     levers::measure(&options, &mut results)?;
+    patterns::measure(&options, &mut results)?;
     extras::parameters(&options, &mut results)?;
     extras::startup(&options, &mut results)?;
     extras::scale(&options, &mut results)?;

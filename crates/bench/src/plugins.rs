@@ -43,6 +43,11 @@ pub fn task_cpu_time(task: &Path) -> Duration {
         .map_or(Duration::ZERO, Duration::from_nanos)
 }
 
+/// The bridged plugin's server process id.
+pub fn server_pid(plugin: &Plugin) -> u32 {
+    vendor(plugin, b"VbPi") as u32
+}
+
 fn vendor(plugin: &Plugin, code: &[u8; 4]) -> isize {
     plugin.dispatch_int(EffectOpcode::VENDOR_SPECIFIC, four_char_code(code), 0, 0.0)
 }
@@ -120,10 +125,10 @@ pub fn measure(
             "socket-synced",
             load_with(&options.gain_x86_64, "bench_socket_wake = true\n")?,
         ),
-        // The lever of following the host's CPU, measured: the same bridge without it.
+        // The lever of following the host's CPU (off by default), measured: the same bridge with it.
         (
-            "x86_64 no follow",
-            load_with(&options.gain_x86_64, "follow_host_cpu = false\n")?,
+            "x86_64 follow",
+            load_with(&options.gain_x86_64, "follow_host_cpu = true\n")?,
         ),
     ];
     println!(

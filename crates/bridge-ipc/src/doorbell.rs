@@ -18,6 +18,9 @@ use crate::os;
 #[derive(Clone, Copy)]
 pub struct Doorbell<'a> {
     word: &'a AtomicU32,
+    /// How many threads sleep (or are about to) on `word`: a ring wakes only when someone
+    /// sleeps, so a side that spins costs the ringer no system call.
+    waiters: &'a AtomicU32,
     /// Benchmarks only: wake through a socket message instead of the futex.
     signal: Option<SocketSignal<'a>>,
 }
@@ -48,14 +51,18 @@ impl<'a> SocketSignal<'a> {
 
 impl<'a> Doorbell<'a> {
     /// A doorbell on `word`.
-    pub fn new(word: &'a AtomicU32) -> Self {
-        Self { word, signal: None }
+    pub fn new(word: &'a AtomicU32, waiters: &'a AtomicU32) -> Self {
+        Self {
+            word,
+            waiters,
+            signal: None,
+        }
     }
 
     /// A doorbell on `word` that wakes through `signal` instead of the futex (the
     /// socket-synced design the benchmarks compare against).
-    pub fn with_signal(word: &'a AtomicU32, signal: Option<SocketSignal<'a>>) -> Self {
-        Self { word, signal }
+    pub fn with_signal(word: &'a AtomicU32, waiters: &'a AtomicU32, signal: Option<SocketSignal<'a>>) -> Self {
+        Self { word, waiters, signal }
     }
 
     /// The current count; pass it to [`Doorbell::wait_past`] to wait for the next ring.
@@ -66,7 +73,13 @@ impl<'a> Doorbell<'a> {
     /// Rings: publishes everything written before it and wakes the other side.
     pub fn ring(&self) -> io::Result<()> {
         let Some(signal) = self.signal else {
-            self.word.fetch_add(1, Ordering::AcqRel);
+            // Raise the count, then look for sleepers; a waiter announces itself, then
+            // re-reads the count (both sequentially consistent), so one of the two always
+            // sees the other: no ring is ever lost, and none costs a wake nobody needs.
+            self.word.fetch_add(1, Ordering::SeqCst);
+            if self.waiters.load(Ordering::SeqCst) == 0 {
+                return Ok(());
+            }
             return os::futex_wake(self.word);
         };
         // The message is copied before the count moves: from then on the other side owns
@@ -133,7 +146,14 @@ impl<'a> Doorbell<'a> {
             if remaining.is_zero() {
                 return Ok(None);
             }
-            os::futex_wait(self.word, seen, remaining)?;
+            self.waiters.fetch_add(1, Ordering::SeqCst);
+            let waited = if self.word.load(Ordering::SeqCst) == seen {
+                os::futex_wait(self.word, seen, remaining)
+            } else {
+                Ok(())
+            };
+            self.waiters.fetch_sub(1, Ordering::SeqCst);
+            waited?;
         }
     }
 }

@@ -173,6 +173,8 @@ impl AudioRegion {
         // SAFETY: a 4-aligned word inside the mapping, only ever accessed atomically.
         Doorbell::with_signal(
             unsafe { &*self.at::<AtomicU32>(TO_SERVER_OFFSET) },
+            // SAFETY: the next 4-aligned word of the same cache line, only accessed atomically.
+            unsafe { &*self.at::<AtomicU32>(TO_SERVER_OFFSET + 4) },
             // SAFETY: the request lies inside the mapping, which outlives the doorbell, and
             // only the proxy (the side that rings this doorbell) writes it, before ringing.
             self.signal.as_ref().map(|stream| unsafe {
@@ -195,6 +197,8 @@ impl AudioRegion {
         // SAFETY: a 4-aligned word inside the mapping, only ever accessed atomically.
         Doorbell::with_signal(
             unsafe { &*self.at::<AtomicU32>(TO_PROXY_OFFSET) },
+            // SAFETY: the next 4-aligned word of the same cache line, only accessed atomically.
+            unsafe { &*self.at::<AtomicU32>(TO_PROXY_OFFSET + 4) },
             // The reply without its callback slot, which travels only with a callback.
             // SAFETY: as above, for the reply, which only the server writes before ringing.
             self.signal.as_ref().map(|stream| unsafe {

@@ -27,7 +27,7 @@
 /// `VBRG` in little-endian memory.
 pub const REGION_MAGIC: u32 = u32::from_le_bytes(*b"VBRG");
 /// Bumped on every layout change.
-pub const REGION_VERSION: u32 = 5;
+pub const REGION_VERSION: u32 = 6;
 /// Bytes of the callback slot: one encoded [`crate::HostCall`] (server → proxy) or
 /// [`crate::HostReply`] (back), the same encoding the sockets carry. A callback too large
 /// for it travels over the callbacks connection instead.
@@ -199,9 +199,9 @@ pub struct BlockReply {
 
 /// Where the [`RegionHeader`] starts.
 pub const HEADER_OFFSET: usize = 0;
-/// The doorbell word the proxy rings for the server.
+/// The doorbell word the proxy rings for the server (its waiter count is the next word).
 pub const TO_SERVER_OFFSET: usize = 64;
-/// The doorbell word the server rings for the proxy.
+/// The doorbell word the server rings for the proxy (its waiter count is the next word).
 pub const TO_PROXY_OFFSET: usize = 128;
 /// Where the [`BlockRequest`] starts.
 pub const REQUEST_OFFSET: usize = 192;

@@ -8,9 +8,11 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-/// The venv `cargo xtask test` installs DawDreamer into.
+/// The venv `cargo xtask test` installs DawDreamer into (`VSTBRIDGE_DAWDREAMER_PYTHON`
+/// names its interpreter instead, for programs outside the target layout such as the bench).
 pub fn dawdreamer_python() -> PathBuf {
-    let python = crate::target_dir().join("dawdreamer-venv/bin/python");
+    let python = std::env::var_os("VSTBRIDGE_DAWDREAMER_PYTHON")
+        .map_or_else(|| crate::target_dir().join("dawdreamer-venv/bin/python"), PathBuf::from);
     assert!(
         python.is_file(),
         "DawDreamer is not installed in {}: run `cargo xtask test` (it creates the venv)",

@@ -1,0 +1,244 @@
+//! Host patterns: the gain plugin at 64 frames driven the way DAWs drive plugins, for each
+//! setting of the audio-thread levers, side by side with the plugin loaded directly:
+//! - **unpinned**: one ordinary thread, never pinned, processing blocks back to back (as a
+//!   JUCE host rendering offline, or a DAW's audio thread the scheduler moves around);
+//! - **worker pool**: blocks handed in turn to a pool of three worker threads (as DAWs that
+//!   process on a thread pool do);
+//! - **paced**: one unpinned thread at a real-time pace (48 kHz, a 1.33 ms period spent
+//!   idle between blocks, so the other CPU sleeps deeply), alone and beside a CPU hog.
+//!
+//! Per block: median, p99, p99.9, max, the overhead (bridged median − direct median), and the
+//! CPU time of the host and of the server per block. The defaults are chosen from these rows
+//! (see README), not from the pinned table.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use vst2_host::{DefaultHost, Plugin};
+
+use crate::Options;
+use crate::plugins::cpu_time;
+use crate::stats::Summary;
+
+const FRAMES: usize = 64;
+const SAMPLE_RATE: f32 = 48_000.0;
+/// The settings compared: the shipped defaults first, then each lever spelled out.
+pub const CONFIGS: [(&str, &str); 6] = [
+    ("defaults", ""),
+    ("follow+spin50", "follow_host_cpu = true\nmax_spin_us = 50\n"),
+    ("nofollow+spin50", "follow_host_cpu = false\nmax_spin_us = 50\n"),
+    ("nofollow+spin0", "follow_host_cpu = false\nmax_spin_us = 0\n"),
+    ("nofollow+spin200", "follow_host_cpu = false\nmax_spin_us = 200\n"),
+    ("socket-synced", "bench_socket_wake = true\n"),
+];
+
+/// How a pattern drives the plugin.
+#[derive(Clone, Copy)]
+enum Pattern {
+    Unpinned,
+    WorkerPool,
+    Paced { hog: bool },
+}
+
+impl Pattern {
+    fn name(self) -> &'static str {
+        match self {
+            Pattern::Unpinned => "unpinned",
+            Pattern::WorkerPool => "worker pool (3)",
+            Pattern::Paced { hog: false } => "paced 48 kHz",
+            Pattern::Paced { hog: true } => "paced + CPU hog",
+        }
+    }
+}
+
+/// One block of `plugin`, timed.
+fn block(plugin: &Plugin, input: &[f32]) -> Result<Duration> {
+    let (mut left, mut right) = (vec![0.0f32; FRAMES], vec![0.0f32; FRAMES]);
+    let started = Instant::now();
+    plugin.process_replacing(&[input, input], &mut [&mut left, &mut right], FRAMES)?;
+    Ok(started.elapsed())
+}
+
+/// Runs `blocks` blocks of `plugin` in `pattern`; the per-block times.
+fn drive(plugin: &Plugin, pattern: Pattern, blocks: usize) -> Result<Vec<Duration>> {
+    let input: Vec<f32> = (0..FRAMES).map(|i| (i as f32 * 0.01).sin() * 0.5).collect();
+    crate::limit::unpin();
+    let stop_hog = Arc::new(AtomicBool::new(false));
+    let hog = matches!(pattern, Pattern::Paced { hog: true }).then(|| {
+        let stop = stop_hog.clone();
+        std::thread::spawn(move || {
+            let mut x = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+                std::hint::black_box(x);
+            }
+        })
+    });
+    let mut times = Vec::with_capacity(blocks);
+    match pattern {
+        Pattern::Unpinned => {
+            for _ in 0..blocks {
+                times.push(block(plugin, &input)?);
+            }
+        }
+        Pattern::Paced { .. } => {
+            let period = Duration::from_secs_f64(FRAMES as f64 / f64::from(SAMPLE_RATE));
+            let started = Instant::now();
+            for index in 0..blocks {
+                times.push(block(plugin, &input)?);
+                let next = started + period * (index as u32 + 1);
+                if let Some(wait) = next.checked_duration_since(Instant::now()) {
+                    std::thread::sleep(wait);
+                }
+            }
+        }
+        Pattern::WorkerPool => {
+            std::thread::scope(|scope| -> Result<()> {
+                let (done_tx, done_rx) = mpsc::channel::<Result<Duration>>();
+                let workers: Vec<mpsc::Sender<()>> = (0..3)
+                    .map(|_| {
+                        let (go_tx, go_rx) = mpsc::channel::<()>();
+                        let done = done_tx.clone();
+                        let input = &input;
+                        scope.spawn(move || {
+                            while go_rx.recv().is_ok() {
+                                let _ = done.send(block(plugin, input));
+                            }
+                        });
+                        go_tx
+                    })
+                    .collect();
+                for index in 0..blocks {
+                    workers[index % workers.len()].send(()).context("a worker stopped")?;
+                    times.push(done_rx.recv().context("a worker stopped")??);
+                }
+                drop(workers);
+                Ok(())
+            })?;
+        }
+    }
+    stop_hog.store(true, Ordering::Relaxed);
+    if let Some(hog) = hog {
+        let _ = hog.join();
+    }
+    Ok(times)
+}
+
+/// The real-host row: DawDreamer (a JUCE host) rendering Debian's amd64 MaBitcrush at 64
+/// frames on one unpinned thread, directly and bridged with each config, interleaved so
+/// every config sees the same machine; the best of three renders each, per block.
+fn real_host(options: &Options, results: &mut serde_json::Map<String, serde_json::Value>) -> Result<()> {
+    let plugin = vstbridge_test_support::real_plugin_for("amd64", "MaBitcrush-vst.so");
+    let seconds = if options.quick { "2" } else { "10" };
+    let per_block = |path: &std::path::Path| -> Result<f64> {
+        let run = vstbridge_test_support::run_dawdreamer(&["bench", &path.display().to_string(), seconds], None);
+        run.findings["seconds_per_block"]
+            .as_array()
+            .and_then(|runs| runs.iter().filter_map(serde_json::Value::as_f64).reduce(f64::min))
+            .map(|seconds| seconds * 1e6)
+            .context("DawDreamer reported no time")
+    };
+    println!("\n== real host: DawDreamer, MaBitcrush (amd64), 64 frames, one unpinned thread ==");
+    let proxies: Vec<(&str, std::path::PathBuf)> = CONFIGS
+        .iter()
+        .map(|(name, extra)| {
+            (
+                *name,
+                vstbridge_test_support::install_proxy_from(&options.dist, &plugin, extra),
+            )
+        })
+        .collect();
+    let rounds = if options.quick { 1 } else { 3 };
+    let mut direct = f64::MAX;
+    let mut bridged = vec![f64::MAX; proxies.len()];
+    for _ in 0..rounds {
+        direct = direct.min(per_block(&plugin)?);
+        for (best, (_, proxy)) in bridged.iter_mut().zip(&proxies) {
+            *best = best.min(per_block(proxy)?);
+        }
+    }
+    println!("{:<18} {direct:>9.1} µs per block", "direct");
+    results.insert("real_host/direct".into(), serde_json::json!({ "us_per_block": direct }));
+    for ((name, _), time) in proxies.iter().zip(bridged) {
+        println!(
+            "{name:<18} {time:>9.1} µs per block, overhead {:>6.1} µs",
+            time - direct
+        );
+        results.insert(
+            format!("real_host/{name}"),
+            serde_json::json!({ "us_per_block": time, "overhead_us": time - direct }),
+        );
+    }
+    Ok(())
+}
+
+/// Measures every pattern for the direct plugin and every config.
+pub fn measure(options: &Options, results: &mut serde_json::Map<String, serde_json::Value>) -> Result<()> {
+    let blocks = if options.quick { 3_000 } else { 20_000 };
+    let patterns: &[Pattern] = if options.quick {
+        &[Pattern::Unpinned, Pattern::WorkerPool]
+    } else {
+        &[
+            Pattern::Unpinned,
+            Pattern::WorkerPool,
+            Pattern::Paced { hog: false },
+            Pattern::Paced { hog: true },
+        ]
+    };
+    println!("\n== host patterns: gain, 64 frames, unpinned threads (not the pinned table above) ==");
+    println!(
+        "{:<18} {:<17} {:>9} {:>9} {:>9} {:>9} {:>10} {:>12} {:>12}",
+        "pattern", "", "median", "p99", "p99.9", "max", "overhead", "cpu host/blk", "cpu srv/blk"
+    );
+    let direct = Plugin::load(&options.gain_x86_64, Arc::new(DefaultHost)).context("loading gain directly")?;
+    direct.start(SAMPLE_RATE, FRAMES as i32);
+    let bridged: Vec<(&str, Plugin)> = CONFIGS
+        .iter()
+        .map(|(name, extra)| -> Result<(&str, Plugin)> {
+            let proxy = vstbridge_test_support::install_proxy_from(
+                &options.dist,
+                &options.gain_x86_64,
+                &format!("block_deadline_floor_ms = 2000\nhang_timeout_ms = 10000\n{extra}"),
+            );
+            let plugin = Plugin::load(&proxy, Arc::new(DefaultHost)).with_context(|| format!("bridging for {name}"))?;
+            plugin.start(SAMPLE_RATE, FRAMES as i32);
+            Ok((name, plugin))
+        })
+        .collect::<Result<_>>()?;
+    real_host(options, results)?;
+    for &pattern in patterns {
+        let mut warm = drive(&direct, pattern, blocks / 10)?;
+        warm.clear();
+        let mut direct_times = drive(&direct, pattern, blocks)?;
+        let direct_summary = Summary::of(&mut direct_times);
+        println!("{:<18} {:<17} {}", pattern.name(), "direct", direct_summary.row());
+        results.insert(format!("patterns/{}/direct", pattern.name()), direct_summary.to_json());
+        for (name, plugin) in &bridged {
+            let server = crate::plugins::server_pid(plugin);
+            drive(plugin, pattern, blocks / 10)?;
+            let (host_before, server_before) = (cpu_time(std::process::id()), cpu_time(server));
+            let mut times = drive(plugin, pattern, blocks)?;
+            let host_cpu = cpu_time(std::process::id()).saturating_sub(host_before);
+            let server_cpu = cpu_time(server).saturating_sub(server_before);
+            let summary = Summary::of(&mut times);
+            let overhead = summary.median_us - direct_summary.median_us;
+            let per_block = |cpu: Duration| cpu.as_secs_f64() * 1e6 / blocks as f64;
+            println!(
+                "{:<18} {name:<17} {} {overhead:>10.1} {:>10.1}µs {:>10.1}µs",
+                "",
+                summary.row(),
+                per_block(host_cpu),
+                per_block(server_cpu)
+            );
+            let mut json = summary.to_json();
+            json["overhead_us"] = serde_json::json!(overhead);
+            json["cpu_host_us_per_block"] = serde_json::json!(per_block(host_cpu));
+            json["cpu_server_us_per_block"] = serde_json::json!(per_block(server_cpu));
+            results.insert(format!("patterns/{}/{name}", pattern.name()), json);
+        }
+    }
+    Ok(())
+}
