@@ -34,7 +34,7 @@ use vst2_abi::constants::process_level;
 use vst2_abi::{HostOpcode, VstTimeInfo};
 use vst2_host::EventsView;
 
-use crate::config::FailurePolicy;
+use crate::config::{FailurePolicy, FollowCpu};
 use crate::daw_buffers::{DawBuffers, ProcessKind, Sample};
 use crate::effect::OwnedEffect;
 use crate::sync::lock;
@@ -103,7 +103,13 @@ struct BlockState {
     /// [`epoch`]; `None`: never).
     host_priority: u32,
     priority_read_at: Option<u64>,
+    /// Blocks in a row this thread ran on the same CPU.
+    steady_blocks: u32,
 }
+
+/// Blocks in a row on one CPU after which the host's audio thread counts as steady, and a
+/// server following `when steady` joins it (at 64 frames, about 40 ms).
+const STEADY_BLOCKS: u32 = 32;
 
 /// How often the audio thread re-reads its own realtime priority (a system call, so not
 /// every block; a DAW sets it once when it starts its audio engine).
@@ -550,6 +556,7 @@ impl ProxyAudio {
             host_cpu: u32::MAX,
             host_priority: 0,
             priority_read_at: None,
+            steady_blocks: 0,
         };
         let mut attached = Box::new(Attached {
             region,
@@ -643,6 +650,18 @@ impl ProxyAudio {
         let level = self.prefetch(instance, region);
         let policy = instance.policy();
         let host_cpu = bridge_ipc::os::current_cpu().unwrap_or(u32::MAX);
+        block.steady_blocks = if host_cpu == block.host_cpu {
+            block.steady_blocks.saturating_add(1)
+        } else {
+            0
+        };
+        let follow = match policy.follow_host_cpu {
+            FollowCpu::Always => true,
+            FollowCpu::Never => false,
+            // A host thread the scheduler keeps moving would drag the server after it from
+            // CPU to CPU; one that stays put is worth joining.
+            FollowCpu::WhenSteady => block.steady_blocks >= STEADY_BLOCKS,
+        };
         let host_priority = if policy.follow_host_priority {
             Self::host_priority(block)
         } else {
@@ -656,7 +675,7 @@ impl ProxyAudio {
             (*request).kind = wire_kind;
             (*request).block_seq = block.seq;
             (*request).command = command::PROCESS;
-            (*request).host_cpu = if policy.follow_host_cpu { host_cpu } else { u32::MAX };
+            (*request).host_cpu = if follow { host_cpu } else { u32::MAX };
             (*request).host_priority = host_priority;
             (*reply).state = state::IDLE;
         }
@@ -675,7 +694,7 @@ impl ProxyAudio {
         // delay the server. The reply usually comes before a sleep and a cross-CPU wake would.
         // When this thread just moved, a following server is moving here too: no spin.
         let apart = block.server_cpu != host_cpu && block.server_cpu != u32::MAX && host_cpu != u32::MAX;
-        let just_moved = policy.follow_host_cpu && host_cpu != block.host_cpu;
+        let just_moved = follow && block.steady_blocks == 0;
         let spin = if apart && !just_moved {
             policy.max_spin
         } else {

@@ -21,7 +21,7 @@
 //! | `restart` | true | restart a crashed or hung plugin with its state |
 //! | `max_restarts_per_minute` | 3 | beyond this the plugin stays silent until reloaded |
 //! | `snapshot_interval_s` | 10 | how often the state of a chunk-saving plugin is copied (0: never) |
-//! | `follow_host_cpu` | false | keep the server's audio thread on the CPU of the host's audio thread (wins only when the host pins its audio thread; see the bench's host patterns) |
+//! | `follow_host_cpu` | "auto" | move the server's audio thread to the CPU of the host's audio thread: `true` always, `false` never, `"auto"` once the host's thread has stayed on one CPU for 32 blocks |
 //! | `follow_host_priority` | true | give the server's audio thread the realtime priority of the host's, one step below |
 //! | `lock_memory` | true | lock the audio region into RAM: about 1.3 MiB up to 512 frames, 3 MiB at 4096 (needs `CAP_IPC_LOCK` or a memlock limit above that) |
 //! | `max_spin_us` | 50 | the longest the host's audio thread spins for a reply while the server runs on another CPU (0: never; at most 1000) |
@@ -87,7 +87,7 @@ struct FileOptions {
     max_restarts_per_minute: Option<u32>,
     snapshot_interval_s: Option<u64>,
     bench_socket_wake: Option<bool>,
-    follow_host_cpu: Option<bool>,
+    follow_host_cpu: Option<FollowSetting>,
     follow_host_priority: Option<bool>,
     lock_memory: Option<bool>,
     max_spin_us: Option<u64>,
@@ -124,6 +124,14 @@ impl FileOptions {
         within("slow_call_timeout_ms", self.slow_call_timeout_ms, 1, 3_600_000)?;
         within("max_restarts_per_minute", self.max_restarts_per_minute, 0, 1_000_000)?;
         within("snapshot_interval_s", self.snapshot_interval_s, 0, 86_400)?;
+        if let Some(FollowSetting::Word(word)) = &self.follow_host_cpu {
+            if word != "auto" {
+                return Err((
+                    "follow_host_cpu",
+                    format!("is {word:?}; it must be true, false or \"auto\""),
+                ));
+            }
+        }
         within("max_spin_us", self.max_spin_us, 0, 1000)
     }
 
@@ -149,6 +157,26 @@ impl FileOptions {
     }
 }
 
+/// `follow_host_cpu` as written: `true`, `false` or `"auto"`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+enum FollowSetting {
+    Flag(bool),
+    Word(String),
+}
+
+/// Whether the server's audio thread moves to the CPU of the host's audio thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FollowCpu {
+    /// Always (`true`): best when the host pins its audio thread.
+    Always,
+    /// Never (`false`): the scheduler places the server.
+    Never,
+    /// Once the host's thread has stayed on one CPU for a while (`"auto"`, the default): a
+    /// thread the scheduler keeps moving is not chased from CPU to CPU.
+    WhenSteady,
+}
+
 /// How an instance treats failures.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FailurePolicy {
@@ -172,7 +200,7 @@ pub struct FailurePolicy {
     /// bridges use) instead of the futex.
     pub bench_socket_wake: bool,
     /// Whether the server's audio thread follows the host's audio thread to its CPU.
-    pub follow_host_cpu: bool,
+    pub follow_host_cpu: FollowCpu,
     /// Whether the server's audio thread takes the host audio thread's realtime priority
     /// (one step below it).
     pub follow_host_priority: bool,
@@ -205,7 +233,11 @@ impl From<&FileOptions> for FailurePolicy {
                 seconds => Some(Duration::from_secs(seconds)),
             },
             bench_socket_wake: options.bench_socket_wake.unwrap_or(false),
-            follow_host_cpu: options.follow_host_cpu.unwrap_or(false),
+            follow_host_cpu: match &options.follow_host_cpu {
+                Some(FollowSetting::Flag(true)) => FollowCpu::Always,
+                Some(FollowSetting::Flag(false)) => FollowCpu::Never,
+                _ => FollowCpu::WhenSteady,
+            },
             follow_host_priority: options.follow_host_priority.unwrap_or(true),
             lock_memory: options.lock_memory.unwrap_or(true),
             max_spin: Duration::from_micros(options.max_spin_us.unwrap_or(50).min(1000)),
@@ -436,7 +468,16 @@ mod tests {
     #[test]
     fn audio_thread_levers_defaults_and_the_spin_stays_bounded() {
         let defaults = FailurePolicy::default();
-        assert!(!defaults.follow_host_cpu && defaults.follow_host_priority && defaults.lock_memory);
+        assert!(
+            defaults.follow_host_cpu == FollowCpu::WhenSteady && defaults.follow_host_priority && defaults.lock_memory
+        );
+        let path = temp_file("Follow.vstbridge.toml", "follow_host_cpu = true\n");
+        assert_eq!(
+            FailurePolicy::from(&read_file(&path).unwrap()).follow_host_cpu,
+            FollowCpu::Always
+        );
+        let path = temp_file("Follow.vstbridge.toml", "follow_host_cpu = \"sometimes\"\n");
+        assert!(read_file(&path).is_err());
         assert_eq!(defaults.max_spin, Duration::from_micros(50));
         let path = temp_file("Spin.vstbridge.toml", "max_spin_us = 5000000\nlock_memory = false\n");
         assert!(read_file(&path).is_err(), "a spin never exceeds a millisecond");

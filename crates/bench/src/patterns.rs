@@ -27,7 +27,7 @@ const FRAMES: usize = 64;
 const SAMPLE_RATE: f32 = 48_000.0;
 /// The settings compared: the shipped defaults first, then each lever spelled out.
 pub const CONFIGS: [(&str, &str); 6] = [
-    ("defaults", ""),
+    ("defaults (auto)", ""),
     ("follow+spin50", "follow_host_cpu = true\nmax_spin_us = 50\n"),
     ("nofollow+spin50", "follow_host_cpu = false\nmax_spin_us = 50\n"),
     ("nofollow+spin0", "follow_host_cpu = false\nmax_spin_us = 0\n"),
