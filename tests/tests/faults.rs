@@ -376,3 +376,24 @@ fn killing_the_host_leaves_no_server_and_no_files_behind() {
         .collect();
     assert!(leftovers.is_empty(), "files left behind: {leftovers:?}");
 }
+
+#[test]
+fn closing_a_stopped_or_dead_server_costs_at_most_100_ms() {
+    for signal in [libc::SIGSTOP, libc::SIGKILL] {
+        let bridged = fast("gain");
+        let pid = server_pid(&bridged.plugin);
+        // SAFETY: signalling the server process this test's proxy started.
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+        // Long enough for the heartbeat to go stale, shorter than the hang timeout (400 ms).
+        std::thread::sleep(Duration::from_millis(250));
+        let started = Instant::now();
+        drop(bridged);
+        let took = started.elapsed();
+        assert!(
+            took <= Duration::from_millis(100) + SCHEDULING_SLACK,
+            "closing after signal {signal} took {took:?}"
+        );
+        // SAFETY: as above; the server is gone or dies now.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+}
