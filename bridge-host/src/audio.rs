@@ -26,10 +26,8 @@ use bridge_ipc::region::{CALLBACK_BYTES, block_kind, command, region_flags, stat
 use bridge_ipc::region_events::{EventReader, EventWriter, VstEventsBuilder};
 use bridge_ipc::{AudioRegion, RegionCapacity};
 use bridge_proto::{
-    EffectInfo, HostCall, HostReply, HostReplyPayload, PendingChanges, Request, Response, decode_slice,
-    encode_into_slice,
+    EffectInfo, HostCall, HostReply, HostReplyPayload, Request, Response, decode_slice, encode_into_slice,
 };
-use crossbeam_queue::ArrayQueue;
 use vst2_abi::constants::process_level;
 use vst2_abi::{HostOpcode, VstTimeInfo};
 use vst2_host::EventsView;
@@ -37,6 +35,7 @@ use vst2_host::EventsView;
 use crate::config::{FailurePolicy, FollowCpu};
 use crate::daw_buffers::{DawBuffers, ProcessKind, Sample};
 use crate::effect::OwnedEffect;
+pub use crate::parameters::ParameterChanges;
 use crate::sync::lock;
 
 /// What the audio path needs from its instance, and all it may use: the link's health and
@@ -121,10 +120,6 @@ const NEUTRAL_REPLY: HostReply = HostReply {
     payload: HostReplyPayload::None,
 };
 
-/// `setParameter` calls waiting for the next block or the next call, at most this many.
-const PENDING_CAPACITY: usize = 1024;
-/// Parameters whose DAW-set values are tracked for a restart (the documented cap).
-pub const MAX_TRACKED_PARAMETERS: usize = 65_536;
 /// How long a process call spins for the request area another thread holds (a
 /// `processEvents` copying events) before it plays the block as silence.
 const REQUEST_AREA_SPIN: Duration = Duration::from_micros(200);
@@ -132,21 +127,12 @@ const REQUEST_AREA_SPIN: Duration = Duration::from_micros(200);
 /// The proxy's audio state for one instance.
 pub struct ProxyAudio {
     current: AtomicPtr<Attached>,
-    /// `setParameter` calls not yet seen by the plugin, oldest first: a lock-free bounded
-    /// queue (no allocation, no lock) drained by the next block or the next call to the
-    /// server, whichever comes first. The server writes the plugin's value of each applied
-    /// change into the region's value table.
-    pending: ArrayQueue<(i32, f32)>,
-    /// Counts blocks that took changes from `pending` (see `BlockRequest::change_seq`).
-    change_seq: AtomicU32,
+    /// `setParameter` calls on their way to the plugin, and which reached it by block.
+    pub parameters: ParameterChanges,
     /// Held by whoever writes the region's request area: a process call for its whole block,
     /// or `processEvents` while it copies events in. So events from another thread never
     /// race a block in flight.
     request_area: AtomicBool,
-    /// One bit per parameter the DAW set since the state mirror last took a chunk, for
-    /// changes that reached the plugin through a block (the audio thread cannot lock the
-    /// mirror): a restart replays their values after the chunk.
-    touched: Box<[AtomicU64]>,
     /// Every region ever attached, freed when the instance closes (a region is replaced only
     /// while processing is suspended, but a late audio call must still find valid memory).
     /// Boxed so each keeps its address when the vector grows.
@@ -183,10 +169,8 @@ impl Default for ProxyAudio {
     fn default() -> Self {
         Self {
             current: AtomicPtr::default(),
-            pending: ArrayQueue::new(PENDING_CAPACITY),
-            change_seq: AtomicU32::new(0),
+            parameters: ParameterChanges::default(),
             request_area: AtomicBool::new(false),
-            touched: (0..MAX_TRACKED_PARAMETERS / 64).map(|_| AtomicU64::new(0)).collect(),
             owned: Mutex::default(),
             outstanding: AtomicBool::new(false),
             daw_channels: AtomicU64::new(0),
@@ -326,96 +310,27 @@ impl ProxyAudio {
         self.current.store(ptr::null_mut(), Ordering::Release);
     }
 
-    /// Queues a `setParameter` for the plugin: the next block or the next call to the server
-    /// carries it, whichever comes first. `false` when the queue is full (the caller sends
-    /// the queue over the connection). Lock-free and allocation-free: safe on the audio
-    /// thread.
-    pub fn queue_parameter(&self, index: i32, value: f32) -> bool {
-        self.pending.push((index, value)).is_ok()
-    }
-
-    /// Takes every queued change, oldest first, for a request that carries them, with the
-    /// last block that took changes before (the server waits for that block's changes).
-    pub fn take_pending(&self) -> PendingChanges {
-        let mut changes = Vec::new();
-        while let Some(change) = self.pending.pop() {
-            changes.push(change);
-        }
-        // Read after draining: a block increments the count *before* it drains, so a
-        // change this thread did not find was taken by a block this count covers.
-        let after_block = self.change_seq.load(Ordering::SeqCst);
-        PendingChanges { after_block, changes }
-    }
-
-    /// Indices whose DAW-set values reached the plugin through a block since the last
-    /// [`ProxyAudio::forget_touched`], with those values (the parameter table holds them).
+    /// Parameters whose DAW-set values reached the plugin through a block since the state
+    /// mirror last took a chunk, with those values (the region's table holds them).
     pub fn touched_parameters(&self) -> Vec<(i32, f32)> {
-        let table = self
-            .attached()
-            .map(|attached| (attached.region.param_values(), attached.region.capacity()));
-        let mut touched = Vec::new();
-        for (word_index, word) in self.touched.iter().enumerate() {
-            let mut bits = word.load(Ordering::Acquire);
-            while bits != 0 {
-                let index = word_index * 64 + bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                if let Some((values, _)) = table.filter(|(_, capacity)| index < capacity.max_params as usize) {
-                    // SAFETY: `index` is below the table's capacity.
-                    touched.push((index as i32, unsafe { values.add(index).read() }));
-                }
-            }
-        }
-        touched
-    }
-
-    /// Marks parameter `index` as changed since the last chunk (lock-free).
-    pub fn touch(&self, index: i32) {
-        if let Some(word) = usize::try_from(index).ok().and_then(|i| self.touched.get(i / 64)) {
-            word.fetch_or(1 << (index as usize % 64), Ordering::AcqRel);
-        }
-    }
-
-    /// Forgets which parameters were touched (the mirror took a newer chunk).
-    pub fn forget_touched(&self) {
-        for word in self.touched.iter() {
-            word.store(0, Ordering::Release);
-        }
-    }
-
-    /// Moves queued changes into the request for this block (the caller holds the request
-    /// area). The change count goes up first, see [`ProxyAudio::take_pending`].
-    fn drain_pending_into_block(&self, region: &AudioRegion) {
-        if self.pending.is_empty() {
-            return;
-        }
-        let change_seq = self.change_seq.fetch_add(1, Ordering::SeqCst).wrapping_add(1).max(1);
-        let capacity = region.capacity().max_param_changes;
-        let request = region.request();
-        // SAFETY: the request and queue are the proxy's between blocks, and the caller holds
-        // the request area.
-        unsafe {
-            let mut count = (*request).num_param_changes;
-            while count < capacity {
-                let Some((index, value)) = self.pending.pop() else {
-                    break;
-                };
-                region
-                    .param_changes()
-                    .add(count as usize)
-                    .write([index as u32, value.to_bits()]);
-                count += 1;
-                self.touch(index);
-            }
-            (*request).num_param_changes = count;
-            (*request).change_seq = change_seq;
-        }
+        let Some(attached) = self.attached() else {
+            return Vec::new();
+        };
+        let (values, capacity) = (attached.region.param_values(), attached.region.capacity());
+        self.parameters
+            .touched()
+            .into_iter()
+            .filter(|&index| index < capacity.max_params as usize)
+            // SAFETY: `index` is below the table's capacity.
+            .map(|index| (index as i32, unsafe { values.add(index).read() }))
+            .collect()
     }
 
     /// The server's latest value of a parameter, for `getParameter` on a thread that renders
     /// audio (no round trip there). `None` while changes are queued: the plugin may store a
     /// set value rounded, so only the plugin can answer then (the call carries them).
     pub fn cached_parameter(&self, index: i32) -> Option<f32> {
-        if !self.pending.is_empty() {
+        if self.parameters.any_queued() {
             return None;
         }
         let attached = self.on_processing_thread()?;
@@ -565,7 +480,7 @@ impl ProxyAudio {
         let pointer: *mut Attached = &mut *attached;
         lock(&self.owned).push(attached);
         // A fresh region (and perhaps a fresh server): no block has carried changes yet.
-        self.change_seq.store(0, Ordering::SeqCst);
+        self.parameters.restart_block_count();
         self.outstanding.store(false, Ordering::Release);
         self.current.store(pointer, Ordering::Release);
         Ok(())
@@ -646,7 +561,7 @@ impl ProxyAudio {
             ProcessKind::Accumulating => block_kind::REPLACING,
         };
         io.copy_in(region, offset, piece, wire_kind == block_kind::ACCUMULATING);
-        self.drain_pending_into_block(region);
+        self.parameters.drain_into_block(region);
         let level = self.prefetch(instance, region);
         let policy = instance.policy();
         let host_cpu = bridge_ipc::os::current_cpu().unwrap_or(u32::MAX);
@@ -832,7 +747,8 @@ impl ProxyAudio {
         let length = encode_into_slice(&answer, &mut buffer)
             .or_else(|_| encode_into_slice(&NEUTRAL_REPLY, &mut buffer))
             .unwrap_or(0);
-        // SAFETY: as above; `length` fits the slot.
+        // SAFETY: the slot is still the server's data only until we ring back, which happens
+        // after this write; `length` is at most the slot's size.
         unsafe {
             let slot = &raw mut (*reply).callback;
             ptr::copy_nonoverlapping(buffer.as_ptr(), (&raw mut (*slot).bytes).cast::<u8>(), length);

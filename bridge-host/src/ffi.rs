@@ -49,14 +49,11 @@ fn own_vendor_answer(instance: &ProxyInstance, index: i32) -> Option<isize> {
     })
 }
 
-/// Marks this library as a vstbridge proxy: a proxy refuses to bridge a target that exports
-/// it, so a sidecar naming a proxy (itself, or one whose sidecar names this one) fails at
+/// Marks this library as a vstbridge proxy (named [`crate::instance::PROXY_MARKER_SYMBOL`]):
+/// a proxy refuses to bridge a target that exports it, so a sidecar naming a proxy (itself, or one whose sidecar names this one) fails at
 /// once instead of starting servers without end.
 #[unsafe(no_mangle)]
 pub static VSTBRIDGE_PROXY_MARKER: [u8; 16] = *b"vstbridge-proxy\0";
-
-/// The name of [`VSTBRIDGE_PROXY_MARKER`] as the dynamic loader sees it.
-pub const PROXY_MARKER_SYMBOL: &str = "VSTBRIDGE_PROXY_MARKER";
 
 /// The VST 2.4 entry point.
 ///
@@ -243,7 +240,7 @@ unsafe extern "C" fn set_parameter(effect: *mut AEffect, index: i32, value: f32)
         // a block is in flight rides along with the next one: either way the next block or
         // the next call to the server, whichever comes first, carries it (read-your-writes).
         let queue = crate::audio::is_processing_thread() || instance.audio.block_in_flight();
-        if queue && counting(|| instance.audio.queue_parameter(index, value)) {
+        if queue && counting(|| instance.audio.parameters.queue(index, value)) {
             return;
         }
         // Another thread, or the queue is full: the plugin sees it (and everything queued

@@ -8,7 +8,6 @@
 //! callbacks the plugin makes from its own threads, and a watchdog thread notices a dead or
 //! hung server, restarts it and keeps state snapshots (see `watchdog`).
 
-use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
@@ -16,10 +15,8 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::thread::{JoinHandle, ThreadId};
 use std::time::Duration;
 
+use bridge_ipc::CallBudget;
 use bridge_ipc::endpoint;
-use bridge_ipc::heartbeat::Heartbeat;
-use bridge_ipc::server_process::ServerProcess;
-use bridge_ipc::{CallBudget, Channel};
 use bridge_proto::{ChannelRole, EffectInfo, PendingChanges, Request, Response};
 use vst2_abi::{EffectOpcode, HostCallbackProc, HostOpcode};
 use vst2_host::{Architecture, BinaryInfo};
@@ -28,7 +25,12 @@ use crate::audio::{AudioLink, ProxyAudio};
 use crate::config::{self, BridgeConfig};
 use crate::effect::{OwnedEffect, SharedEffectInfo};
 use crate::recorder::Recorder;
+pub use crate::session::Session;
 pub use crate::sync::lock;
+
+/// The symbol every vstbridge proxy exports (`ffi::VSTBRIDGE_PROXY_MARKER`): a target that
+/// exports it is a proxy, which a proxy never bridges to.
+pub const PROXY_MARKER_SYMBOL: &str = "VSTBRIDGE_PROXY_MARKER";
 
 /// How long closing waits for a watchdog busy restarting the plugin.
 pub const WATCHDOG_JOIN_PATIENCE: Duration = Duration::from_millis(200);
@@ -73,117 +75,6 @@ pub enum Health {
     Dead = 1,
     /// Its server is gone for good (restarts off or used up, or the instance is closing).
     Gone = 2,
-}
-
-/// One server process and the connections to it.
-pub struct Session {
-    server: Mutex<ServerProcess>,
-    /// The server's process id.
-    pub pid: u32,
-    socket: String,
-    token: [u8; 16],
-    channels: Mutex<HashMap<ThreadId, Arc<Channel>>>,
-    callback_thread: Mutex<Option<JoinHandle<()>>>,
-    /// The server's liveness, raised by a thread of it that never enters the plugin.
-    pub heartbeat: Heartbeat,
-}
-
-impl Session {
-    /// Starts a server for `plugin` and connects the calling thread as its main thread.
-    fn start(server_exe: &Path, timeout: Duration) -> Result<(Self, Arc<Channel>), CreateError> {
-        let socket = endpoint::new_socket_name()?;
-        let token = endpoint::random_token()?;
-        let mut server = crate::spawner::spawn(server_exe, &socket, token)?;
-        let stream = match endpoint::connect_with_retry(&socket, timeout, &mut || server.check_alive()) {
-            Ok(stream) => stream,
-            Err(error) => {
-                server.stop(Duration::ZERO);
-                return Err(error.into());
-            }
-        };
-        let greeted = endpoint::greet(
-            Channel::new(stream),
-            token,
-            ChannelRole::Main,
-            Architecture::current().name(),
-        )
-        .and_then(|(main, welcome)| {
-            // The heartbeat page follows the main connection's handshake.
-            let heartbeat = Heartbeat::create()?;
-            main.send_fd(std::os::fd::AsFd::as_fd(heartbeat.file()))?;
-            Ok((main, welcome, heartbeat))
-        });
-        let (main, welcome, heartbeat) = match greeted {
-            Ok(greeted) => greeted,
-            Err(error) => {
-                server.stop(Duration::ZERO);
-                return Err(error.into());
-            }
-        };
-        tracing::debug!(
-            server_arch = welcome.architecture,
-            pid = server.id(),
-            "connected to the server"
-        );
-        let main = Arc::new(main);
-        let pid = server.id();
-        let session = Self {
-            server: Mutex::new(server),
-            pid,
-            socket,
-            token,
-            channels: Mutex::new(HashMap::from([(std::thread::current().id(), main.clone())])),
-            callback_thread: Mutex::new(None),
-            heartbeat,
-        };
-        Ok((session, main))
-    }
-
-    /// The connection of the calling thread, opened on first use.
-    fn channel(&self, timeout: Duration) -> io::Result<Arc<Channel>> {
-        let thread = std::thread::current().id();
-        if let Some(channel) = lock(&self.channels).get(&thread) {
-            return Ok(channel.clone());
-        }
-        let (channel, _) = endpoint::open_channel(
-            &self.socket,
-            self.token,
-            ChannelRole::Thread,
-            Architecture::current().name(),
-            timeout,
-        )?;
-        let channel = Arc::new(channel);
-        lock(&self.channels).insert(thread, channel.clone());
-        Ok(channel)
-    }
-
-    /// `Ok` while the server process runs.
-    pub fn check_alive(&self) -> io::Result<()> {
-        lock(&self.server).check_alive()
-    }
-
-    /// Kills the server at once.
-    pub fn kill(&self) {
-        lock(&self.server).stop(Duration::ZERO);
-    }
-
-    /// Closes the connections, waits a moment for the server to leave, kills it otherwise.
-    fn end(&self, patience: Duration) {
-        lock(&self.channels).clear();
-        match lock(&self.server).stop(patience) {
-            Some(status) if status.success() => tracing::debug!(pid = self.pid, "the server exited cleanly ({status})"),
-            Some(status) if !patience.is_zero() => {
-                tracing::warn!(pid = self.pid, "the server did not exit cleanly ({status})")
-            }
-            Some(status) => tracing::debug!(pid = self.pid, "the server was stopped ({status})"),
-            None => tracing::warn!(pid = self.pid, "the server could not be reaped"),
-        }
-        if let Some(handle) = lock(&self.callback_thread).take() {
-            if handle.thread().id() != std::thread::current().id() {
-                let _ = handle.join();
-            }
-        }
-    }
 }
 
 /// A bridged instance.
@@ -490,14 +381,14 @@ impl ProxyInstance {
         if self.is_restoring_thread() {
             return PendingChanges::default();
         }
-        self.audio.take_pending()
+        self.audio.parameters.take_pending()
     }
 
     /// Lets the recorder learn from a call (see [`Recorder::observe`]).
     pub fn observe(&self, request: &Request, reply: Option<&Response>) {
         if lock(&self.recorder).observe(request, reply).chunk {
             // The chunk holds every change that reached the plugin through blocks.
-            self.audio.forget_touched();
+            self.audio.parameters.forget_touched();
         }
     }
 
@@ -536,7 +427,7 @@ impl ProxyInstance {
     /// dead; the region's table still holds their values).
     pub fn absorb_daw_changes(&self) {
         let touched = self.audio.touched_parameters();
-        let pending = self.audio.take_pending();
+        let pending = self.audio.parameters.take_pending();
         let mut recorder = lock(&self.recorder);
         for (index, value) in touched.into_iter().chain(pending.changes) {
             recorder.state.record_parameter_change(index, value);
@@ -701,7 +592,7 @@ fn plugin_architecture(config: &BridgeConfig) -> Result<Architecture, CreateErro
         )));
     }
     let info = BinaryInfo::read(path).map_err(|error| CreateError::Plugin(error.to_string()))?;
-    if BinaryInfo::exports_symbol(path, crate::ffi::PROXY_MARKER_SYMBOL).unwrap_or(false) {
+    if BinaryInfo::exports_symbol(path, PROXY_MARKER_SYMBOL).unwrap_or(false) {
         return Err(CreateError::Plugin(format!(
             "{} is itself a vstbridge proxy: a proxy never bridges to a proxy (that would be a chain or, \
              through two sidecars naming each other, a loop); point the sidecar's `plugin` at the real plugin",
@@ -750,7 +641,7 @@ impl AudioLink for ProxyInstance {
         if HostOpcode(call.opcode) == HostOpcode::AUTOMATE {
             // The recorder is not for the audio thread: the change is marked for the
             // restart instead (its value is in the region's table).
-            self.audio.touch(call.index);
+            self.audio.parameters.touch(call.index);
         }
         self.answer_host_call(call)
     }

@@ -16,11 +16,13 @@
 //! - `recorder`: the state replayed after a restart and the answers given while dead,
 //!   learnt from every forwarded call through one `observe(request, reply)`;
 //! - `watchdog`: noticing death and hangs, restarting, snapshots;
+//! - `session`: the server process, its connections and heartbeat;
+//! - `parameters`: `setParameter` calls on their way to the plugin;
 //! - `spawner`: the long-lived thread servers are started from;
 //! - `sync`: locking that survives a panicked holder.
 //!
-//! Imports run one way: `ffi` → `watchdog` → `dispatch`/`host_calls` → `instance` → `audio`
-//! → `daw_buffers`/`effect`/`config`/`recorder`; the audio path reaches its instance only through the
+//! Imports run one way: `ffi` → `watchdog` → `dispatch`/`host_calls` → `instance` →
+//! `session`/`audio` → `parameters`/`daw_buffers`/`effect`/`config`/`recorder`; the audio path reaches its instance only through the
 //! `audio::AudioLink` trait.
 
 pub mod audio;
@@ -31,7 +33,9 @@ pub mod effect;
 pub mod ffi;
 mod host_calls;
 pub mod instance;
+mod parameters;
 pub mod recorder;
+pub mod session;
 mod spawner;
 mod sync;
 mod watchdog;

@@ -393,7 +393,7 @@ fn closing_a_stopped_or_dead_server_costs_at_most_100_ms() {
             took <= Duration::from_millis(100) + SCHEDULING_SLACK,
             "closing after signal {signal} took {took:?}"
         );
-        // SAFETY: as above; the server is gone or dies now.
+        // SAFETY: signalling the server this test's proxy started (already dead, or dies now).
         unsafe { libc::kill(pid, libc::SIGKILL) };
     }
 }

@@ -31,6 +31,7 @@ pub unsafe extern "C" fn VSTPluginMain(host_callback: Option<HostCallbackProc>) 
 /// As [`VSTPluginMain`].
 #[cfg_attr(not(test), unsafe(export_name = "main"))]
 pub unsafe extern "C" fn legacy_main(host_callback: Option<HostCallbackProc>) -> *mut AEffect {
-    // SAFETY: as above.
+    // SAFETY: the same C++ entry point as `VSTPluginMain`'s: it takes the host's callback
+    // and never throws.
     unsafe { throwing_plugin_main(host_callback) }
 }

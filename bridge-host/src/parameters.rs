@@ -1,0 +1,123 @@
+//! `setParameter` calls on their way to the plugin, without a lock or an allocation on the
+//! audio thread: a bounded lock-free queue that the next block or the next request to the
+//! server drains, whichever comes first (read-your-writes), the count of blocks that took
+//! changes (so a later request never overtakes them on the server), and a bitmap of the
+//! parameters the DAW changed through blocks since the last chunk (a restart replays them).
+
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+use bridge_ipc::AudioRegion;
+use bridge_proto::PendingChanges;
+use crossbeam_queue::ArrayQueue;
+
+/// `setParameter` calls waiting for the next block or the next call, at most this many.
+const PENDING_CAPACITY: usize = 1024;
+/// Parameters whose DAW-set values are tracked for a restart (the documented cap).
+pub const MAX_TRACKED_PARAMETERS: usize = 65_536;
+
+/// See the module documentation.
+pub struct ParameterChanges {
+    /// Changes not yet seen by the plugin, oldest first.
+    pending: ArrayQueue<(i32, f32)>,
+    /// Counts blocks that took changes from `pending` (see `BlockRequest::change_seq`).
+    change_seq: AtomicU32,
+    /// One bit per parameter changed through a block since the last chunk.
+    touched: Box<[AtomicU64]>,
+}
+
+impl Default for ParameterChanges {
+    fn default() -> Self {
+        Self {
+            pending: ArrayQueue::new(PENDING_CAPACITY),
+            change_seq: AtomicU32::new(0),
+            touched: (0..MAX_TRACKED_PARAMETERS / 64).map(|_| AtomicU64::new(0)).collect(),
+        }
+    }
+}
+
+impl ParameterChanges {
+    /// Queues a change; `false` when the queue is full (the caller sends the queue over the
+    /// connection).
+    pub fn queue(&self, index: i32, value: f32) -> bool {
+        self.pending.push((index, value)).is_ok()
+    }
+
+    /// Whether changes wait.
+    pub fn any_queued(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// Takes every queued change, oldest first, for a request that carries them, with the
+    /// last block that took changes before (the server waits for that block's changes).
+    pub fn take_pending(&self) -> PendingChanges {
+        let mut changes = Vec::new();
+        while let Some(change) = self.pending.pop() {
+            changes.push(change);
+        }
+        // Read after draining: a block increments the count *before* it drains, so a
+        // change this thread did not find was taken by a block this count covers.
+        let after_block = self.change_seq.load(Ordering::SeqCst);
+        PendingChanges { after_block, changes }
+    }
+
+    /// Moves queued changes into `region`'s request for the coming block (the caller holds
+    /// the request area). The change count goes up first, see [`Self::take_pending`].
+    pub fn drain_into_block(&self, region: &AudioRegion) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let change_seq = self.change_seq.fetch_add(1, Ordering::SeqCst).wrapping_add(1).max(1);
+        let capacity = region.capacity().max_param_changes;
+        let request = region.request();
+        // SAFETY: the request and queue are the proxy's between blocks, and the caller holds
+        // the request area; `count` stays below the queue's capacity.
+        unsafe {
+            let mut count = (*request).num_param_changes;
+            while count < capacity {
+                let Some((index, value)) = self.pending.pop() else {
+                    break;
+                };
+                region
+                    .param_changes()
+                    .add(count as usize)
+                    .write([index as u32, value.to_bits()]);
+                count += 1;
+                self.touch(index);
+            }
+            (*request).num_param_changes = count;
+            (*request).change_seq = change_seq;
+        }
+    }
+
+    /// A fresh region (and perhaps a fresh server): no block has carried changes yet.
+    pub fn restart_block_count(&self) {
+        self.change_seq.store(0, Ordering::SeqCst);
+    }
+
+    /// Marks parameter `index` as changed since the last chunk.
+    pub fn touch(&self, index: i32) {
+        if let Some(word) = usize::try_from(index).ok().and_then(|i| self.touched.get(i / 64)) {
+            word.fetch_or(1 << (index as usize % 64), Ordering::AcqRel);
+        }
+    }
+
+    /// The parameters touched since the last [`Self::forget_touched`].
+    pub fn touched(&self) -> Vec<usize> {
+        let mut touched = Vec::new();
+        for (word_index, word) in self.touched.iter().enumerate() {
+            let mut bits = word.load(Ordering::Acquire);
+            while bits != 0 {
+                touched.push(word_index * 64 + bits.trailing_zeros() as usize);
+                bits &= bits - 1;
+            }
+        }
+        touched
+    }
+
+    /// Forgets which parameters were touched (the mirror took a newer chunk).
+    pub fn forget_touched(&self) {
+        for word in self.touched.iter() {
+            word.store(0, Ordering::Release);
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! The session with one server process: the process, the connections to it (one per DAW
+//! thread, the creating thread's being the main one), its heartbeat and the callbacks
+//! thread; starting it (spawn, connect, handshake, heartbeat page) and ending it within a
+//! bound. The only part of the proxy that holds the server's process and sockets.
+
+use std::collections::HashMap;
+use std::io;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::thread::{JoinHandle, ThreadId};
+use std::time::Duration;
+
+use bridge_ipc::Channel;
+use bridge_ipc::endpoint;
+use bridge_ipc::heartbeat::Heartbeat;
+use bridge_ipc::server_process::ServerProcess;
+use bridge_proto::ChannelRole;
+use vst2_host::Architecture;
+
+use crate::sync::lock;
+
+/// One server process and the connections to it.
+pub struct Session {
+    server: Mutex<ServerProcess>,
+    /// The server's process id.
+    pub pid: u32,
+    pub(crate) socket: String,
+    pub(crate) token: [u8; 16],
+    channels: Mutex<HashMap<ThreadId, Arc<Channel>>>,
+    pub(crate) callback_thread: Mutex<Option<JoinHandle<()>>>,
+    /// The server's liveness, raised by a thread of it that never enters the plugin.
+    pub heartbeat: Heartbeat,
+}
+
+impl Session {
+    /// Starts a server for `plugin` and connects the calling thread as its main thread.
+    pub(crate) fn start(server_exe: &Path, timeout: Duration) -> io::Result<(Self, Arc<Channel>)> {
+        let socket = endpoint::new_socket_name()?;
+        let token = endpoint::random_token()?;
+        let mut server = crate::spawner::spawn(server_exe, &socket, token)?;
+        let stream = match endpoint::connect_with_retry(&socket, timeout, &mut || server.check_alive()) {
+            Ok(stream) => stream,
+            Err(error) => {
+                server.stop(Duration::ZERO);
+                return Err(error);
+            }
+        };
+        let greeted = endpoint::greet(
+            Channel::new(stream),
+            token,
+            ChannelRole::Main,
+            Architecture::current().name(),
+        )
+        .and_then(|(main, welcome)| {
+            // The heartbeat page follows the main connection's handshake.
+            let heartbeat = Heartbeat::create()?;
+            main.send_fd(std::os::fd::AsFd::as_fd(heartbeat.file()))?;
+            Ok((main, welcome, heartbeat))
+        });
+        let (main, welcome, heartbeat) = match greeted {
+            Ok(greeted) => greeted,
+            Err(error) => {
+                server.stop(Duration::ZERO);
+                return Err(error);
+            }
+        };
+        tracing::debug!(
+            server_arch = welcome.architecture,
+            pid = server.id(),
+            "connected to the server"
+        );
+        let main = Arc::new(main);
+        let pid = server.id();
+        let session = Self {
+            server: Mutex::new(server),
+            pid,
+            socket,
+            token,
+            channels: Mutex::new(HashMap::from([(std::thread::current().id(), main.clone())])),
+            callback_thread: Mutex::new(None),
+            heartbeat,
+        };
+        Ok((session, main))
+    }
+
+    /// The connection of the calling thread, opened on first use.
+    pub(crate) fn channel(&self, timeout: Duration) -> io::Result<Arc<Channel>> {
+        let thread = std::thread::current().id();
+        if let Some(channel) = lock(&self.channels).get(&thread) {
+            return Ok(channel.clone());
+        }
+        let (channel, _) = endpoint::open_channel(
+            &self.socket,
+            self.token,
+            ChannelRole::Thread,
+            Architecture::current().name(),
+            timeout,
+        )?;
+        let channel = Arc::new(channel);
+        lock(&self.channels).insert(thread, channel.clone());
+        Ok(channel)
+    }
+
+    /// `Ok` while the server process runs.
+    pub fn check_alive(&self) -> io::Result<()> {
+        lock(&self.server).check_alive()
+    }
+
+    /// Kills the server at once.
+    pub fn kill(&self) {
+        lock(&self.server).stop(Duration::ZERO);
+    }
+
+    /// Closes the connections, waits a moment for the server to leave, kills it otherwise.
+    pub(crate) fn end(&self, patience: Duration) {
+        lock(&self.channels).clear();
+        match lock(&self.server).stop(patience) {
+            Some(status) if status.success() => tracing::debug!(pid = self.pid, "the server exited cleanly ({status})"),
+            Some(status) if !patience.is_zero() => {
+                tracing::warn!(pid = self.pid, "the server did not exit cleanly ({status})")
+            }
+            Some(status) => tracing::debug!(pid = self.pid, "the server was stopped ({status})"),
+            None => tracing::warn!(pid = self.pid, "the server could not be reaped"),
+        }
+        if let Some(handle) = lock(&self.callback_thread).take() {
+            if handle.thread().id() != std::thread::current().id() {
+                let _ = handle.join();
+            }
+        }
+    }
+}
