@@ -1,12 +1,13 @@
-//! One bridged plugin instance on the proxy side: its server session (process, connections,
-//! callback thread), the `AEffect` the DAW holds (kept in step with the real one), what it
-//! remembers for restarts and for answering while dead, and teardown.
+//! One bridged plugin instance on the proxy side: its health, the current server session
+//! (see `session`), every call's budget, the `AEffect` the DAW holds (kept in step with the
+//! real one, clamped to the caps), what the recorder learns from each call, and bounded
+//! teardown.
 //!
 //! Threads: every DAW thread that calls into the instance gets its own connection (the
 //! creating thread gets the main one), so the server mirrors it with a thread of its own
 //! and re-entrant calls stay on the threads that made them. One proxy thread serves the
 //! callbacks the plugin makes from its own threads, and a watchdog thread notices a dead or
-//! hung server, restarts it and keeps state snapshots (see `watchdog`).
+//! hung or stopped server, restarts it and asks for state snapshots (see `watchdog`).
 
 use std::io;
 use std::path::{Path, PathBuf};

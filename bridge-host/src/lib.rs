@@ -7,7 +7,7 @@
 //!
 //! - `ffi`: the exported entry points and `AEffect` trampolines (the only C-facing code);
 //! - `effect`: the `AEffect` the DAW holds, kept in step with the real plugin's;
-//! - `instance`: one bridged instance: server, connections, mirrored fields, teardown;
+//! - `instance`: one bridged instance: health, call budgets, mirrored fields, teardown;
 //! - `dispatch`: dispatcher calls to the server (the payload table's proxy half);
 //! - `host_calls`: the plugin's callbacks answered by the DAW;
 //! - `audio`: the shared-memory audio path;
