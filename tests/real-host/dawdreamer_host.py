@@ -12,6 +12,7 @@ block following.
     lifecycle PLUGIN COUNT
     stall PLUGIN
     bench PLUGIN SECONDS
+    faults PLUGIN COUNT SEED
 """
 
 import argparse
@@ -244,6 +245,72 @@ def bench(args):
     print(json.dumps({"seconds_per_block": per_block}))
 
 
+def faults(args):
+    """Stops (SIGSTOP) or kills (SIGKILL) the server at a random moment during a random kind
+    of call, COUNT times; prints the worst time each kind of call took."""
+    import random
+    import signal
+    import threading
+    rng = random.Random(args.seed)
+
+    def instance():
+        engine = dawdreamer.RenderEngine(SAMPLE_RATE, 512)
+        plugin = engine.make_plugin_processor("plugin", args.plugin)
+        source = engine.make_playback_processor(
+            "source", input_signal(plugin.get_num_input_channels(), SAMPLE_RATE))
+        engine.load_graph([(source, []), (plugin, ["source"])])
+        return engine, plugin, source
+
+    def a_live_server(excluded):
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            live = [pid for pid in server_children() if pid not in excluded]
+            if live:
+                return live[0]
+            time.sleep(0.02)
+        raise SystemExit("no server came back")
+
+    state = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"vstbridge-faults-{os.getpid()}.state")
+    engine, plugin, source = instance()
+    engine.render(0.1)
+    worst, faulted = {}, set()
+    for _ in range(args.count):
+        pid = a_live_server(faulted)
+        how = signal.SIGSTOP if rng.random() < 0.4 else signal.SIGKILL
+
+        def fault(pid=pid, how=how):
+            try:
+                os.kill(pid, how)
+            except ProcessLookupError:
+                pass
+
+        timer = threading.Timer(rng.uniform(0.0, 0.03), fault)
+        kind = rng.choice(["parameter text", "parameter description", "save state", "render", "reload"])
+        timer.start()
+        started = time.perf_counter()
+        if kind == "parameter text":
+            plugin.get_parameter_text(0)
+        elif kind == "parameter description":
+            plugin.get_parameters_description()
+        elif kind == "save state":
+            plugin.save_state(state)
+        elif kind == "render":
+            engine.render(0.2)
+        else:
+            engine, plugin, source = None, None, None
+            gc.collect()
+            engine, plugin, source = instance()
+        took = time.perf_counter() - started
+        timer.join()
+        faulted.add(pid)
+        worst[kind] = max(worst.get(kind, 0.0), took)
+        # A stopped server the calls did not notice is killed by the proxy's watchdog within
+        # its hang timeout; the next round waits for the new one.
+    if os.path.exists(state):
+        os.remove(state)
+    print(json.dumps({"count": args.count, "worst_seconds": worst}))
+
+
 def main():
     parser = argparse.ArgumentParser()
     commands = parser.add_subparsers(dest="command", required=True)
@@ -264,6 +331,11 @@ def main():
     p.add_argument("plugin")
     p.add_argument("state_in")
     p.set_defaults(run=load_state)
+    p = commands.add_parser("faults")
+    p.add_argument("plugin")
+    p.add_argument("count", type=int)
+    p.add_argument("seed", type=int)
+    p.set_defaults(run=faults)
     p = commands.add_parser("bench")
     p.add_argument("plugin")
     p.add_argument("seconds", type=float)

@@ -412,3 +412,49 @@ fn dawdreamer_with_the_server_stopped_every_call_returns_within_the_hang_timeout
         run.log
     );
 }
+
+#[test]
+fn dawdreamer_server_faults_at_random_moments_never_hold_a_call_past_its_budget() {
+    // Stops and kills of the server at random moments during every kind of call DawDreamer
+    // makes: each kind's worst time against its budget. `VSTBRIDGE_REAL_HOST_FAULTS` sets
+    // how many (CI runs 60).
+    let count: usize = std::env::var("VSTBRIDGE_REAL_HOST_FAULTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60);
+    let options = "hang_timeout_ms = 500\ncall_timeout_ms = 1000\nslow_call_timeout_ms = 3000\nmax_restarts_per_minute = 100000\n";
+    let plugin = real_plugin_for("i386", "MaBitcrush-vst.so");
+    let seed = std::process::id().to_string();
+    let run = run_dawdreamer(
+        &[
+            "faults".to_owned(),
+            install_proxy_with(&plugin, options).display().to_string(),
+            count.to_string(),
+            seed,
+        ],
+        None,
+    );
+    // Budgets: the call's own (1 s ordinary, 3 s for chunks and loading), and for a 0.2 s
+    // render its length plus a block deadline; 0.5 s of slack for a loaded machine.
+    let budgets = [
+        ("parameter text", 1.0),
+        ("parameter description", 1.0),
+        ("save state", 3.0),
+        ("render", 0.2 + 0.5),
+        ("reload", 3.0),
+    ];
+    let worst = &run.findings["worst_seconds"];
+    let mut report = Vec::new();
+    let mut over = Vec::new();
+    for (kind, budget) in budgets {
+        if let Some(seconds) = worst[kind].as_f64() {
+            report.push(format!("{kind}: worst {seconds:.3} s of {budget} s"));
+            if seconds > budget + 0.5 {
+                over.push(kind);
+            }
+        }
+    }
+    println!("real-host faults ({count}): {}", report.join("; "));
+    assert!(report.len() >= 4, "too few kinds of call were faulted: {report:?}");
+    assert!(over.is_empty(), "over budget: {over:?}: {report:?}");
+}
