@@ -19,6 +19,9 @@ use vst2_host::Architecture;
 
 use crate::sync::lock;
 
+/// How long ending a session waits for its callbacks thread.
+const CALLBACK_THREAD_PATIENCE: Duration = Duration::from_millis(100);
+
 /// One server process and the connections to it.
 pub struct Session {
     server: Mutex<ServerProcess>,
@@ -45,18 +48,17 @@ impl Session {
                 return Err(error);
             }
         };
-        let greeted = endpoint::greet(
-            Channel::new(stream),
-            token,
-            ChannelRole::Main,
-            Architecture::current().name(),
-        )
-        .and_then(|(main, welcome)| {
-            // The heartbeat page follows the main connection's handshake.
-            let heartbeat = Heartbeat::create()?;
-            main.send_fd(std::os::fd::AsFd::as_fd(heartbeat.file()))?;
-            Ok((main, welcome, heartbeat))
-        });
+        // A server that accepts but never answers must not hold the DAW's load.
+        let channel = Channel::new(stream);
+        let greeted = channel
+            .set_read_timeout(Some(timeout))
+            .and_then(|()| endpoint::greet(channel, token, ChannelRole::Main, Architecture::current().name()))
+            .and_then(|(main, welcome)| {
+                // The heartbeat page follows the main connection's handshake.
+                let heartbeat = Heartbeat::create()?;
+                main.send_fd(std::os::fd::AsFd::as_fd(heartbeat.file()))?;
+                Ok((main, welcome, heartbeat))
+            });
         let (main, welcome, heartbeat) = match greeted {
             Ok(greeted) => greeted,
             Err(error) => {
@@ -122,9 +124,18 @@ impl Session {
             Some(status) => tracing::debug!(pid = self.pid, "the server was stopped ({status})"),
             None => tracing::warn!(pid = self.pid, "the server could not be reaped"),
         }
+        // The callbacks thread ends once the server's side of its connection closes; but it
+        // may be inside a DAW callback that waits for the very thread closing us, so it is
+        // given a moment, not an unbounded join (it holds what it uses).
         if let Some(handle) = lock(&self.callback_thread).take() {
             if handle.thread().id() != std::thread::current().id() {
-                let _ = handle.join();
+                let deadline = std::time::Instant::now() + CALLBACK_THREAD_PATIENCE;
+                while !handle.is_finished() && std::time::Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                if handle.is_finished() {
+                    let _ = handle.join();
+                }
             }
         }
     }

@@ -296,26 +296,24 @@ impl ReplyPayload {
     /// Whether this is the kind of answer `shape` brings back.
     pub fn fits(&self, shape: crate::DispatchShape) -> bool {
         use crate::DispatchShape as S;
-        matches!(
-            (shape, self),
+        match (shape, self) {
             (S::StringOut { .. }, Self::Text(_))
-                | (S::ChunkOut, Self::Chunk(_))
-                | (S::RectOut, Self::Rect(_))
-                | (S::StructOut { .. } | S::StructInOut { .. }, Self::Struct(_))
-                | (S::SpeakerArrangementsOut, Self::SpeakerArrangements { .. })
-                | (_, Self::None)
-        ) && !matches!(
-            (shape, self),
+            | (S::ChunkOut, Self::Chunk(_))
+            | (S::RectOut, Self::Rect(_))
+            | (S::StructOut { .. } | S::StructInOut { .. }, Self::Struct(_))
+            | (S::SpeakerArrangementsOut, Self::SpeakerArrangements { .. }) => true,
+            // Shapes that bring something back need it; the others bring nothing.
             (
                 S::StringOut { .. }
-                    | S::ChunkOut
-                    | S::RectOut
-                    | S::StructOut { .. }
-                    | S::StructInOut { .. }
-                    | S::SpeakerArrangementsOut,
-                Self::None
-            )
-        )
+                | S::ChunkOut
+                | S::RectOut
+                | S::StructOut { .. }
+                | S::StructInOut { .. }
+                | S::SpeakerArrangementsOut,
+                _,
+            ) => false,
+            (_, payload) => matches!(payload, Self::None),
+        }
     }
 }
 
