@@ -174,8 +174,13 @@ unsafe extern "C" fn dispatcher(
                 return answer;
             }
         }
-        // SAFETY: the DAW passes what the opcode carries.
-        let result = unsafe { instance.dispatch(opcode, index, value, ptr, opt) };
+        let result = match opcode {
+            // SAFETY: the DAW passes its window with effEditOpen.
+            EffectOpcode::EDIT_OPEN if !ptr.is_null() => unsafe { instance.open_editor(index, value, ptr, opt) },
+            EffectOpcode::EDIT_CLOSE => instance.close_editor(index, value, opt),
+            // SAFETY: the DAW passes what the opcode carries.
+            _ => unsafe { instance.dispatch(opcode, index, value, ptr, opt) },
+        };
         let audio = &instance.audio;
         match opcode {
             EffectOpcode::SET_SAMPLE_RATE => audio

@@ -59,6 +59,9 @@ impl ProxyInstance {
             self.apply_effect_info(info);
         }
         let opcode = HostOpcode(call.opcode);
+        if opcode == HostOpcode::SIZE_WINDOW {
+            self.resize_editor_window(call.index, call.value as isize);
+        }
         if opcode == HostOpcode::CURRENT_ID && self.is_restoring_thread() {
             // A restarted shell plugin asks which sub-plugin to be: the one the DAW chose.
             let id = lock(&self.recorder).state.current_id.unwrap_or(0);

@@ -114,6 +114,8 @@ pub struct ProxyInstance {
     /// the instance still counts as dead to everyone else).
     restoring_thread: Mutex<Option<ThreadId>>,
     watchdog: Mutex<Option<JoinHandle<()>>>,
+    /// The window the editor is embedded in while it is open (see `editor_window`).
+    pub(crate) editor_window: Mutex<Option<crate::editor_window::EditorWindow>>,
 }
 
 // SAFETY: `effect` owns our heap AEffect, which the DAW may read from any thread and which
@@ -153,8 +155,16 @@ impl ProxyInstance {
             creator_thread: std::thread::current().id(),
             restoring_thread: Mutex::new(None),
             watchdog: Mutex::new(None),
+            editor_window: Mutex::new(None),
         });
-        if let Err(error) = instance.start_session() {
+        let mut started = instance.start_session();
+        if let Err(CreateError::Io(error)) = &started {
+            // The server died or froze while loading (a plugin that refuses to load says
+            // so and is not asked twice): one more server, as a restart would.
+            tracing::warn!(plugin = %instance.config.plugin.display(), "the server failed while loading ({error}); starting another");
+            started = instance.start_session();
+        }
+        if let Err(error) = started {
             // SAFETY: the DAW never received this AEffect.
             unsafe { instance.effect.free() };
             return Err(error);
@@ -175,12 +185,15 @@ impl ProxyInstance {
             budget: slow,
             ceiling: slow * CALL_CEILING_FACTOR,
         };
-        let (_, answer) = main.call_returning(
-            Request::Instantiate { plugin_path },
-            None,
-            Some(budget),
-            &mut |nested| self.serve_request(nested),
-        );
+        // The watchdog does not watch a session before it is current.
+        let (_, answer) = session.watched(self.config.policy.hang_timeout, || {
+            main.call_returning(
+                Request::Instantiate { plugin_path },
+                None,
+                Some(budget),
+                &mut |nested| self.serve_request(nested),
+            )
+        });
         let info = match answer {
             Ok(Response::Instantiated(info)) => info,
             Ok(Response::Failed(reason)) => {
@@ -509,6 +522,8 @@ impl ProxyInstance {
             }
         }
         self.audio.detach();
+        // A DAW that closes the instance with the editor open still has its window.
+        lock(&self.editor_window).take();
         if let Some(session) = self.session.write().unwrap_or_else(PoisonError::into_inner).take() {
             // A healthy server leaves by itself once its connections close; a dead one is
             // only reaped.

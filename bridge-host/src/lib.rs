@@ -10,6 +10,8 @@
 //! - `instance`: one bridged instance: health, call budgets, mirrored fields, teardown;
 //! - `dispatch`: dispatcher calls to the server (the payload table's proxy half);
 //! - `host_calls`: the plugin's callbacks answered by the DAW;
+//! - `editor`: effEditOpen/effEditClose, the editor embedded in a window of ours;
+//! - `editor_window`: that window (X11), which outlives a dead server;
 //! - `audio`: the shared-memory audio path;
 //! - `daw_buffers`: the DAW's channel arrays, copied into and out of the region;
 //! - `config`: which plugin, which server, which failure policy;
@@ -21,14 +23,16 @@
 //! - `spawner`: the long-lived thread servers are started from;
 //! - `sync`: locking that survives a panicked holder.
 //!
-//! Imports run one way: `ffi` → `watchdog` → `dispatch`/`host_calls` → `instance` →
-//! `session`/`audio` → `parameters`/`daw_buffers`/`effect`/`config`/`recorder`; the audio path reaches its instance only through the
+//! Imports run one way: `ffi` → `watchdog` → `dispatch`/`host_calls`/`editor` → `instance` →
+//! `session`/`audio`/`editor_window` → `parameters`/`daw_buffers`/`effect`/`config`/`recorder`; the audio path reaches its instance only through the
 //! `audio::AudioLink` trait.
 
 pub mod audio;
 pub mod config;
 mod daw_buffers;
 mod dispatch;
+mod editor;
+mod editor_window;
 pub mod effect;
 pub mod ffi;
 mod host_calls;

@@ -6,9 +6,10 @@
 use std::collections::HashMap;
 use std::io;
 use std::path::Path;
+use std::sync::mpsc::RecvTimeoutError;
 use std::sync::{Arc, Mutex};
 use std::thread::{JoinHandle, ThreadId};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bridge_ipc::Channel;
 use bridge_ipc::endpoint;
@@ -18,6 +19,9 @@ use bridge_proto::ChannelRole;
 use vst2_host::Architecture;
 
 use crate::sync::lock;
+
+/// How often [`Session::watched`] reads the heartbeat (the server beats every 20 ms).
+const HEARTBEAT_POLL: Duration = Duration::from_millis(20);
 
 /// How long ending a session waits for its callbacks thread.
 const CALLBACK_THREAD_PATIENCE: Duration = Duration::from_millis(100);
@@ -106,6 +110,43 @@ impl Session {
     /// `Ok` while the server process runs.
     pub fn check_alive(&self) -> io::Result<()> {
         lock(&self.server).check_alive()
+    }
+
+    /// Runs `call`, a call on this session made before or outside the watchdog's watch
+    /// (loading, restoring a restarted server), while a helper thread watches the
+    /// heartbeat: a server that stops beating for `hang_timeout` (stopped, or stuck whole)
+    /// is killed, so `call` ends then instead of at its budget. A plugin merely busy in a
+    /// long call keeps the beat and keeps its budget.
+    pub(crate) fn watched<T>(&self, hang_timeout: Duration, call: impl FnOnce() -> T) -> T {
+        let (finished, wait) = std::sync::mpsc::channel::<()>();
+        std::thread::scope(|scope| {
+            let watcher = std::thread::Builder::new()
+                .name("vstbridge-load-watch".into())
+                .spawn_scoped(scope, move || {
+                    let (mut seen, mut since) = (self.heartbeat.count(), Instant::now());
+                    // Ends at once when `finished` is dropped (the call returned).
+                    while let Err(RecvTimeoutError::Timeout) = wait.recv_timeout(HEARTBEAT_POLL) {
+                        let count = self.heartbeat.count();
+                        if count != seen {
+                            (seen, since) = (count, Instant::now());
+                        } else if since.elapsed() > hang_timeout {
+                            tracing::error!(
+                                pid = self.pid,
+                                "the server has not run for {:?} (stopped or frozen); it is stopped",
+                                since.elapsed()
+                            );
+                            self.kill();
+                            return;
+                        }
+                    }
+                });
+            if let Err(error) = &watcher {
+                tracing::warn!("cannot watch the server's heartbeat during this call: {error}");
+            }
+            let result = call();
+            drop(finished);
+            result
+        })
     }
 
     /// Kills the server at once.

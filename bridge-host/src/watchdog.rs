@@ -149,7 +149,12 @@ fn run(weak: Weak<ProxyInstance>) {
 fn restart(instance: &Arc<ProxyInstance>) -> Result<(), CreateError> {
     let before = instance.effect_info.load();
     instance.begin_restore();
-    let result = instance.start_session().and_then(|()| replay(instance));
+    // The watchdog is busy here, so the replay is watched by a helper: a server that
+    // stops while being restored is given up within the hang timeout.
+    let result = instance.start_session().and_then(|()| match instance.session() {
+        Some(session) => session.watched(instance.config.policy.hang_timeout, || replay(instance)),
+        None => Err(CreateError::Refused("the new session ended at once".into())),
+    });
     instance.end_restore();
     if let Err(error) = result {
         instance.end_session();
@@ -171,7 +176,8 @@ fn restart(instance: &Arc<ProxyInstance>) -> Result<(), CreateError> {
 
 /// Replays the mirror in the order a host sets a plugin up: open, sample rate, block size,
 /// precision, speaker arrangement, program, then the state (chunk, else every parameter),
-/// bypass, resume and start; then attaches a new audio region.
+/// bypass, resume and start, and the editor if it was open; then attaches a new audio
+/// region.
 fn replay(instance: &ProxyInstance) -> Result<(), CreateError> {
     let mirror = lock(&instance.recorder).state.clone();
     let info = instance.effect_info.load();
@@ -288,6 +294,13 @@ fn replay(instance: &ProxyInstance) -> Result<(), CreateError> {
     }
     if mirror.processing {
         send(EffectOpcode::START_PROCESS, 0, 0, 0.0, DispatchPayload::None)?;
+    }
+    if let Some(window) = instance.editor_window_id() {
+        // The editor was open: it opens again in our window, which outlived the server.
+        // Not being able to is no reason to leave the plugin silent.
+        if let Err(error) = send(EffectOpcode::EDIT_OPEN, 0, 0, 0.0, DispatchPayload::Window(window)) {
+            tracing::warn!(plugin = %instance.config.plugin.display(), "the editor could not be reopened: {error}");
+        }
     }
     let frames = mirror.block_size.unwrap_or(0).clamp(0, u32::MAX as isize) as u32;
     instance.audio.attach_new_region(instance, frames)?;

@@ -12,7 +12,9 @@ block following.
     lifecycle PLUGIN COUNT
     stall PLUGIN
     bench PLUGIN SECONDS
-    faults PLUGIN COUNT SEED
+    faults PLUGIN STATE_PLUGIN COUNT SEED [--state-bytes N] [--kinds K,K]
+    editor-crash PLUGIN
+    close-windows PID SECONDS       (a helper the editor scenario starts)
 """
 
 import argparse
@@ -214,17 +216,53 @@ def stall(args):
         os.kill(stopped, signal.SIGCONT)
     except ProcessLookupError:
         pass
+    timings["restarted"], timings["peak_after"] = play_after_restart(engine, stopped)
+    print(json.dumps(timings))
+
+
+def play_after_restart(engine, replaced):
+    """Waits up to 15 s for a server other than `replaced`, then renders 1 s; returns
+    whether one came and the peak of what was rendered."""
     deadline = time.monotonic() + 15
     restarted = False
     while time.monotonic() < deadline and not restarted:
-        restarted = any(pid != stopped for pid in server_children())
+        restarted = any(pid != replaced for pid in server_children())
         time.sleep(0.05)
     time.sleep(0.5)
     engine.render(1.0)
-    audio = engine.get_audio()
-    timings["restarted"] = restarted
-    timings["peak_after"] = float(np.abs(audio).max())
-    print(json.dumps(timings))
+    return restarted, float(np.abs(engine.get_audio()).max())
+
+
+def editor_crash(args):
+    """Opens PLUGIN's editor, kills the server 0.3 s later with the editor on screen, and
+    closes the window after 1 s, counting first the windows embedded two levels down (the
+    editor reopened in the proxy's window by the restarted server); then renders again."""
+    import signal
+    intern_window_manager_atoms()
+    engine = dawdreamer.RenderEngine(SAMPLE_RATE, 512)
+    plugin = engine.make_plugin_processor("plugin", args.plugin)
+    source = engine.make_playback_processor(
+        "source", input_signal(plugin.get_num_input_channels(), SAMPLE_RATE * 2))
+    engine.load_graph([(source, []), (plugin, ["source"])])
+    engine.render(0.1)
+    servers = server_children()
+    if len(servers) != 1:
+        raise SystemExit(f"expected one server, found {servers}")
+    killed = servers[0]
+    closer = close_editor_after(1.0, report=True)
+    import threading
+    threading.Timer(0.3, lambda: os.kill(killed, signal.SIGKILL)).start()
+    started = time.perf_counter()
+    plugin.open_editor()
+    editor_seconds = time.perf_counter() - started
+    seen_by_closer = json.loads(closer.communicate()[0].splitlines()[0])
+    restarted, peak_after = play_after_restart(engine, killed)
+    print(json.dumps({
+        "editor_seconds": editor_seconds,
+        "embedded_before_closing": seen_by_closer["grandchildren"],
+        "restarted": restarted,
+        "peak_after": peak_after,
+    }))
 
 
 def bench(args):
@@ -245,70 +283,316 @@ def bench(args):
     print(json.dumps({"seconds_per_block": per_block}))
 
 
+def close_editor_after(seconds, report=False):
+    """Starts a helper process that, after `seconds`, asks every top-level window of this
+    process to close (WM_DELETE_WINDOW, as a window manager's close button does); JUCE's
+    `open_editor` runs its message loop until then. With `report`, the helper first prints
+    (to its piped stdout) how many windows lie two levels below those: an editor embedded
+    in the proxy's window inside JUCE's."""
+    import subprocess
+    return subprocess.Popen(
+        [sys.executable, __file__, "close-windows", str(os.getpid()), str(seconds)],
+        stdout=subprocess.PIPE if report else None, text=True)
+
+
+def close_windows(args):
+    """Sends WM_DELETE_WINDOW to the top-level windows of process PID after SECONDS (once
+    they are there), again every 50 ms, until that process has none left; kills it if that
+    takes 30 s."""
+    x11 = ctypes.CDLL(ctypes.util.find_library("X11") or "libX11.so.6")
+    x11.XOpenDisplay.restype = ctypes.c_void_p
+    x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x11.XDefaultRootWindow.restype = ctypes.c_ulong
+    x11.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
+    x11.XInternAtom.restype = ctypes.c_ulong
+    x11.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+    x11.XQueryTree.argtypes = [
+        ctypes.c_void_p, ctypes.c_ulong, ctypes.POINTER(ctypes.c_ulong), ctypes.POINTER(ctypes.c_ulong),
+        ctypes.POINTER(ctypes.POINTER(ctypes.c_ulong)), ctypes.POINTER(ctypes.c_uint)]
+    x11.XGetWindowProperty.argtypes = [
+        ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_long, ctypes.c_long, ctypes.c_int,
+        ctypes.c_ulong, ctypes.POINTER(ctypes.c_ulong), ctypes.POINTER(ctypes.c_int),
+        ctypes.POINTER(ctypes.c_ulong), ctypes.POINTER(ctypes.c_ulong), ctypes.POINTER(ctypes.c_void_p)]
+    x11.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long, ctypes.c_void_p]
+    x11.XFlush.argtypes = [ctypes.c_void_p]
+    x11.XFree.argtypes = [ctypes.c_void_p]
+
+    class ClientMessage(ctypes.Structure):
+        # XClientMessageEvent, padded to the size of an XEvent (24 longs).
+        _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong), ("send_event", ctypes.c_int),
+                    ("display", ctypes.c_void_p), ("window", ctypes.c_ulong),
+                    ("message_type", ctypes.c_ulong), ("format", ctypes.c_int),
+                    ("data", ctypes.c_long * 5), ("padding", ctypes.c_long * 12)]
+
+    display = x11.XOpenDisplay(None)
+    if not display:
+        raise SystemExit("cannot open the X display")
+    root = x11.XDefaultRootWindow(display)
+    pid_atom = x11.XInternAtom(display, b"_NET_WM_PID", 0)
+    protocols = x11.XInternAtom(display, b"WM_PROTOCOLS", 0)
+    delete = x11.XInternAtom(display, b"WM_DELETE_WINDOW", 0)
+
+    def children_of(window):
+        parent, unused = ctypes.c_ulong(), ctypes.c_ulong()
+        children, count = ctypes.POINTER(ctypes.c_ulong)(), ctypes.c_uint()
+        if not x11.XQueryTree(display, window, ctypes.byref(unused), ctypes.byref(parent),
+                              ctypes.byref(children), ctypes.byref(count)):
+            return []
+        found = [children[i] for i in range(count.value)]
+        if children:
+            x11.XFree(children)
+        return found
+
+    def windows_of(pid):
+        found = []
+        for window in children_of(root):
+            kind, bits, items, after = ctypes.c_ulong(), ctypes.c_int(), ctypes.c_ulong(), ctypes.c_ulong()
+            data = ctypes.c_void_p()
+            if x11.XGetWindowProperty(display, window, pid_atom, 0, 1, 0, 0, ctypes.byref(kind),
+                                      ctypes.byref(bits), ctypes.byref(items), ctypes.byref(after),
+                                      ctypes.byref(data)) == 0 and data.value:
+                if items.value == 1 and ctypes.cast(data, ctypes.POINTER(ctypes.c_ulong))[0] == pid:
+                    found.append(window)
+                x11.XFree(data)
+        return found
+
+    time.sleep(args.seconds)
+    deadline = time.monotonic() + 30
+    seen = False
+    while time.monotonic() < deadline:
+        windows = windows_of(args.pid)
+        if not windows:
+            if seen:
+                return
+            # Not open yet (a loaded machine): wait for it.
+            time.sleep(0.01)
+            continue
+        if not seen:
+            grandchildren = sum(len(children_of(child)) for window in windows for child in children_of(window))
+            print(json.dumps({"grandchildren": grandchildren}), flush=True)
+        seen = True
+        for window in windows:
+            message = ClientMessage(type=33, window=window, message_type=protocols, format=32)  # ClientMessage
+            message.data[0] = delete
+            x11.XSendEvent(display, window, 0, 0, ctypes.byref(message))
+        x11.XFlush(display)
+        time.sleep(0.05)
+    # A window that would not close (or never opened) would hold the host for ever: end it,
+    # so the run fails instead of hanging.
+    print(f"close-windows: the windows of {args.pid} did not close within 30 s", file=sys.stderr)
+    os.kill(args.pid, 9)
+
+
 def faults(args):
     """Stops (SIGSTOP) or kills (SIGKILL) the server at a random moment during a random kind
-    of call, COUNT times; prints the worst time each kind of call took."""
+    of call, COUNT times; prints the worst time each kind of call took, faulted and not.
+
+    PLUGIN is a bridged plugin with an editor; STATE_PLUGIN a bridged probe, whose state is
+    then a chunk of N bytes (64 MiB). The kinds cover every call a host makes: loading (entry point, effOpen,
+    sample rate, block size at 64 to 1024 frames, speaker arrangements, names), preparing
+    (speaker arrangement, sample rate, block size, start of processing), rendering (mains
+    off and on, process), parameter texts and descriptions, saving state (program names and
+    parameters), loading state (which opens and closes the editor), the editor opened and
+    closed by its window's close button, saving and loading a state chunk of STATE_PLUGIN,
+    and closing (stop, mains off, effClose)."""
     import random
     import signal
     import threading
+    intern_window_manager_atoms()
+    # The probe reads it in the server, which inherits this process's environment.
+    os.environ["VSTBRIDGE_TEST_PROBE_STATE_BYTES"] = str(args.state_bytes)
     rng = random.Random(args.seed)
+    scratch = os.environ.get("TMPDIR", "/tmp")
+    state = os.path.join(scratch, f"vstbridge-faults-{os.getpid()}.state")
+    big_state = os.path.join(scratch, f"vstbridge-faults-{os.getpid()}.big-state")
 
-    def instance():
-        engine = dawdreamer.RenderEngine(SAMPLE_RATE, 512)
-        plugin = engine.make_plugin_processor("plugin", args.plugin)
-        source = engine.make_playback_processor(
-            "source", input_signal(plugin.get_num_input_channels(), SAMPLE_RATE))
-        engine.load_graph([(source, []), (plugin, ["source"])])
-        return engine, plugin, source
+    class Instance:
+        def __init__(self, path):
+            self.engine = dawdreamer.RenderEngine(SAMPLE_RATE, rng.choice([64, 256, 512, 1024]))
+            self.plugin = self.engine.make_plugin_processor("plugin", path)
+            self.source = None
 
-    def a_live_server(excluded):
+        def prepare(self):
+            if self.source is None:
+                inputs = self.plugin.get_num_input_channels()
+                self.source = self.engine.make_playback_processor("source", input_signal(inputs, SAMPLE_RATE))
+            self.engine.load_graph([(self.source, []), (self.plugin, ["source"])])
+
+    def drop(holder):
+        holder[0] = None
+        gc.collect()
+
+    main, stateful = [None], [None]
+
+    failed_loads = []
+
+    def load():
+        drop(main)
+        started = time.perf_counter()
+        try:
+            main[0] = Instance(args.plugin)
+        except RuntimeError as error:
+            # A server that dies while loading may leave the host without an instance, as a
+            # plugin that crashes in its entry point would; it must say so in time.
+            failed_loads.append(str(error))
+            return time.perf_counter() - started
+        took = time.perf_counter() - started
+        main[0].prepare()
+        return took
+
+    def current():
+        """The main instance, loaded and prepared again after a close."""
+        if main[0] is None:
+            main[0] = Instance(args.plugin)
+            main[0].prepare()
+        return main[0]
+
+    def close():
+        current().engine.render(0.05)
+        started = time.perf_counter()
+        drop(main)
+        return time.perf_counter() - started
+
+    def editor():
+        closer = close_editor_after(0.3)
+        try:
+            started = time.perf_counter()
+            current().plugin.open_editor()
+            return time.perf_counter() - started
+        finally:
+            closer.kill()
+            closer.wait()
+
+    def save_big_state():
+        if stateful[0] is None:
+            stateful[0] = Instance(args.state_plugin)
+        started = time.perf_counter()
+        stateful[0].plugin.save_state(big_state)
+        return time.perf_counter() - started
+
+    def load_big_state():
+        if stateful[0] is None or not os.path.exists(big_state):
+            save_big_state()
+        started = time.perf_counter()
+        stateful[0].plugin.load_preset(big_state)
+        return time.perf_counter() - started
+
+    def timed(call):
+        def run():
+            started = time.perf_counter()
+            call()
+            return time.perf_counter() - started
+        return run
+
+    def load_state():
+        if not os.path.exists(state):
+            current().plugin.save_state(state)
+        return timed(lambda: current().plugin.load_state(state))()
+
+    kinds = {
+        "load": load,
+        "prepare": timed(lambda: current().prepare()),
+        "render": timed(lambda: current().engine.render(0.2)),
+        "parameter text": timed(lambda: current().plugin.get_parameter_text(0)),
+        "parameter description": timed(lambda: current().plugin.get_parameters_description()),
+        "save state": timed(lambda: current().plugin.save_state(state)),
+        "load state": load_state,
+        "editor": editor,
+        "save big state": save_big_state,
+        "load big state": load_big_state,
+        "close": close,
+    }
+
+    def real_plugin_of(proxy):
+        """The file a proxy's sidecar names (what its server maps)."""
+        sidecar = os.path.splitext(proxy)[0] + ".vstbridge.toml"
+        with open(sidecar) as text:
+            for line in text:
+                if line.startswith("plugin"):
+                    return os.path.basename(json.loads(line.split("=", 1)[1].strip()))
+        raise SystemExit(f"{sidecar} names no plugin")
+
+    def servers_of(library):
+        """Our servers that have `library` mapped."""
+        found = []
+        for pid in server_children():
+            try:
+                with open(f"/proc/{pid}/maps") as maps:
+                    if library in maps.read():
+                        found.append(pid)
+            except OSError:
+                pass
+        return found
+
+    libraries = {"main": real_plugin_of(args.plugin), "state": real_plugin_of(args.state_plugin)}
+
+    def wait_for_server(library, excluded):
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
-            live = [pid for pid in server_children() if pid not in excluded]
-            if live:
-                return live[0]
+            if [pid for pid in servers_of(library) if pid not in excluded]:
+                return
             time.sleep(0.02)
-        raise SystemExit("no server came back")
+        raise SystemExit(f"no server of {library} came back")
 
-    state = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"vstbridge-faults-{os.getpid()}.state")
-    engine, plugin, source = instance()
-    engine.render(0.1)
-    worst, faulted = {}, set()
+    stateful[0] = Instance(args.state_plugin)
+    # One unfaulted round: each kind's ordinary time, which also places the faults.
+    ordinary = {kind: call() for kind, call in kinds.items()}
+    # Quick kinds are repeated until the fault has struck, so that it can land inside one.
+    quick = {"prepare", "render", "parameter text", "parameter description", "save state"}
+    worst, faulted, hits = {}, set(), {}
+    in_call = [False]
+    chosen = args.kinds.split(",") if args.kinds else list(kinds)
     for _ in range(args.count):
-        pid = a_live_server(faulted)
+        kind = rng.choice(chosen)
+        library = libraries["state" if kind.endswith("big state") else "main"]
+        if kind != "load":
+            current()
+            wait_for_server(library, faulted)
+        # Loading faults the server the load starts, not the one it replaces.
+        before = set(server_children()) if kind == "load" else set()
         how = signal.SIGSTOP if rng.random() < 0.4 else signal.SIGKILL
+        delay = rng.uniform(0.0, 1.2 * ordinary[kind])
+        done, struck = threading.Event(), threading.Event()
 
-        def fault(pid=pid, how=how):
+        # Known at once, except for a load: its server is yet to start.
+        known = [] if kind == "load" else [pid for pid in servers_of(library) if pid not in faulted]
+
+        def fault(kind=kind, library=library, before=before, how=how, delay=delay, done=done, struck=struck,
+                  targets=known):
+            time.sleep(delay)
+            while not targets:
+                targets = [pid for pid in servers_of(library) if pid not in faulted and pid not in before]
+                if not targets and done.wait(0.001):
+                    return
+            faulted.add(targets[0])
+            during = in_call[0]
             try:
-                os.kill(pid, how)
+                os.kill(targets[0], how)
             except ProcessLookupError:
-                pass
+                return
+            finally:
+                struck.set()
+            if during:
+                hits[kind] = hits.get(kind, 0) + 1
 
-        timer = threading.Timer(rng.uniform(0.0, 0.03), fault)
-        kind = rng.choice(["parameter text", "parameter description", "save state", "render", "reload"])
-        timer.start()
-        started = time.perf_counter()
-        if kind == "parameter text":
-            plugin.get_parameter_text(0)
-        elif kind == "parameter description":
-            plugin.get_parameters_description()
-        elif kind == "save state":
-            plugin.save_state(state)
-        elif kind == "render":
-            engine.render(0.2)
-        else:
-            engine, plugin, source = None, None, None
-            gc.collect()
-            engine, plugin, source = instance()
-        took = time.perf_counter() - started
-        timer.join()
-        faulted.add(pid)
-        worst[kind] = max(worst.get(kind, 0.0), took)
+        thread = threading.Thread(target=fault)
+        thread.start()
+        for _ in range(500 if kind in quick else 1):
+            in_call[0] = True
+            took = kinds[kind]()
+            in_call[0] = False
+            worst[kind] = max(worst.get(kind, 0.0), took)
+            if struck.is_set():
+                break
+        done.set()
+        thread.join()
         # A stopped server the calls did not notice is killed by the proxy's watchdog within
         # its hang timeout; the next round waits for the new one.
-    if os.path.exists(state):
-        os.remove(state)
-    print(json.dumps({"count": args.count, "worst_seconds": worst}))
+    for path in (state, big_state):
+        if os.path.exists(path):
+            os.remove(path)
+    print(json.dumps({"count": args.count, "ordinary_seconds": ordinary, "worst_seconds": worst,
+                      "faults_during_the_call": hits, "failed_loads": failed_loads}))
 
 
 def main():
@@ -333,9 +617,19 @@ def main():
     p.set_defaults(run=load_state)
     p = commands.add_parser("faults")
     p.add_argument("plugin")
+    p.add_argument("state_plugin")
     p.add_argument("count", type=int)
     p.add_argument("seed", type=int)
+    p.add_argument("--state-bytes", type=int, default=64 << 20)
+    p.add_argument("--kinds", help="only these kinds, comma-separated")
     p.set_defaults(run=faults)
+    p = commands.add_parser("editor-crash")
+    p.add_argument("plugin")
+    p.set_defaults(run=editor_crash)
+    p = commands.add_parser("close-windows")
+    p.add_argument("pid", type=int)
+    p.add_argument("seconds", type=float)
+    p.set_defaults(run=close_windows)
     p = commands.add_parser("bench")
     p.add_argument("plugin")
     p.add_argument("seconds", type=float)

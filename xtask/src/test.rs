@@ -16,7 +16,8 @@ use crate::util::{cargo, describe};
 const I686_TEST_PACKAGES: [&str; 2] = ["vst2-abi", "vst2-host"];
 
 /// End-to-end tests (x86_64 host, both servers) that must appear as passed.
-const REQUIRED_BRIDGE: [&str; 36] = [
+const REQUIRED_BRIDGE: [&str; 37] = [
+    "dawdreamer_lives_on_when_the_server_dies_with_the_editor_open",
     "dawdreamer_server_faults_at_random_moments_never_hold_a_call_past_its_budget",
     "closing_a_stopped_or_dead_server_costs_at_most_100_ms",
     "hostile_callbacks_without_end_inside_a_call_never_hold_the_host_past_the_calls_budget",
@@ -71,7 +72,8 @@ const REQUIRED_ON_BOTH: [&str; 8] = [
 /// the run, not eat CI's time limit.
 const TEST_COMMAND_LIMIT_SECONDS: u32 = 1800;
 
-/// `cargo xtask soak [--count N]`: builds, then runs the kill/freeze loop with N faults.
+/// `cargo xtask soak [--count N]`: builds, then runs the kill/freeze loop of our own
+/// harness and the real-host fault sweep (DawDreamer), each with N faults.
 pub fn soak(args: &[String]) -> Result<()> {
     let count = match args {
         [] => 1000,
@@ -79,15 +81,46 @@ pub fn soak(args: &[String]) -> Result<()> {
         _ => bail!("usage: cargo xtask soak [--count N]"),
     };
     build_all()?;
-    let mut command = limited(cargo().args(["test", "-p", "vstbridge-tests", "--test", "soak", "--", "--nocapture"]));
-    command.env("VSTBRIDGE_SOAK_COUNT", count.to_string());
-    let output = run_tests(&mut command, &mut Totals::default())?;
-    match output
-        .lines()
-        .find_map(|line| line.split_once("soak: ").map(|(_, report)| report.to_owned()))
-    {
-        Some(report) => println!("\nsoak report: {}", report.replace(' ', "\n  ")),
-        None => bail!("the soak test printed no report"),
+    fetch_plugins()?;
+    crate::real_host::ensure_real_host()?;
+    let runs = [
+        (
+            "soak",
+            "kills_and_freezes_during_traffic_never_stall_or_corrupt_the_host",
+            "VSTBRIDGE_SOAK_COUNT",
+            "soak: ",
+            " ",
+        ),
+        (
+            "real_host",
+            "dawdreamer_server_faults_at_random_moments_never_hold_a_call_past_its_budget",
+            "VSTBRIDGE_REAL_HOST_FAULTS",
+            "real-host faults ",
+            "; ",
+        ),
+    ];
+    // (test file, test, its fault count variable, the start of its report, the report's separator)
+    for (test, filter, variable, marker, separator) in runs {
+        let mut command = limited(cargo().args([
+            "test",
+            "-p",
+            "vstbridge-tests",
+            "--test",
+            test,
+            "--",
+            "--nocapture",
+            "--exact",
+            filter,
+        ]));
+        command.env(variable, count.to_string());
+        let output = run_tests(&mut command, &mut Totals::default())?;
+        match output
+            .lines()
+            .find_map(|line| line.split_once(marker).map(|(_, report)| report.to_owned()))
+        {
+            Some(report) => println!("\n{test} report: {}", report.replace(separator, "\n  ")),
+            None => bail!("{test} printed no report"),
+        }
     }
     Ok(())
 }

@@ -21,6 +21,11 @@
 //! the log through a bridge. effSetChunk of a program (index 1) stores any bytes, of any
 //! size, and effGetChunk of a program returns them unchanged (chunk round trips).
 //!
+//! With `VSTBRIDGE_TEST_PROBE_STATE_BYTES=N` in its environment the probe saves its state as
+//! a chunk (flag ProgramChunks): effGetChunk of the bank returns N bytes (byte `i` is
+//! [`state_byte`]`(i)`) until a bank chunk is set, then the bank last set; the log is then
+//! read through PrLg only. This is how a host saves and loads a 64 MiB state through a bridge.
+//!
 //! Vendor opcodes (effVendorSpecific): index `four_char_code(b"PrLg")`, ptr = buffer,
 //! value = capacity: writes the whole log as UTF-8 text plus a NUL and returns the text
 //! length (without the NUL); if ptr is NULL or the capacity is below text length + 1 it
@@ -88,6 +93,8 @@ pub const LOG_INDEX: i32 = four_char_code(b"PrLg");
 pub const CLEAR_INDEX: i32 = four_char_code(b"PrCl");
 /// The GetTime mask the probe asks for.
 pub const TIME_MASK: i32 = 0xFE00;
+/// The environment variable that makes the probe save a state of that many bytes.
+pub const STATE_BYTES_VARIABLE: &str = "VSTBRIDGE_TEST_PROBE_STATE_BYTES";
 const PARAM_NAMES: [&str; 2] = ["Alpha", "Beta"];
 const PROGRAM_NAMES: [&str; 2] = ["Probe A", "Probe B"];
 
@@ -96,6 +103,8 @@ pub struct Probe {
     host: Host,
     /// The last program chunk set, returned as is.
     stored_chunk: Mutex<Vec<u8>>,
+    /// In state mode (see the crate docs), the bank state: `None` until first read or set.
+    bank_state: Option<Mutex<Option<Vec<u8>>>>,
     log: Mutex<Log>,
     params: [AtomicF32; 2],
     program: Mutex<usize>,
@@ -179,6 +188,16 @@ impl Probe {
                 self.callback(Context::SetProgram, HostOpcode::UPDATE_DISPLAY, 0, 0.0);
                 0
             }
+            DispatchCall::GetChunk { program: false, out } if self.bank_state.is_some() => {
+                let mut state = self.bank_state().lock().unwrap_or_else(PoisonError::into_inner);
+                let bytes = state.get_or_insert_with(|| (0..state_bytes().unwrap_or(0)).map(state_byte).collect());
+                out.extend_from_slice(bytes);
+                1
+            }
+            DispatchCall::SetChunk { program: false, data } if self.bank_state.is_some() => {
+                *self.bank_state().lock().unwrap_or_else(PoisonError::into_inner) = Some(data.to_vec());
+                1
+            }
             DispatchCall::GetChunk { program: false, out } => {
                 // The log as a chunk: chunks cross a bridge intact, host buffers behind a
                 // vendor opcode's pointer do not.
@@ -227,9 +246,24 @@ impl Probe {
         }
     }
 
+    fn bank_state(&self) -> &Mutex<Option<Vec<u8>>> {
+        self.bank_state.as_ref().expect("called in state mode only")
+    }
+
     fn get_parameter_value(&self, index: i32) -> f32 {
         self.params.get(index as usize).map_or(0.0, AtomicF32::load)
     }
+}
+
+/// The size of the state in state mode, from [`STATE_BYTES_VARIABLE`].
+fn state_bytes() -> Option<usize> {
+    std::env::var(STATE_BYTES_VARIABLE).ok()?.parse().ok()
+}
+
+/// Byte `index` of the state the probe saves before one is set: a pattern with no short
+/// period, so a misplaced or repeated piece shows.
+pub fn state_byte(index: usize) -> u8 {
+    (index.wrapping_mul(2_654_435_761) >> 13) as u8
 }
 
 fn pass_through<T: Copy>(inputs: &[&[T]], outputs: &mut [&mut [T]]) {
@@ -240,13 +274,20 @@ fn pass_through<T: Copy>(inputs: &[&[T]], outputs: &mut [&mut [T]]) {
 
 impl Plugin for Probe {
     fn info() -> PluginInfo {
-        INFO
+        match state_bytes() {
+            Some(_) => PluginInfo {
+                flags: INFO.flags | effect_flags::PROGRAM_CHUNKS,
+                ..INFO
+            },
+            None => INFO,
+        }
     }
 
     fn new(host: Host) -> Self {
         let probe = Self {
             host,
             stored_chunk: Mutex::new(Vec::new()),
+            bank_state: state_bytes().map(|_| Mutex::new(None)),
             log: Mutex::new(Log::default()),
             params: [AtomicF32::new(0.5), AtomicF32::new(0.25)],
             program: Mutex::new(0),

@@ -1,0 +1,90 @@
+//! The DAW's editor calls: effEditOpen embeds the plugin's editor into a window of ours
+//! inside the DAW's (see `editor_window` for why), sized to the editor and resized when the
+//! plugin asks; effEditClose and effClose take it down.
+
+use std::ffi::c_void;
+
+use vst2_abi::{ERect, EffectOpcode};
+
+use crate::editor_window::EditorWindow;
+use crate::instance::{ProxyInstance, lock};
+
+impl ProxyInstance {
+    /// effEditOpen with the DAW's window `parent` (not NULL).
+    ///
+    /// # Safety
+    /// `parent` is what the DAW passes with effEditOpen: its native window.
+    pub unsafe fn open_editor(&self, index: i32, value: isize, parent: *mut c_void, opt: f32) -> isize {
+        // Hosts ask for the size before opening, and so do we: our window needs one.
+        let (width, height) = self.editor_size().unwrap_or((1, 1));
+        let window = match EditorWindow::open(parent as usize as u64, width, height) {
+            Ok(window) => Some(window),
+            Err(error) => {
+                tracing::warn!("the editor goes straight into the DAW's window ({error})");
+                None
+            }
+        };
+        let target = window
+            .as_ref()
+            .map_or(parent, |window| window.id() as usize as *mut c_void);
+        // SAFETY: effEditOpen's pointer is a window: the DAW's, or ours inside it.
+        let result = unsafe { self.dispatch(EffectOpcode::EDIT_OPEN, index, value, target, opt) };
+        tracing::debug!(
+            window = ?window.as_ref().map(EditorWindow::id),
+            result,
+            "effEditOpen into our window"
+        );
+        if let Some(window) = window {
+            // Some editors know their size only once open.
+            if let Some((width, height)) = self.editor_size() {
+                window.resize(width, height);
+            }
+            // A second effEditOpen without a close replaces (and so destroys) the first.
+            *lock(&self.editor_window) = Some(window);
+        }
+        result
+    }
+
+    /// effEditClose: closes the plugin's editor, then our window.
+    pub fn close_editor(&self, index: i32, value: isize, opt: f32) -> isize {
+        // SAFETY: effEditClose carries no pointer.
+        let result = unsafe { self.dispatch(EffectOpcode::EDIT_CLOSE, index, value, std::ptr::null_mut(), opt) };
+        let window = lock(&self.editor_window).take();
+        tracing::debug!(window = ?window.as_ref().map(EditorWindow::id), "effEditClose; our window goes");
+        result
+    }
+
+    /// The plugin asked for a new editor size (audioMasterSizeWindow): our window follows
+    /// before the DAW hears of it.
+    pub fn resize_editor_window(&self, width: i32, height: isize) {
+        if let Some(window) = lock(&self.editor_window).as_ref() {
+            window.resize(clamp_side(width as isize), clamp_side(height));
+        }
+    }
+
+    /// Our window, while the DAW has the editor open (a restart opens it there again).
+    pub fn editor_window_id(&self) -> Option<u64> {
+        lock(&self.editor_window).as_ref().map(EditorWindow::id)
+    }
+
+    /// The editor's size as the plugin reports it (effEditGetRect), if it does.
+    fn editor_size(&self) -> Option<(u16, u16)> {
+        let mut rect: *mut ERect = std::ptr::null_mut();
+        // SAFETY: effEditGetRect's pointer is an `ERect**` slot: ours, on the stack.
+        unsafe { self.dispatch(EffectOpcode::EDIT_GET_RECT, 0, 0, (&raw mut rect).cast(), 0.0) };
+        if rect.is_null() {
+            return None;
+        }
+        // SAFETY: a non-NULL answer points at the instance's own rect (`ReturnedData::rect`,
+        // boxed, alive as long as the instance), which the reply was copied into.
+        let rect = unsafe { rect.read() };
+        let width = i32::from(rect.right) - i32::from(rect.left);
+        let height = i32::from(rect.bottom) - i32::from(rect.top);
+        (width > 0 && height > 0).then(|| (clamp_side(width as isize), clamp_side(height as isize)))
+    }
+}
+
+/// A side in pixels from a number the plugin chose.
+fn clamp_side(side: isize) -> u16 {
+    side.clamp(1, u16::MAX as isize) as u16
+}
