@@ -148,6 +148,10 @@ pub struct ProxyAudio {
     daw_channels: AtomicU64,
     /// Blocks output as silence because the server was late.
     pub late_blocks: AtomicU64,
+    /// Socket round trips a thread that renders audio had to make for setParameter,
+    /// getParameter or effProcessEvents (a full queue, no region yet): the audio path should
+    /// never wait for one, and the bench fails if it did.
+    pub socket_fallbacks: AtomicU64,
     /// Callbacks from inside process whose slot could not be decoded (the watchdog reports
     /// them; the audio thread does not log).
     pub malformed_callbacks: AtomicU64,
@@ -175,6 +179,7 @@ impl Default for ProxyAudio {
             outstanding: AtomicBool::new(false),
             daw_channels: AtomicU64::new(0),
             late_blocks: AtomicU64::new(0),
+            socket_fallbacks: AtomicU64::new(0),
             malformed_callbacks: AtomicU64::new(0),
             block_size: AtomicU32::new(0),
             sample_rate: AtomicU32::new(0),
@@ -193,16 +198,42 @@ unsafe impl Sync for Attached {}
 // SAFETY: as above.
 unsafe impl Send for Attached {}
 
-thread_local! {
-    /// Whether this thread has processed audio (of any instance): a DAW's audio thread or
-    /// one of its worker pool. Such a thread never waits for a socket round trip to set or
-    /// read a parameter.
-    static PROCESSING_THREAD: Cell<bool> = const { Cell::new(false) };
+/// What a DAW thread is to us: one that renders audio (a DAW's audio thread, or one of its
+/// worker pool) never waits for a socket round trip to set or read a parameter.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ThreadRole {
+    /// Not known yet.
+    Unknown,
+    /// It has called process (of any instance), or the DAW says it renders.
+    Processing,
+    /// The DAW says it does not render (until it calls process after all).
+    Other,
 }
 
-/// Whether the calling thread renders audio (has called process).
+thread_local! {
+    static THREAD_ROLE: Cell<ThreadRole> = const { Cell::new(ThreadRole::Unknown) };
+}
+
+/// Whether the calling thread renders audio (has called process, or was found to render
+/// by [`is_processing_thread_asking`]).
 pub fn is_processing_thread() -> bool {
-    PROCESSING_THREAD.with(Cell::get)
+    THREAD_ROLE.with(Cell::get) == ThreadRole::Processing
+}
+
+/// Like [`is_processing_thread`], but a thread not seen before is looked up once with
+/// `daw_says_it_renders`: a worker of a DAW's pool that sets a parameter before it ever
+/// processed is then already an audio thread. The answer is kept for the thread.
+pub fn is_processing_thread_asking(daw_says_it_renders: impl FnOnce() -> bool) -> bool {
+    THREAD_ROLE.with(|role| {
+        if role.get() == ThreadRole::Unknown {
+            role.set(if daw_says_it_renders() {
+                ThreadRole::Processing
+            } else {
+                ThreadRole::Other
+            });
+        }
+        role.get() == ThreadRole::Processing
+    })
 }
 
 /// Releases the request area when dropped.
@@ -246,6 +277,14 @@ impl ProxyAudio {
                 return None;
             }
             std::hint::spin_loop();
+        }
+    }
+
+    /// Counts a socket round trip the calling thread is about to make for setParameter,
+    /// getParameter or effProcessEvents, if it renders audio.
+    pub fn note_socket_fallback(&self) {
+        if is_processing_thread() {
+            self.socket_fallbacks.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -327,13 +366,19 @@ impl ProxyAudio {
     }
 
     /// The server's latest value of a parameter, for `getParameter` on a thread that renders
-    /// audio (no round trip there). `None` while changes are queued: the plugin may store a
-    /// set value rounded, so only the plugin can answer then (the call carries them).
+    /// audio (no round trip there); while a change of it waits for the plugin, the value the
+    /// DAW set. `None` elsewhere: another thread asks the plugin (the call carries the
+    /// queued changes, so it reads its own writes with the plugin's own rounding).
     pub fn cached_parameter(&self, index: i32) -> Option<f32> {
-        if self.parameters.any_queued() {
-            return None;
-        }
         let attached = self.on_processing_thread()?;
+        if self.parameters.any_queued() {
+            // A change waiting for the plugin reads back as the value the DAW set (the
+            // plugin's own, perhaps rounded, value replaces it after the next block);
+            // a parameter beyond those tracked is asked for.
+            if let Some(queued) = self.parameters.queued_value(index)? {
+                return Some(queued);
+            }
+        }
         let capacity = attached.region.capacity();
         // SAFETY: the index is below the table's capacity; a torn read of an f32 is impossible.
         (0..capacity.max_params as i32)
@@ -503,7 +548,7 @@ impl ProxyAudio {
         let frames = frames.max(0) as usize;
         // SAFETY: forwarded contract.
         let io = unsafe { DawBuffers::new(inputs, outputs, num_inputs, num_outputs) };
-        PROCESSING_THREAD.with(|processing| processing.set(true));
+        THREAD_ROLE.with(|role| role.set(ThreadRole::Processing));
         let Some(attached) = self.attached().filter(|_| !instance.is_dead()) else {
             io.silence(kind, 0, frames);
             return;

@@ -32,6 +32,9 @@ pub const RESTARTS_INDEX: i32 = vst2_abi::effect::four_char_code(b"VbRs");
 /// `effVendorSpecific` index the proxy answers itself: blocks played as silence because the
 /// server was late or gone.
 pub const LATE_BLOCKS_INDEX: i32 = vst2_abi::effect::four_char_code(b"VbLb");
+/// `effVendorSpecific` index the proxy answers itself: socket round trips that threads
+/// rendering audio made for setParameter, getParameter or effProcessEvents (should be 0).
+pub const SOCKET_FALLBACKS_INDEX: i32 = vst2_abi::effect::four_char_code(b"VbSf");
 /// `effVendorSpecific` index the proxy answers itself: 0 alive, 1 dead (a restart may follow),
 /// 2 gone for good.
 pub const HEALTH_INDEX: i32 = vst2_abi::effect::four_char_code(b"VbHe");
@@ -44,6 +47,10 @@ fn own_vendor_answer(instance: &ProxyInstance, index: i32) -> Option<isize> {
         SERVER_PID_INDEX => instance.session().map_or(0, |session| session.pid as isize),
         RESTARTS_INDEX => instance.restarts.load(std::sync::atomic::Ordering::Relaxed) as isize,
         LATE_BLOCKS_INDEX => instance.audio.late_blocks.load(std::sync::atomic::Ordering::Relaxed) as isize,
+        SOCKET_FALLBACKS_INDEX => instance
+            .audio
+            .socket_fallbacks
+            .load(std::sync::atomic::Ordering::Relaxed) as isize,
         HEALTH_INDEX => instance.health() as isize,
         _ => return None,
     })
@@ -168,6 +175,7 @@ unsafe extern "C" fn dispatcher(
             if counting(|| instance.audio.queue_events(&view)) {
                 return 1;
             }
+            instance.audio.note_socket_fallback();
         }
         if opcode == EffectOpcode::VENDOR_SPECIFIC {
             if let Some(answer) = own_vendor_answer(instance, index) {
@@ -244,12 +252,16 @@ unsafe extern "C" fn set_parameter(effect: *mut AEffect, index: i32, value: f32)
         // A thread that renders audio never waits for the server, and a change made while
         // a block is in flight rides along with the next one: either way the next block or
         // the next call to the server, whichever comes first, carries it (read-your-writes).
-        let queue = crate::audio::is_processing_thread() || instance.audio.block_in_flight();
+        // A thread new to us is asked about once: a DAW's pool worker may automate before
+        // it ever processed.
+        let queue = instance.audio.block_in_flight()
+            || crate::audio::is_processing_thread_asking(|| instance.daw_says_this_thread_renders());
         if queue && counting(|| instance.audio.parameters.queue(index, value)) {
             return;
         }
         // Another thread, or the queue is full: the plugin sees it (and everything queued
         // before it) now. While dead, it is recorded for the restart.
+        instance.audio.note_socket_fallback();
         instance.send_parameters(Some((index, value)));
     });
 }
@@ -259,6 +271,7 @@ unsafe extern "C" fn get_parameter(effect: *mut AEffect, index: i32) -> f32 {
         if let Some(value) = counting(|| instance.audio.cached_parameter(index)) {
             return value;
         }
+        instance.audio.note_socket_fallback();
         let pending = instance.pending_for_call();
         let request = Request::GetParameter { index, pending };
         match instance.forward(request, instance.config.policy.call_timeout) {

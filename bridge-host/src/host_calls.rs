@@ -7,7 +7,7 @@ use std::ptr;
 
 use bridge_proto::payload::LARGEST_INTEGER_PTR;
 use bridge_proto::{HostCall, HostPayload, HostReply, HostReplyPayload, HostShape, host_shape};
-use vst2_abi::constants::VST_VERSION_2400;
+use vst2_abi::constants::{VST_VERSION_2400, process_level};
 use vst2_abi::strings::c_string_bytes;
 use vst2_abi::{HostOpcode, VstSpeakerArrangement, VstTimeInfo};
 use vst2_host::callback::read_bounded_c_str;
@@ -49,6 +49,14 @@ impl ProxyInstance {
             None if opcode == HostOpcode::VERSION => VST_VERSION_2400 as isize,
             None => 0,
         }
+    }
+
+    /// Whether the DAW says the calling thread renders audio (audioMasterGetCurrentProcessLevel
+    /// answers realtime or prefetch; hosts answer it from the thread asking).
+    pub fn daw_says_this_thread_renders(&self) -> bool {
+        // SAFETY: audioMasterGetCurrentProcessLevel carries no pointer.
+        let level = unsafe { self.call_daw(false, HostOpcode::GET_CURRENT_PROCESS_LEVEL, 0, 0, ptr::null_mut(), 0.0) };
+        matches!(level, process_level::REALTIME | process_level::PREFETCH)
     }
 
     /// Answers one forwarded plugin callback.

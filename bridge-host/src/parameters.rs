@@ -15,10 +15,18 @@ const PENDING_CAPACITY: usize = 1024;
 /// Parameters whose DAW-set values are tracked for a restart (the documented cap).
 pub const MAX_TRACKED_PARAMETERS: usize = 65_536;
 
+/// Parameters whose queued value an audio thread can read back without asking the plugin.
+const READ_BACK_PARAMETERS: usize = 4096;
+
 /// See the module documentation.
 pub struct ParameterChanges {
     /// Changes not yet seen by the plugin, oldest first.
     pending: ArrayQueue<(i32, f32)>,
+    /// For each of the first [`READ_BACK_PARAMETERS`] parameters, the value last queued
+    /// (low 32 bits) and the drain it waits for (high 32 bits: `drains + 1` when queued).
+    queued_values: Box<[AtomicU64]>,
+    /// Counts the times queued changes were taken (by a block or a request).
+    drains: AtomicU32,
     /// Counts blocks that took changes from `pending` (see `BlockRequest::change_seq`).
     change_seq: AtomicU32,
     /// One bit per parameter changed through a block since the last chunk.
@@ -29,6 +37,8 @@ impl Default for ParameterChanges {
     fn default() -> Self {
         Self {
             pending: ArrayQueue::new(PENDING_CAPACITY),
+            queued_values: (0..READ_BACK_PARAMETERS).map(|_| AtomicU64::new(0)).collect(),
+            drains: AtomicU32::new(0),
             change_seq: AtomicU32::new(0),
             touched: (0..MAX_TRACKED_PARAMETERS / 64).map(|_| AtomicU64::new(0)).collect(),
         }
@@ -39,7 +49,30 @@ impl ParameterChanges {
     /// Queues a change; `false` when the queue is full (the caller sends the queue over the
     /// connection).
     pub fn queue(&self, index: i32, value: f32) -> bool {
-        self.pending.push((index, value)).is_ok()
+        if self.pending.push((index, value)).is_err() {
+            return false;
+        }
+        if let Some(slot) = usize::try_from(index).ok().and_then(|i| self.queued_values.get(i)) {
+            let waits_for = self.drains.load(Ordering::Acquire).wrapping_add(1);
+            slot.store(
+                u64::from(waits_for) << 32 | u64::from(value.to_bits()),
+                Ordering::Release,
+            );
+        }
+        true
+    }
+
+    /// What an audio thread reads back for `index` while changes wait: `Some(Some(value))`,
+    /// the value last queued for it (what the plugin will be given); `Some(None)`, nothing
+    /// queued for it; `None`, not known (a parameter beyond the first 4096). A change queued
+    /// on another thread while a block takes the queue may be missed for that moment.
+    pub fn queued_value(&self, index: i32) -> Option<Option<f32>> {
+        let slot = self
+            .queued_values
+            .get(usize::try_from(index).ok()?)?
+            .load(Ordering::Acquire);
+        let waiting = (slot >> 32) as u32 == self.drains.load(Ordering::Acquire).wrapping_add(1);
+        Some(waiting.then(|| f32::from_bits(slot as u32)))
     }
 
     /// Whether changes wait.
@@ -50,6 +83,7 @@ impl ParameterChanges {
     /// Takes every queued change, oldest first, for a request that carries them, with the
     /// last block that took changes before (the server waits for that block's changes).
     pub fn take_pending(&self) -> PendingChanges {
+        self.drains.fetch_add(1, Ordering::AcqRel);
         let mut changes = Vec::new();
         while let Some(change) = self.pending.pop() {
             changes.push(change);
@@ -66,6 +100,7 @@ impl ParameterChanges {
         if self.pending.is_empty() {
             return;
         }
+        self.drains.fetch_add(1, Ordering::AcqRel);
         let change_seq = self.change_seq.fetch_add(1, Ordering::SeqCst).wrapping_add(1).max(1);
         let capacity = region.capacity().max_param_changes;
         let request = region.request();
@@ -119,5 +154,26 @@ impl ParameterChanges {
         for word in self.touched.iter() {
             word.store(0, Ordering::Release);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ParameterChanges;
+
+    #[test]
+    fn a_queued_change_reads_back_until_it_is_taken() {
+        let changes = ParameterChanges::default();
+        assert_eq!(changes.queued_value(3), Some(None), "nothing queued yet");
+        assert!(changes.queue(3, 0.25) && changes.queue(3, 0.75) && changes.queue(9, 0.5));
+        assert_eq!(changes.queued_value(3), Some(Some(0.75)), "the last value set wins");
+        assert_eq!(changes.queued_value(4), Some(None), "another parameter is not queued");
+        let taken = changes.take_pending();
+        assert_eq!(taken.changes, vec![(3, 0.25), (3, 0.75), (9, 0.5)]);
+        assert_eq!(changes.queued_value(3), Some(None), "taken: the plugin answers again");
+        assert!(changes.queue(9, 0.125));
+        assert_eq!(changes.queued_value(9), Some(Some(0.125)));
+        assert_eq!(changes.queued_value(5000), None, "beyond the tracked parameters");
+        assert_eq!(changes.queued_value(-1), None);
     }
 }

@@ -2,13 +2,15 @@
 //! setting of the audio-thread levers, side by side with the plugin loaded directly:
 //! - **unpinned**: one ordinary thread, never pinned, processing blocks back to back (as a
 //!   JUCE host rendering offline, or a DAW's audio thread the scheduler moves around);
-//! - **worker pool**: blocks handed in turn to a pool of three worker threads (as DAWs that
-//!   process on a thread pool do);
+//! - **worker pool**: blocks handed in turn to a pool of three fresh worker threads (as DAWs
+//!   that process on a thread pool do), each setting and reading a parameter and sending a
+//!   MIDI event before its block, as for an automated track;
 //! - **paced**: one unpinned thread at a real-time pace (48 kHz, a 1.33 ms period spent
 //!   idle between blocks, so the other CPU sleeps deeply), alone and beside a CPU hog.
 //!
-//! Per block: median, p99, p99.9, max, the overhead (bridged median − direct median), and the
-//! CPU time of the host and of the server per block. The defaults are chosen from these rows
+//! Per block: median, p99, p99.9, max, the overhead (bridged median − direct median), the
+//! CPU time of the host and of the server per block, and the socket round trips the audio
+//! threads made for parameters or events (the run fails unless there are none). The defaults are chosen from these rows
 //! (see README), not from the pinned table.
 
 use std::sync::Arc;
@@ -16,8 +18,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
-use vst2_host::{DefaultHost, Plugin};
+use std::cell::Cell;
+
+use anyhow::{Context, Result, bail};
+use vst2_abi::EffectOpcode;
+use vst2_abi::constants::process_level;
+use vst2_abi::effect::four_char_code;
+use vst2_host::{EventList, Host, Plugin};
 
 use crate::Options;
 use crate::plugins::cpu_time;
@@ -54,6 +61,41 @@ impl Pattern {
     }
 }
 
+thread_local! {
+    /// Whether this thread is one of the bench host's audio threads.
+    static AUDIO_THREAD: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The bench's host: it answers `audioMasterGetCurrentProcessLevel` as DAWs do, realtime on
+/// its audio threads (worker pool included) and user elsewhere.
+struct BenchHost;
+
+impl Host for BenchHost {
+    fn process_level(&self) -> isize {
+        if AUDIO_THREAD.with(Cell::get) {
+            process_level::REALTIME
+        } else {
+            process_level::USER
+        }
+    }
+}
+
+/// Socket round trips the proxy's audio threads made for parameters or events (0 for a
+/// plugin loaded directly, which does not know the opcode).
+fn socket_fallbacks(plugin: &Plugin) -> u64 {
+    plugin
+        .dispatch_int(EffectOpcode::VENDOR_SPECIFIC, four_char_code(b"VbSf"), 0, 0.0)
+        .max(0) as u64
+}
+
+/// What a DAW's worker does around a block when the track is automated and has MIDI: a
+/// parameter set and read and an event sent, before process (not timed).
+fn automate(plugin: &Plugin, events: &mut EventList) {
+    plugin.set_parameter(1, 0.5);
+    std::hint::black_box(plugin.parameter(1));
+    plugin.process_events(events);
+}
+
 /// One block of `plugin`, timed.
 fn block(plugin: &Plugin, input: &[f32]) -> Result<Duration> {
     let (mut left, mut right) = (vec![0.0f32; FRAMES], vec![0.0f32; FRAMES]);
@@ -66,6 +108,7 @@ fn block(plugin: &Plugin, input: &[f32]) -> Result<Duration> {
 fn drive(plugin: &Plugin, pattern: Pattern, blocks: usize) -> Result<Vec<Duration>> {
     let input: Vec<f32> = (0..FRAMES).map(|i| (i as f32 * 0.01).sin() * 0.5).collect();
     crate::limit::unpin();
+    AUDIO_THREAD.with(|audio| audio.set(true));
     let stop_hog = Arc::new(AtomicBool::new(false));
     let hog = matches!(pattern, Pattern::Paced { hog: true }).then(|| {
         let stop = stop_hog.clone();
@@ -104,7 +147,13 @@ fn drive(plugin: &Plugin, pattern: Pattern, blocks: usize) -> Result<Vec<Duratio
                         let done = done_tx.clone();
                         let input = &input;
                         scope.spawn(move || {
+                            // A fresh worker each run: its first automation comes before
+                            // its first block, as in a DAW's pool.
+                            AUDIO_THREAD.with(|audio| audio.set(true));
+                            let mut events = EventList::new();
+                            events.push_midi_bytes(0, [0xB0, 1, 64]);
                             while go_rx.recv().is_ok() {
+                                automate(plugin, &mut events);
                                 let _ = done.send(block(plugin, input));
                             }
                         });
@@ -190,10 +239,10 @@ pub fn measure(options: &Options, results: &mut serde_json::Map<String, serde_js
     };
     println!("\n== host patterns: gain, 64 frames, unpinned threads (not the pinned table above) ==");
     println!(
-        "{:<18} {:<17} {:>9} {:>9} {:>9} {:>9} {:>10} {:>12} {:>12}",
-        "pattern", "", "median", "p99", "p99.9", "max", "overhead", "cpu host/blk", "cpu srv/blk"
+        "{:<18} {:<17} {:>9} {:>9} {:>9} {:>9} {:>10} {:>12} {:>12} {:>9}",
+        "pattern", "", "median", "p99", "p99.9", "max", "overhead", "cpu host/blk", "cpu srv/blk", "sockets"
     );
-    let direct = Plugin::load(&options.gain_x86_64, Arc::new(DefaultHost)).context("loading gain directly")?;
+    let direct = Plugin::load(&options.gain_x86_64, Arc::new(BenchHost)).context("loading gain directly")?;
     direct.start(SAMPLE_RATE, FRAMES as i32);
     let bridged: Vec<(&str, Plugin)> = CONFIGS
         .iter()
@@ -203,12 +252,13 @@ pub fn measure(options: &Options, results: &mut serde_json::Map<String, serde_js
                 &options.gain_x86_64,
                 &format!("block_deadline_floor_ms = 2000\nhang_timeout_ms = 10000\n{extra}"),
             );
-            let plugin = Plugin::load(&proxy, Arc::new(DefaultHost)).with_context(|| format!("bridging for {name}"))?;
+            let plugin = Plugin::load(&proxy, Arc::new(BenchHost)).with_context(|| format!("bridging for {name}"))?;
             plugin.start(SAMPLE_RATE, FRAMES as i32);
             Ok((name, plugin))
         })
         .collect::<Result<_>>()?;
     real_host(options, results)?;
+    let mut total_fallbacks = 0;
     for &pattern in patterns {
         let mut warm = drive(&direct, pattern, blocks / 10)?;
         warm.clear();
@@ -218,16 +268,20 @@ pub fn measure(options: &Options, results: &mut serde_json::Map<String, serde_js
         results.insert(format!("patterns/{}/direct", pattern.name()), direct_summary.to_json());
         for (name, plugin) in &bridged {
             let server = crate::plugins::server_pid(plugin);
+            let fallbacks_before = socket_fallbacks(plugin);
             drive(plugin, pattern, blocks / 10)?;
             let (host_before, server_before) = (cpu_time(std::process::id()), cpu_time(server));
             let mut times = drive(plugin, pattern, blocks)?;
             let host_cpu = cpu_time(std::process::id()).saturating_sub(host_before);
             let server_cpu = cpu_time(server).saturating_sub(server_before);
+            // Warm-up included: a fresh worker's first automation counts.
+            let fallbacks = socket_fallbacks(plugin) - fallbacks_before;
+            total_fallbacks += fallbacks;
             let summary = Summary::of(&mut times);
             let overhead = summary.median_us - direct_summary.median_us;
             let per_block = |cpu: Duration| cpu.as_secs_f64() * 1e6 / blocks as f64;
             println!(
-                "{:<18} {name:<17} {} {overhead:>10.1} {:>10.1}µs {:>10.1}µs",
+                "{:<18} {name:<17} {} {overhead:>10.1} {:>10.1}µs {:>10.1}µs {fallbacks:>9}",
                 "",
                 summary.row(),
                 per_block(host_cpu),
@@ -237,8 +291,13 @@ pub fn measure(options: &Options, results: &mut serde_json::Map<String, serde_js
             json["overhead_us"] = serde_json::json!(overhead);
             json["cpu_host_us_per_block"] = serde_json::json!(per_block(host_cpu));
             json["cpu_server_us_per_block"] = serde_json::json!(per_block(server_cpu));
+            json["socket_fallbacks"] = serde_json::json!(fallbacks);
             results.insert(format!("patterns/{}/{name}", pattern.name()), json);
         }
     }
+    if total_fallbacks != 0 {
+        bail!("the audio path made {total_fallbacks} socket round trips for parameters or events; it must make none");
+    }
+    println!("socket round trips on the audio path: 0");
     Ok(())
 }
