@@ -126,6 +126,11 @@ pub fn bench(args: &[String]) -> Result<()> {
     if args.iter().any(|a| a == "--quick") {
         bench.arg("--quick");
     }
+    if let Some(at) = args.iter().position(|a| a == "--periods") {
+        let periods = args.get(at + 1).context("--periods needs a number")?;
+        periods.parse::<usize>().context("--periods needs a number")?;
+        bench.args(["--periods", periods]);
+    }
     run(&mut bench)
 }
 

@@ -15,7 +15,9 @@ cargo xtask <command>
   build           build the workspace for x86_64, and the server and test plugins for i686
   dist            release builds of the proxy and both servers in target/dist/
   test            build everything, fetch the real plugins, run every test on both architectures
-  bench [--quick]  the audio-handoff benchmarks (table on stdout, JSON in target/bench/)
+  bench [--quick] [--periods N]
+                   the audio-handoff benchmarks (table on stdout, JSON in target/bench/);
+                   --periods: real-time periods per many-instances row (7,500)
   soak [--count N] the kill/freeze loop with N faults (default 1000), with its report
   fuzz [--iterations N] [--seed S]
                   seeded fuzzing of all the proxy reads from a server (default 10^6 per target)

@@ -139,14 +139,28 @@ pub fn startup(options: &Options, results: &mut serde_json::Map<String, serde_js
     Ok(())
 }
 
+/// The realtime priority of the host's thread in the realtime rows (what rtkit typically
+/// grants a DAW's audio thread).
+const REALTIME_HOST_PRIORITY: u32 = 70;
+
 /// N bridged instances processing 64-frame blocks at a 48 kHz pace from one thread, as a
-/// DAW's audio thread would: missed periods and CPU.
+/// DAW's audio thread would, ordinary and realtime: missed periods and CPU.
 pub fn scale(options: &Options, results: &mut serde_json::Map<String, serde_json::Value>) -> Result<()> {
-    let counts: &[usize] = if options.quick { &[1, 8] } else { &[1, 8, 32] };
+    // (instances, whether the host's thread is realtime as a DAW's audio thread is)
+    let rows: &[(usize, bool)] = if options.quick {
+        &[(1, false), (8, false), (8, true)]
+    } else {
+        &[(1, false), (8, false), (32, false), (8, true), (32, true)]
+    };
     let period = Duration::from_secs_f64(64.0 / f64::from(SAMPLE_RATE));
-    let periods = if options.quick { 750 } else { 7_500 };
+    let periods = options.periods.unwrap_or(if options.quick { 750 } else { 7_500 });
     println!("\n== scale: instances at a 48 kHz pace, 64 frames ({period:?} per period) ==");
-    for &count in counts {
+    for &(count, realtime) in rows {
+        // Realtime as rtkit makes a DAW's audio thread (the servers follow one step below).
+        if realtime && bridge_ipc::os::set_current_realtime_priority(REALTIME_HOST_PRIORITY).is_err() {
+            println!("{count:>3} instances, realtime host: skipped (no permission for SCHED_FIFO)");
+            continue;
+        }
         let plugins: Vec<Plugin> = (0..count)
             .map(|_| bridged(options, &options.gain_x86_64))
             .collect::<Result<_>>()?;
@@ -174,19 +188,30 @@ pub fn scale(options: &Options, results: &mut serde_json::Map<String, serde_json
             }
         }
         let wall = started.elapsed();
+        if realtime {
+            bridge_ipc::os::set_current_realtime_priority(0)?;
+        }
         let cpu = crate::plugins::cpu_time(std::process::id()).saturating_sub(cpu_before);
         let summary = Summary::of(&mut busy);
+        let host = if realtime { "realtime host" } else { "ordinary host" };
         println!(
-            "{count:>3} instances: per period median {:>7.1} µs, p99.9 {:>7.1} µs, missed {missed} of {periods}; host CPU {:.1}% of one core",
+            "{count:>3} instances, {host}: per period median {:>7.1} µs, p99 {:>7.1} µs, p99.9 {:>7.1} µs, max {:>7.1} µs, missed {missed} of {periods}; host CPU {:.1}% of one core",
             summary.median_us,
+            summary.p99_us,
             summary.p999_us,
+            summary.max_us,
             cpu.as_secs_f64() / wall.as_secs_f64() * 100.0
         );
         let mut json = summary.to_json();
         json["missed_periods"] = serde_json::json!(missed);
         json["periods"] = serde_json::json!(periods);
         json["host_cpu_percent"] = serde_json::json!(cpu.as_secs_f64() / wall.as_secs_f64() * 100.0);
-        results.insert(format!("scale/{count}"), json);
+        let key = if realtime {
+            format!("scale/{count}/realtime")
+        } else {
+            format!("scale/{count}")
+        };
+        results.insert(key, json);
     }
     Ok(())
 }

@@ -36,6 +36,8 @@ use anyhow::{Context, Result, bail};
 /// Command-line options (no clap: this is a developer tool driven by xtask).
 struct Options {
     quick: bool,
+    /// Periods per row of the many-instances table (`--periods`).
+    periods: Option<usize>,
     dist: PathBuf,
     gain_x86_64: PathBuf,
     gain_i686: PathBuf,
@@ -66,6 +68,14 @@ fn parse() -> Result<Option<Options>> {
     };
     Ok(Some(Options {
         quick: args.iter().any(|a| a == "--quick"),
+        periods: match args.iter().position(|a| a == "--periods") {
+            Some(at) => Some(
+                args.get(at + 1)
+                    .and_then(|n| n.parse().ok())
+                    .context("--periods needs a number")?,
+            ),
+            None => None,
+        },
         dist: value("--dist")?,
         gain_x86_64: value("--gain-x86_64")?,
         gain_i686: value("--gain-i686")?,
