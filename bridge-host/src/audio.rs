@@ -350,7 +350,8 @@ impl ProxyAudio {
     }
 
     /// Parameters whose DAW-set values reached the plugin through a block since the state
-    /// mirror last took a chunk, with those values (the region's table holds them).
+    /// mirror last took a chunk, with the values the DAW set (the region's table's for
+    /// parameters beyond those tracked).
     pub fn touched_parameters(&self) -> Vec<(i32, f32)> {
         let Some(attached) = self.attached() else {
             return Vec::new();
@@ -360,8 +361,15 @@ impl ProxyAudio {
             .touched()
             .into_iter()
             .filter(|&index| index < capacity.max_params as usize)
-            // SAFETY: `index` is below the table's capacity.
-            .map(|index| (index as i32, unsafe { values.add(index).read() }))
+            .map(|index| {
+                // The DAW's own value where it is tracked: the server may have died before it
+                // published the plugin's. Otherwise the table's.
+                let value = self.parameters.last_queued(index as i32).unwrap_or_else(|| {
+                    // SAFETY: `index` is below the table's capacity.
+                    unsafe { values.add(index).read() }
+                });
+                (index as i32, value)
+            })
             .collect()
     }
 

@@ -253,9 +253,14 @@ unsafe extern "C" fn set_parameter(effect: *mut AEffect, index: i32, value: f32)
         // a block is in flight rides along with the next one: either way the next block or
         // the next call to the server, whichever comes first, carries it (read-your-writes).
         // A thread new to us is asked about once: a DAW's pool worker may automate before
-        // it ever processed.
+        // it ever processed. The thread that created the instance is the DAW's GUI thread,
+        // not asked (a host answering "realtime" everywhere would otherwise defer its
+        // changes, and a block on another thread could run before them); it still counts
+        // once it processes, as a one-thread host's does.
         let queue = instance.audio.block_in_flight()
-            || crate::audio::is_processing_thread_asking(|| instance.daw_says_this_thread_renders());
+            || crate::audio::is_processing_thread_asking(|| {
+                !instance.on_creator_thread() && instance.daw_says_this_thread_renders()
+            });
         if queue && counting(|| instance.audio.parameters.queue(index, value)) {
             return;
         }

@@ -428,12 +428,17 @@ impl ProxyInstance {
         }
     }
 
+    /// Whether the calling thread is the DAW thread that created the instance (its GUI or
+    /// main thread in every host we know).
+    pub fn on_creator_thread(&self) -> bool {
+        std::thread::current().id() == self.creator_thread
+    }
+
     /// Whether the call this thread is about to make should bring a state snapshot back:
     /// one is wanted, and this is the DAW thread that created the instance (the plugin's
     /// GUI thread, which also opens and closes it, so a snapshot never overlaps those).
     pub fn snapshot_due_on_this_thread(&self) -> bool {
-        std::thread::current().id() == self.creator_thread
-            && std::mem::take(&mut lock(&self.recorder).state.snapshot_wanted)
+        self.on_creator_thread() && std::mem::take(&mut lock(&self.recorder).state.snapshot_wanted)
     }
 
     /// Takes everything the DAW set that the recorder does not hold yet: queued changes, and

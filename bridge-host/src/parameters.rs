@@ -53,13 +53,25 @@ impl ParameterChanges {
             return false;
         }
         if let Some(slot) = usize::try_from(index).ok().and_then(|i| self.queued_values.get(i)) {
-            let waits_for = self.drains.load(Ordering::Acquire).wrapping_add(1);
+            let waits_for = next_drain(self.drains.load(Ordering::Acquire));
             slot.store(
                 u64::from(waits_for) << 32 | u64::from(value.to_bits()),
                 Ordering::Release,
             );
         }
         true
+    }
+
+    /// The value the DAW last queued for `index`, taken or not (`None`: never, or a
+    /// parameter beyond the first 4096). What a restart replays for a parameter the DAW
+    /// changed through blocks: the DAW's own intent, which a server that died before it
+    /// published the plugin's value cannot have lost.
+    pub fn last_queued(&self, index: i32) -> Option<f32> {
+        let slot = self
+            .queued_values
+            .get(usize::try_from(index).ok()?)?
+            .load(Ordering::Acquire);
+        (slot >> 32 != 0).then(|| f32::from_bits(slot as u32))
     }
 
     /// What an audio thread reads back for `index` while changes wait: `Some(Some(value))`,
@@ -71,7 +83,7 @@ impl ParameterChanges {
             .queued_values
             .get(usize::try_from(index).ok()?)?
             .load(Ordering::Acquire);
-        let waiting = (slot >> 32) as u32 == self.drains.load(Ordering::Acquire).wrapping_add(1);
+        let waiting = (slot >> 32) as u32 == next_drain(self.drains.load(Ordering::Acquire));
         Some(waiting.then(|| f32::from_bits(slot as u32)))
     }
 
@@ -157,6 +169,11 @@ impl ParameterChanges {
     }
 }
 
+/// The tag of a change queued after `drains` drains: never 0, which marks a slot never set.
+fn next_drain(drains: u32) -> u32 {
+    drains.wrapping_add(1).max(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::ParameterChanges;
@@ -175,5 +192,11 @@ mod tests {
         assert_eq!(changes.queued_value(9), Some(Some(0.125)));
         assert_eq!(changes.queued_value(5000), None, "beyond the tracked parameters");
         assert_eq!(changes.queued_value(-1), None);
+        assert_eq!(
+            changes.last_queued(3),
+            Some(0.75),
+            "taken, but still what the DAW set last"
+        );
+        assert_eq!(changes.last_queued(4), None, "never set");
     }
 }

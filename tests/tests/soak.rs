@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use vst2_abi::EffectOpcode;
 use vst2_host::{ChunkKind, Plugin};
 use vstbridge_test_support::proxy_status::{health, restarts, server_pid, wait_until};
 use vstbridge_test_support::{SAMPLE_RATE, load_bridged_with_options, sine, test_plugin};
@@ -81,11 +82,12 @@ fn kills_and_freezes_during_traffic_never_stall_or_corrupt_the_host() {
     };
     // A GUI-like thread makes every kind of call in turn; the worst time of each kind is
     // held against that kind's budget (the slow kinds have `slow_call_timeout_ms`).
-    let kinds: [(&str, Duration); 4] = [
+    let kinds: [(&str, Duration); 5] = [
         ("parameter text", Duration::from_millis(1000)),
         ("program name", Duration::from_millis(1000)),
         ("get chunk", Duration::from_millis(3000)),
         ("set chunk", Duration::from_millis(3000)),
+        ("editor idle", Duration::from_millis(1000)),
     ];
     let worst_ns: Arc<Vec<AtomicU64>> = Arc::new(kinds.iter().map(|_| AtomicU64::new(0)).collect());
     let gui = {
@@ -105,10 +107,14 @@ fn kills_and_freezes_during_traffic_never_stall_or_corrupt_the_host() {
                         let _ = bridged.plugin.program_name();
                     }
                     2 => chunk = bridged.plugin.chunk(ChunkKind::Bank),
-                    _ => {
+                    3 => {
                         if !chunk.is_empty() {
                             bridged.plugin.set_chunk(ChunkKind::Bank, &chunk);
                         }
+                    }
+                    _ => {
+                        // What a DAW sends its plugins' editors many times a second.
+                        bridged.plugin.dispatch_int(EffectOpcode::EDIT_IDLE, 0, 0, 0.0);
                     }
                 }
                 let took = started.elapsed().as_nanos() as u64;
@@ -116,7 +122,7 @@ fn kills_and_freezes_during_traffic_never_stall_or_corrupt_the_host() {
                 if kind == 0 {
                     max_query_ns.fetch_max(took, Ordering::Relaxed);
                 }
-                kind = (kind + 1) % 4;
+                kind = (kind + 1) % kinds.len();
                 std::thread::sleep(Duration::from_millis(2));
             }
         })

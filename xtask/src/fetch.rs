@@ -115,15 +115,21 @@ fn ensure_i386_runtime() -> Result<()> {
     if !has_i386 {
         run(privileged("dpkg").args(["--add-architecture", "i386"]))?;
     }
+    apt_install_multiarch(&missing)
+}
+
+/// Updates the package lists and installs `packages`, some of them `:i386`; when the two
+/// architectures' versions of a shared library disagree (multiarch skew: an i386 library
+/// lags its installed amd64 twin, and the two must match), pins both to the version the
+/// i386 side has and installs again. The caller has added the i386 architecture.
+pub fn apt_install_multiarch(packages: &[&str]) -> Result<()> {
     apt_update()?;
-    if apt_install(&missing, &[]).is_ok() {
+    if apt_install(packages, &[]).is_ok() {
         return Ok(());
     }
-    // Multiarch skew: an i386 library's version lags its installed amd64 twin, and the two
-    // must match. Pin both to the version the i386 side has, then install again.
-    let pins = multiarch_pins(&missing);
+    let pins = multiarch_pins(packages);
     eprintln!("retrying with matching multiarch versions: {}", pins.join(" "));
-    apt_install(&missing, &pins)
+    apt_install(packages, &pins)
 }
 
 /// `apt-get install -y` of `packages` plus `pins` (`name:arch=version`).

@@ -5,6 +5,7 @@ mod fetch;
 mod real_host;
 mod test;
 mod util;
+mod windows;
 
 use anyhow::{Result, bail};
 
@@ -14,7 +15,9 @@ cargo xtask <command>
   demo            bridge the bundled 32-bit test synth into a 64-bit process and render demo.wav
   build           build the workspace for x86_64, and the server and test plugins for i686
   dist            release builds of the proxy and both servers in target/dist/
-  test            build everything, fetch the real plugins, run every test on both architectures
+  test            build everything, fetch the real plugins, run every test on both architectures,
+                  and the ABI and wire-format tests as Windows x64 and x86 programs under Wine
+  test-windows    only the Windows tests under Wine (sets up mingw-w64, Wine and a prefix)
   bench [--quick] [--periods N]
                    the audio-handoff benchmarks (table on stdout, JSON in target/bench/);
                    --periods: real-time periods per many-instances row (7,500)
@@ -33,6 +36,7 @@ fn main() -> Result<()> {
         Some("build") => build::build_all(),
         Some("dist") => build::dist(),
         Some("test") => test::test_all(),
+        Some("test-windows") => test::test_windows(),
         Some("fetch-plugins") => fetch::fetch_plugins(),
         Some("soak") => test::soak(&args[1..]),
         Some("bench") => build::bench(&args[1..]),

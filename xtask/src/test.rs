@@ -68,6 +68,17 @@ const REQUIRED_ON_BOTH: [&str; 8] = [
     "probe_sees_every_reentrant_callback_answered",
 ];
 
+/// Tests that must appear as passed on each Windows target under Wine: the ABI's layouts
+/// under the Windows C ABI, and the wire format's round trips.
+const REQUIRED_ON_WINDOWS: [&str; 6] = [
+    "layout_of::AEffect",
+    "layout_of::VstTimeInfo",
+    "layout_of::VstEvents",
+    "time_info_alignment_is_at_most_8_and_moves_no_field",
+    "every_message_kind_survives_a_loopback",
+    "areas_follow_each_other_on_cache_lines",
+];
+
 /// The longest one `cargo test` command may run before it is killed: a hung test must fail
 /// the run, not eat CI's time limit.
 const TEST_COMMAND_LIMIT_SECONDS: u32 = 1800;
@@ -166,6 +177,7 @@ pub fn test_all() -> Result<()> {
         i686_command.args(["-p", package]);
     }
     let i686 = run_tests(&mut limited(&mut i686_command), &mut totals);
+    let windows = run_windows_tests(&mut totals);
 
     let mut problems = Vec::new();
     if let Ok(output) = &x86_64 {
@@ -187,8 +199,9 @@ pub fn test_all() -> Result<()> {
             Err(error) => problems.push(format!("{arch}: {error:#}")),
         }
     }
+    problems.extend(windows_problems(&windows));
     println!(
-        "\nall tests (x86_64 + i686): {} passed, {} failed, {} ignored",
+        "\nall tests (x86_64 + i686 + Windows x64 and x86 under Wine): {} passed, {} failed, {} ignored",
         totals.passed, totals.failed, totals.ignored
     );
     if !problems.is_empty() {
@@ -199,7 +212,76 @@ pub fn test_all() -> Result<()> {
         REQUIRED_ON_BOTH.join(", ")
     );
     println!("required bridge tests ran: {}", REQUIRED_BRIDGE.join(", "));
+    println!(
+        "required tests ran as Windows programs under Wine: {}",
+        REQUIRED_ON_WINDOWS.join(", ")
+    );
     Ok(())
+}
+
+/// `cargo xtask test-windows`: only the Windows tests under Wine (setting Wine up first),
+/// with the same required tests as `cargo xtask test`.
+pub fn test_windows() -> Result<()> {
+    let mut totals = Totals::default();
+    let problems = windows_problems(&run_windows_tests(&mut totals));
+    println!(
+        "\nWindows tests under Wine: {} passed, {} failed, {} ignored",
+        totals.passed, totals.failed, totals.ignored
+    );
+    if !problems.is_empty() {
+        bail!("the Windows tests failed:\n  {}", problems.join("\n  "));
+    }
+    Ok(())
+}
+
+/// What went wrong in the Windows runs: a failed run, or a required test that did not pass.
+fn windows_problems(runs: &[(&str, Result<String>)]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (target, run) in runs {
+        match run {
+            Ok(output) => problems.extend(
+                REQUIRED_ON_WINDOWS
+                    .iter()
+                    .filter(|name| !passed(output, name))
+                    .map(|name| format!("{target} under Wine: required test `{name}` did not run and pass")),
+            ),
+            Err(error) => problems.push(format!("{target} under Wine: {error:#}")),
+        }
+    }
+    problems
+}
+
+/// Runs the Windows tests ([`crate::windows::WINDOWS_TESTS`]) for each Windows target
+/// under Wine, setting Wine up first; one output per target (all its commands).
+fn run_windows_tests(totals: &mut Totals) -> Vec<(&'static str, Result<String>)> {
+    let wine = match crate::windows::ensure_windows() {
+        Ok(wine) => wine,
+        Err(error) => {
+            let error = format!("{error:#}");
+            return crate::windows::WINDOWS_TARGETS
+                .iter()
+                .map(|target| (*target, Err(anyhow::anyhow!("Wine could not be set up: {error}"))))
+                .collect();
+        }
+    };
+    crate::windows::WINDOWS_TARGETS
+        .iter()
+        .map(|&target| {
+            let mut output = String::new();
+            for (package, test_targets) in crate::windows::WINDOWS_TESTS {
+                let mut command = cargo();
+                command
+                    .args(["test", "--no-fail-fast", "--target", target, "-p", package])
+                    .args(test_targets);
+                wine.apply(&mut command);
+                match run_tests(&mut limited(&mut command), totals) {
+                    Ok(text) => output.push_str(&text),
+                    Err(error) => return (target, Err(error)),
+                }
+            }
+            (target, Ok(output))
+        })
+        .collect()
 }
 
 /// Whether `output` shows `name` (a test path suffix) as `ok`. Parallel tests that print

@@ -1,0 +1,136 @@
+//! Windows targets, run under Wine: the two mingw-w64 targets (linkers and `runner = "wine"`
+//! are in `.cargo/config.toml`), Debian's Wine for 64- and 32-bit programs, a prefix of our
+//! own under `target/wine-prefix`, and the one thing Wine 8.0 lacks for Rust programs
+//! (`ProcessPrng`, see `wine/bcryptprimitives.c`). Already-present pieces are left alone.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::util::{run, succeeds, target_dir};
+
+/// The Windows targets: 64-bit and 32-bit, as DAWs and plugins come.
+pub const WINDOWS_TARGETS: [&str; 2] = ["x86_64-pc-windows-gnu", "i686-pc-windows-gnu"];
+
+/// Crates whose tests run as Windows programs under Wine (the ABI's layouts under the
+/// Windows C ABI, the wire format), and the test targets of each (`--lib` and named tests:
+/// the C-header test drives a Linux C compiler and stays on Linux).
+pub const WINDOWS_TESTS: [(&str, &[&str]); 2] = [
+    ("vst2-abi", &["--lib", "--test", "layout"]),
+    ("bridge-proto", &["--lib", "--tests"]),
+];
+
+/// The mingw-w64 C compiler of a Windows target.
+fn mingw_gcc(target: &str) -> &'static str {
+    if target.starts_with("x86_64") {
+        "x86_64-w64-mingw32-gcc"
+    } else {
+        "i686-w64-mingw32-gcc"
+    }
+}
+
+/// What a Windows program run under Wine needs in its environment.
+pub struct WineEnvironment {
+    prefix: PathBuf,
+}
+
+impl WineEnvironment {
+    /// Sets Wine's variables on `command` (and on everything it starts).
+    pub fn apply(&self, command: &mut Command) {
+        command
+            .env("WINEPREFIX", &self.prefix)
+            .env("WINEDEBUG", "-all")
+            // No .NET or browser installers at first start; our ProcessPrng first.
+            .env("WINEDLLOVERRIDES", "mscoree,mshtml=;bcryptprimitives=n,b");
+    }
+}
+
+/// Makes sure the Windows targets build and run here: Rust targets, mingw-w64, Wine 64- and
+/// 32-bit, an initialised prefix with the `ProcessPrng` stand-in. Installs what is missing
+/// when we may, and otherwise says what to install.
+pub fn ensure_windows() -> Result<WineEnvironment> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .context("rustup is needed for the Windows targets: https://rustup.rs")?;
+    let installed = String::from_utf8_lossy(&installed.stdout).into_owned();
+    for target in WINDOWS_TARGETS {
+        if !installed.lines().any(|line| line.trim() == target) {
+            run(Command::new("rustup").args(["target", "add", target]))?;
+        }
+    }
+    let have = |program: &str| succeeds(Command::new("sh").arg("-c").arg(format!("command -v {program}")));
+    let mut missing = Vec::new();
+    if !WINDOWS_TARGETS.iter().all(|target| have(mingw_gcc(target))) {
+        missing.push("mingw-w64");
+    }
+    if !have("wine") || !have("wine64") || !Path::new("/usr/lib/wine/wine").exists() {
+        missing.extend(["wine", "wine64", "wine32:i386"]);
+    }
+    if !missing.is_empty() {
+        if !crate::fetch::may_install() {
+            bail!(
+                "the Windows tests need mingw-w64 and Wine. Run:\n  sudo dpkg --add-architecture i386 && sudo apt-get update && sudo apt-get install -y {}",
+                missing.join(" ")
+            );
+        }
+        crate::fetch::apt_install_multiarch(&missing)?;
+    }
+    let environment = WineEnvironment {
+        prefix: target_dir().join("wine-prefix"),
+    };
+    prepare_prefix(&environment)?;
+    Ok(environment)
+}
+
+/// Initialises the prefix once (about 12 s and 1.3 GB), then puts the `ProcessPrng`
+/// stand-in into its 64-bit and 32-bit system folders, and waits for the wineserver to
+/// settle so the first test does not absorb the start-up.
+fn prepare_prefix(environment: &WineEnvironment) -> Result<()> {
+    let prefix = &environment.prefix;
+    if !prefix.join("system.reg").is_file() {
+        eprintln!("initialising the Wine prefix {}", prefix.display());
+        std::fs::create_dir_all(prefix)?;
+        let mut boot = Command::new("wineboot");
+        boot.arg("--init");
+        environment.apply(&mut boot);
+        run(&mut boot).context("wineboot --init failed")?;
+    }
+    let windows = prefix.join("drive_c").join("windows");
+    for (target, folder) in [(WINDOWS_TARGETS[0], "system32"), (WINDOWS_TARGETS[1], "syswow64")] {
+        let installed = windows.join(folder).join("bcryptprimitives.dll");
+        let built = build_process_prng(target)?;
+        let current = std::fs::read(&installed).ok();
+        if current.as_deref() != Some(std::fs::read(&built)?.as_slice()) {
+            std::fs::copy(&built, &installed)
+                .with_context(|| format!("copying the ProcessPrng stand-in to {}", installed.display()))?;
+        }
+    }
+    let mut settle = Command::new("wineserver");
+    settle.arg("-w");
+    environment.apply(&mut settle);
+    run(&mut settle)
+}
+
+/// Builds `wine/bcryptprimitives.c` for `target`; returns the DLL.
+fn build_process_prng(target: &str) -> Result<PathBuf> {
+    let folder = target_dir().join("wine-stubs").join(target);
+    std::fs::create_dir_all(&folder)?;
+    let source = folder.join("bcryptprimitives.c");
+    std::fs::write(&source, include_str!("wine/bcryptprimitives.c"))?;
+    let dll = folder.join("bcryptprimitives.dll");
+    run(Command::new(mingw_gcc(target))
+        .args([
+            "-shared",
+            "-O2",
+            "-s",
+            "-Wl,--kill-at",
+            "-Wl,--no-insert-timestamp",
+            "-o",
+        ])
+        .arg(&dll)
+        .arg(&source)
+        .arg("-ladvapi32"))?;
+    Ok(dll)
+}
