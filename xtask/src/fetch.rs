@@ -80,8 +80,8 @@ fn apt_update() -> Result<()> {
     Ok(())
 }
 
-/// Whether dpkg reports `package` as installed.
-fn installed(package: &str) -> bool {
+/// Whether dpkg has `package` (`name` or `name:arch`) installed.
+pub fn installed(package: &str) -> bool {
     Command::new("dpkg-query")
         .args(["-W", "-f=${Status}", package])
         .output()

@@ -3,7 +3,7 @@
 //! own under `target/wine-prefix`, and the one thing Wine 8.0 lacks for Rust programs
 //! (`ProcessPrng`, see `wine/bcryptprimitives.c`). Already-present pieces are left alone.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
@@ -65,8 +65,12 @@ pub fn ensure_windows() -> Result<WineEnvironment> {
     if !WINDOWS_TARGETS.iter().all(|target| have(mingw_gcc(target))) {
         missing.push("mingw-w64");
     }
-    if !have("wine") || !have("wine64") || !Path::new("/usr/lib/wine/wine").exists() {
-        missing.extend(["wine", "wine64", "wine32:i386"]);
+    // Debian's packages: `wine` starts 64-bit programs through `wine64` and 32-bit ones
+    // through `wine32`'s loader.
+    for package in ["wine", "wine64", "wine32:i386"] {
+        if !crate::fetch::installed(package) {
+            missing.push(package);
+        }
     }
     if !missing.is_empty() {
         if !crate::fetch::may_install() {
