@@ -219,16 +219,26 @@ fn assemble(profile: Profile, dest: &Path) -> Result<()> {
     check_exports(&dest.join("vstbridge-proxy.so"))
 }
 
-/// Fails unless the library exports `VSTPluginMain` and `main`.
-fn check_exports(library: &Path) -> Result<()> {
+/// Fails unless the library (ELF or PE) exports `VSTPluginMain` and `main` under those
+/// very names (a 32-bit Windows `extern "system"` export would be `_VSTPluginMain@4`, which
+/// hosts do not find).
+pub fn check_exports(library: &Path) -> Result<()> {
     use object::{Object, ObjectSymbol};
     let data = std::fs::read(library)?;
     let file = object::File::parse(&*data).with_context(|| format!("cannot parse {}", library.display()))?;
-    let exported: Vec<String> = file
+    let mut exported: Vec<String> = file
         .dynamic_symbols()
         .filter(|symbol| symbol.is_definition() && symbol.is_global())
         .filter_map(|symbol| symbol.name().ok().map(str::to_owned))
         .collect();
+    exported.extend(
+        file.exports()
+            .with_context(|| format!("cannot read the exports of {}", library.display()))?
+            .filter_map(|export| match export.ok()?.name() {
+                object::read::NameOrOrdinal::Name(name) => Some(String::from_utf8_lossy(name).into_owned()),
+                object::read::NameOrOrdinal::Ordinal(_) => None,
+            }),
+    );
     for needed in ["VSTPluginMain", "main"] {
         if !exported.iter().any(|name| name == needed) {
             bail!("{} does not export {needed}", library.display());

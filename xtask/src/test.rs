@@ -69,14 +69,20 @@ const REQUIRED_ON_BOTH: [&str; 8] = [
 ];
 
 /// Tests that must appear as passed on each Windows target under Wine: the ABI's layouts
-/// under the Windows C ABI, and the wire format's round trips.
-const REQUIRED_ON_WINDOWS: [&str; 6] = [
+/// under the Windows C ABI, the wire format's round trips, and our test plugins as DLLs
+/// loaded and played by the host library.
+const REQUIRED_ON_WINDOWS: [&str; 11] = [
     "layout_of::AEffect",
     "layout_of::VstTimeInfo",
     "layout_of::VstEvents",
     "time_info_alignment_is_at_most_8_and_moves_no_field",
     "every_message_kind_survives_a_loopback",
     "areas_follow_each_other_on_cache_lines",
+    "own_test_plugin_loads_through_vstpluginmain",
+    "plugin_of_the_other_architecture_names_both_architectures",
+    "gain_processes_f32_f64_and_accumulating_identically",
+    "probe_sees_every_reentrant_callback_answered",
+    "synth_receives_a_one_mebibyte_sysex_intact",
 ];
 
 /// The longest one `cargo test` command may run before it is killed: a hung test must fail
@@ -254,7 +260,10 @@ fn windows_problems(runs: &[(&str, Result<String>)]) -> Vec<String> {
 /// Runs the Windows tests ([`crate::windows::WINDOWS_TESTS`]) for each Windows target
 /// under Wine, setting Wine up first; one output per target (all its commands).
 fn run_windows_tests(totals: &mut Totals) -> Vec<(&'static str, Result<String>)> {
-    let wine = match crate::windows::ensure_windows() {
+    let wine = match crate::windows::ensure_windows().and_then(|wine| {
+        crate::windows::build_test_plugins()?;
+        Ok(wine)
+    }) {
         Ok(wine) => wine,
         Err(error) => {
             let error = format!("{error:#}");

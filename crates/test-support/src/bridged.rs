@@ -128,7 +128,8 @@ pub mod proxy_status {
             .find(|task| std::fs::read_to_string(task.join("comm")).is_ok_and(|name| name.trim() == "vstbridge-audio"))
     }
 
-    /// Pins thread `tid` of any process (0: the calling thread) to `cpu`.
+    /// Pins thread `tid` of any process (0: the calling thread) to `cpu` (Linux only).
+    #[cfg(target_os = "linux")]
     pub fn pin_thread(tid: i32, cpu: usize) -> std::io::Result<()> {
         // SAFETY: a zeroed cpu_set_t is an empty set; the calls touch only it and that
         // thread's affinity.

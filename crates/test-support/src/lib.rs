@@ -54,11 +54,18 @@ pub fn target_dir() -> PathBuf {
     }
 }
 
+/// The file a test plugin's crate builds for the target of this test binary
+/// (`libtest_plugin_gain.so` on Linux, `test_plugin_gain.dll` on Windows).
+fn plugin_file_name(name: &str) -> String {
+    use std::env::consts::{DLL_PREFIX, DLL_SUFFIX};
+    format!("{DLL_PREFIX}test_plugin_{name}{DLL_SUFFIX}")
+}
+
 /// The built test plugin `name` (`gain`, `synth`, `probe`, `crash`, `hang`) for the
 /// architecture this test runs on. `VSTBRIDGE_TEST_PLUGIN_DIR` overrides the directory.
 pub fn test_plugin(name: &str) -> PathBuf {
     let dir = std::env::var_os("VSTBRIDGE_TEST_PLUGIN_DIR").map_or_else(build_dir, PathBuf::from);
-    let path = dir.join(format!("libtest_plugin_{name}.so"));
+    let path = dir.join(plugin_file_name(name));
     assert!(
         path.is_file(),
         "test plugin {} is missing: build the test plugins first with `cargo xtask build` (or run everything with `cargo xtask test`)",
@@ -74,10 +81,7 @@ pub fn test_plugin_for_triple(triple: &str, name: &str) -> PathBuf {
         .file_name()
         .expect("profile directory has a name")
         .to_owned();
-    let path = target_dir()
-        .join(triple)
-        .join(profile)
-        .join(format!("libtest_plugin_{name}.so"));
+    let path = target_dir().join(triple).join(profile).join(plugin_file_name(name));
     assert!(
         path.is_file(),
         "test plugin {} is missing: run `cargo xtask build`",

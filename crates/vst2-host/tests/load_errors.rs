@@ -1,11 +1,12 @@
 //! Loading things that are not loadable plugins fails with a typed error whose message names
 //! the problem, and never panics: a missing file, a directory, a text file, a library with
-//! no entry point, and a plugin of the other architecture.
+//! no entry point, and a plugin of the other architecture (on Linux and, under Wine, on
+//! Windows).
 
 use std::sync::Arc;
 
 use vst2_host::{Architecture, DefaultHost, LoadError, Plugin};
-use vstbridge_test_support::{real_plugin_for, test_plugin};
+use vstbridge_test_support::{real_plugin_for, test_plugin, test_plugin_for_triple};
 
 fn load(path: &std::path::Path) -> LoadError {
     Plugin::load(path, Arc::new(DefaultHost)).expect_err("loading must fail")
@@ -36,14 +37,16 @@ fn text_file_is_not_a_plugin_binary() {
 
 #[test]
 fn library_without_entry_point_is_reported() {
-    // The support crate's test binary dir holds plenty of shared objects; libm is on every
-    // Linux system for both architectures and exports no VST entry point.
-    let libm = if cfg!(target_arch = "x86") {
+    // A system library of this architecture that exports no VST entry point: libm on
+    // Linux, kernel32 on Windows (a 32-bit process under WoW64 is shown syswow64's).
+    let library = if cfg!(windows) {
+        r"C:\windows\system32\kernel32.dll"
+    } else if cfg!(target_arch = "x86") {
         "/lib/i386-linux-gnu/libm.so.6"
     } else {
         "/lib/x86_64-linux-gnu/libm.so.6"
     };
-    let error = load(std::path::Path::new(libm));
+    let error = load(std::path::Path::new(library));
     assert!(matches!(error, LoadError::MissingEntryPoint(_)), "{error:?}");
     assert!(error.to_string().contains("neither VSTPluginMain nor main"), "{error}");
 }
@@ -55,7 +58,18 @@ fn plugin_of_the_other_architecture_names_both_architectures() {
     } else {
         ("i386", "32-bit", "64-bit")
     };
-    let error = load(&real_plugin_for(other_arch, "Kars-vst.so"));
+    // On Windows, our own test plugin built for the other Windows target.
+    let other = if cfg!(windows) {
+        let triple = if cfg!(target_arch = "x86") {
+            "x86_64-pc-windows-gnu"
+        } else {
+            "i686-pc-windows-gnu"
+        };
+        test_plugin_for_triple(triple, "gain")
+    } else {
+        real_plugin_for(other_arch, "Kars-vst.so")
+    };
+    let error = load(&other);
     match &error {
         LoadError::WrongArchitecture { plugin, host, .. } => {
             assert_eq!(*host, Architecture::current());
