@@ -13,7 +13,7 @@
 //! which the server's audio thread follows. Each reply says where the server ran; only
 //! when that is another CPU does this thread spin briefly for the reply before it sleeps.
 
-use std::cell::{Cell, UnsafeCell};
+use std::cell::UnsafeCell;
 use std::ffi::c_void;
 use std::ptr;
 use std::sync::Mutex;
@@ -37,6 +37,7 @@ use crate::daw_buffers::{DawBuffers, ProcessKind, Sample};
 use crate::effect::OwnedEffect;
 pub use crate::parameters::ParameterChanges;
 use crate::sync::lock;
+use crate::thread_role::is_processing_thread;
 
 /// What the audio path needs from its instance, and all it may use: the link's health and
 /// its one request (attaching a region), the failure policy, our `AEffect`, the plugin's
@@ -197,44 +198,6 @@ fn nanos_since_epoch() -> u64 {
 unsafe impl Sync for Attached {}
 // SAFETY: as above.
 unsafe impl Send for Attached {}
-
-/// What a DAW thread is to us: one that renders audio (a DAW's audio thread, or one of its
-/// worker pool) never waits for a socket round trip to set or read a parameter.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum ThreadRole {
-    /// Not known yet.
-    Unknown,
-    /// It has called process (of any instance), or the DAW says it renders.
-    Processing,
-    /// The DAW says it does not render (until it calls process after all).
-    Other,
-}
-
-thread_local! {
-    static THREAD_ROLE: Cell<ThreadRole> = const { Cell::new(ThreadRole::Unknown) };
-}
-
-/// Whether the calling thread renders audio (has called process, or was found to render
-/// by [`is_processing_thread_asking`]).
-pub fn is_processing_thread() -> bool {
-    THREAD_ROLE.with(Cell::get) == ThreadRole::Processing
-}
-
-/// Like [`is_processing_thread`], but a thread not seen before is looked up once with
-/// `daw_says_it_renders`: a worker of a DAW's pool that sets a parameter before it ever
-/// processed is then already an audio thread. The answer is kept for the thread.
-pub fn is_processing_thread_asking(daw_says_it_renders: impl FnOnce() -> bool) -> bool {
-    THREAD_ROLE.with(|role| {
-        if role.get() == ThreadRole::Unknown {
-            role.set(if daw_says_it_renders() {
-                ThreadRole::Processing
-            } else {
-                ThreadRole::Other
-            });
-        }
-        role.get() == ThreadRole::Processing
-    })
-}
 
 /// Releases the request area when dropped.
 struct RequestArea<'a>(&'a AtomicBool);
@@ -556,7 +519,7 @@ impl ProxyAudio {
         let frames = frames.max(0) as usize;
         // SAFETY: forwarded contract.
         let io = unsafe { DawBuffers::new(inputs, outputs, num_inputs, num_outputs) };
-        THREAD_ROLE.with(|role| role.set(ThreadRole::Processing));
+        crate::thread_role::mark_processing();
         let Some(attached) = self.attached().filter(|_| !instance.is_dead()) else {
             io.silence(kind, 0, frames);
             return;

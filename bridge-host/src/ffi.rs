@@ -258,7 +258,7 @@ unsafe extern "C" fn set_parameter(effect: *mut AEffect, index: i32, value: f32)
         // changes, and a block on another thread could run before them); it still counts
         // once it processes, as a one-thread host's does.
         let queue = instance.audio.block_in_flight()
-            || crate::audio::is_processing_thread_asking(|| {
+            || crate::thread_role::is_processing_thread_asking(|| {
                 !instance.on_creator_thread() && instance.daw_says_this_thread_renders()
             });
         if queue && counting(|| instance.audio.parameters.queue(index, value)) {

@@ -21,10 +21,11 @@
 //! - `session`: the server process, its connections and heartbeat;
 //! - `parameters`: `setParameter` calls on their way to the plugin;
 //! - `spawner`: the long-lived thread servers are started from;
-//! - `sync`: locking that survives a panicked holder.
+//! - `sync`: locking that survives a panicked holder;
+//! - `thread_role`: which DAW threads render audio.
 //!
 //! Imports run one way: `ffi` → `watchdog` → `dispatch`/`host_calls`/`editor` → `instance` →
-//! `session`/`audio`/`editor_window` → `parameters`/`daw_buffers`/`effect`/`config`/`recorder`; the audio path reaches its instance only through the
+//! `session`/`audio`/`editor_window` → `parameters`/`daw_buffers`/`effect`/`config`/`recorder`/`thread_role`; the audio path reaches its instance only through the
 //! `audio::AudioLink` trait.
 
 pub mod audio;
@@ -42,4 +43,5 @@ pub mod recorder;
 pub mod session;
 mod spawner;
 mod sync;
+mod thread_role;
 mod watchdog;
