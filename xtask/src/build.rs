@@ -101,7 +101,7 @@ pub fn demo() -> Result<()> {
         .current_dir(crate::util::workspace_root()))
 }
 
-/// `cargo xtask bench [--quick]`: release builds of everything measured, then the bench.
+/// `cargo xtask bench [--quick] [--periods N] [--only SECTION]`: release builds of everything measured, then the bench.
 pub fn bench(args: &[String]) -> Result<()> {
     let release = build_release_bridge(&["vstbridge-bench", "test-plugin-gain"])?;
     // The real-host row needs Debian's plugins and DawDreamer.
@@ -130,6 +130,9 @@ pub fn bench(args: &[String]) -> Result<()> {
         let periods = args.get(at + 1).context("--periods needs a number")?;
         periods.parse::<usize>().context("--periods needs a number")?;
         bench.args(["--periods", periods]);
+    }
+    if let Some(at) = args.iter().position(|a| a == "--only") {
+        bench.args(["--only", args.get(at + 1).context("--only needs a section")?]);
     }
     run(&mut bench)
 }

@@ -18,9 +18,10 @@ cargo xtask <command>
   test            build everything, fetch the real plugins, run every test on both architectures,
                   and the ABI and wire-format tests as Windows x64 and x86 programs under Wine
   test-windows    only the Windows tests under Wine (sets up mingw-w64, Wine and a prefix)
-  bench [--quick] [--periods N]
+  bench [--quick] [--periods N] [--only SECTION]
                    the audio-handoff benchmarks (table on stdout, JSON in target/bench/);
-                   --periods: real-time periods per many-instances row (7,500)
+                   --periods: real-time periods per many-instances row (7,500);
+                   --only limit|plugins|levers|patterns|extras: one section
   soak [--count N] the kill/freeze loop with N faults (default 1000), with its report
   fuzz [--iterations N] [--seed S]
                   seeded fuzzing of all the proxy reads from a server (default 10^6 per target)

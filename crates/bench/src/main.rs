@@ -38,6 +38,9 @@ struct Options {
     quick: bool,
     /// Periods per row of the many-instances table (`--periods`).
     periods: Option<usize>,
+    /// Only this section (`--only limit|plugins|levers|patterns|extras`), for a developer
+    /// trying one thing; results.json then holds only its rows.
+    only: Option<String>,
     dist: PathBuf,
     gain_x86_64: PathBuf,
     gain_i686: PathBuf,
@@ -76,6 +79,10 @@ fn parse() -> Result<Option<Options>> {
             ),
             None => None,
         },
+        only: match args.iter().position(|a| a == "--only") {
+            Some(at) => Some(args.get(at + 1).context("--only needs a section")?.clone()),
+            None => None,
+        },
         dist: value("--dist")?,
         gain_x86_64: value("--gain-x86_64")?,
         gain_i686: value("--gain-i686")?,
@@ -95,27 +102,39 @@ fn main() -> Result<()> {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
 
-    let limits = limit::measure(options.quick)?;
-    println!("\n== the limit: two processes, round trip ==");
-    println!("{:<34} {:>9} {:>9} {:>9} {:>9}", "", "median", "p99", "p99.9", "max");
-    for (name, summary) in &limits {
-        println!("{name:<34} {}", summary.row());
-        results.insert(format!("limit/{name}"), summary.to_json());
+    let runs = |section: &str| options.only.as_deref().is_none_or(|only| only == section);
+    let mut futex_same_cpu = 0.0;
+    if runs("limit") {
+        let limits = limit::measure(options.quick)?;
+        println!("\n== the limit: two processes, round trip ==");
+        println!("{:<34} {:>9} {:>9} {:>9} {:>9}", "", "median", "p99", "p99.9", "max");
+        for (name, summary) in &limits {
+            println!("{name:<34} {}", summary.row());
+            results.insert(format!("limit/{name}"), summary.to_json());
+        }
+        futex_same_cpu = limits
+            .iter()
+            .find(|(name, _)| name == "futex, same CPU")
+            .map(|(_, s)| s.median_us)
+            .unwrap_or(0.0);
     }
-    let futex_same_cpu = limits
-        .iter()
-        .find(|(name, _)| name == "futex, same CPU")
-        .map(|(_, s)| s.median_us)
-        .unwrap_or(0.0);
-
-    println!("\n== gain, 2 channels: direct vs bridged, per block ==");
-    let rows = plugins::measure(&options, futex_same_cpu, &mut results)?;
-    let allocations: u64 = rows.iter().map(|row| row.allocations).sum();
-    levers::measure(&options, &mut results)?;
-    patterns::measure(&options, &mut results)?;
-    extras::parameters(&options, &mut results)?;
-    extras::startup(&options, &mut results)?;
-    extras::scale(&options, &mut results)?;
+    let mut allocations = 0;
+    if runs("plugins") {
+        println!("\n== gain, 2 channels: direct vs bridged, per block ==");
+        let rows = plugins::measure(&options, futex_same_cpu, &mut results)?;
+        allocations = rows.iter().map(|row| row.allocations).sum();
+    }
+    if runs("levers") {
+        levers::measure(&options, &mut results)?;
+    }
+    if runs("patterns") {
+        patterns::measure(&options, &mut results)?;
+    }
+    if runs("extras") {
+        extras::parameters(&options, &mut results)?;
+        extras::startup(&options, &mut results)?;
+        extras::scale(&options, &mut results)?;
+    }
     std::fs::create_dir_all(options.json.parent().context("json path has a folder")?)?;
     std::fs::write(
         &options.json,

@@ -1,12 +1,15 @@
-//! Host patterns: the gain plugin at 64 frames driven the way DAWs drive plugins, for each
-//! setting of the audio-thread levers, side by side with the plugin loaded directly:
-//! - **unpinned**: one ordinary thread, never pinned, processing blocks back to back (as a
-//!   JUCE host rendering offline, or a DAW's audio thread the scheduler moves around);
+//! Host patterns: the gain plugin driven the way DAWs drive plugins, for each setting of the
+//! audio-thread levers, side by side with the plugin loaded directly:
+//! - **unpinned**: one ordinary thread, never pinned, processing 64-frame blocks back to back
+//!   (as a JUCE host rendering offline, or a DAW's audio thread the scheduler moves around);
 //! - **worker pool**: blocks handed in turn to a pool of three fresh worker threads (as DAWs
 //!   that process on a thread pool do), each setting and reading a parameter and sending a
-//!   MIDI event before its block, as for an automated track;
-//! - **paced**: one unpinned thread at a real-time pace (48 kHz, a 1.33 ms period spent
-//!   idle between blocks, so the other CPU sleeps deeply), alone and beside a CPU hog.
+//!   MIDI event before its block, as for an automated track; and the same with one worker,
+//!   the single-thread case the pool is compared with (the same wake before every block,
+//!   without the rotation);
+//! - **paced**: one unpinned thread at a real-time pace (48 kHz; 64 frames, a 1.33 ms period
+//!   spent idle between blocks, so the other CPU sleeps deeply, alone and beside a CPU hog;
+//!   and 256 frames, 5.33 ms, with a quarter of the blocks).
 //!
 //! Per block: median, p99, p99.9, max, the overhead (bridged median − direct median), the
 //! CPU time of the host and of the server per block, and the socket round trips the audio
@@ -30,7 +33,10 @@ use crate::Options;
 use crate::plugins::cpu_time;
 use crate::stats::Summary;
 
+/// The block size of every pattern but the 256-frame paced one.
 const FRAMES: usize = 64;
+/// The largest block any pattern sends (the block size the plugins are started with).
+const MAX_FRAMES: usize = 256;
 const SAMPLE_RATE: f32 = 48_000.0;
 /// The settings compared: the shipped defaults first, then each lever spelled out.
 pub const CONFIGS: [(&str, &str); 6] = [
@@ -46,18 +52,43 @@ pub const CONFIGS: [(&str, &str); 6] = [
 #[derive(Clone, Copy)]
 enum Pattern {
     Unpinned,
-    WorkerPool,
-    Paced { hog: bool },
+    /// Workers taking turns; one worker is the single-thread case the pool is held to (the
+    /// same wake before each block, no rotation).
+    WorkerPool {
+        workers: usize,
+    },
+    Paced {
+        hog: bool,
+        frames: usize,
+    },
 }
 
 impl Pattern {
     fn name(self) -> &'static str {
         match self {
             Pattern::Unpinned => "unpinned",
-            Pattern::WorkerPool => "worker pool (3)",
-            Pattern::Paced { hog: false } => "paced 48 kHz",
-            Pattern::Paced { hog: true } => "paced + CPU hog",
+            Pattern::WorkerPool { workers: 1 } => "worker pool (1)",
+            Pattern::WorkerPool { .. } => "worker pool (3)",
+            Pattern::Paced {
+                hog: false,
+                frames: 256,
+            } => "paced 256 frames",
+            Pattern::Paced { hog: false, .. } => "paced 48 kHz",
+            Pattern::Paced { hog: true, .. } => "paced + CPU hog",
         }
+    }
+
+    fn frames(self) -> usize {
+        match self {
+            Pattern::Paced { frames, .. } => frames,
+            _ => FRAMES,
+        }
+    }
+
+    /// Blocks to run, from the 64-frame count: a 256-frame period is four times as long,
+    /// so it gets a quarter of the blocks for the same wall time.
+    fn blocks(self, blocks_at_64: usize) -> usize {
+        blocks_at_64 * FRAMES / self.frames()
     }
 }
 
@@ -98,19 +129,21 @@ fn automate(plugin: &Plugin, events: &mut EventList) {
 
 /// One block of `plugin`, timed.
 fn block(plugin: &Plugin, input: &[f32]) -> Result<Duration> {
-    let (mut left, mut right) = (vec![0.0f32; FRAMES], vec![0.0f32; FRAMES]);
+    let frames = input.len();
+    let (mut left, mut right) = (vec![0.0f32; frames], vec![0.0f32; frames]);
     let started = Instant::now();
-    plugin.process_replacing(&[input, input], &mut [&mut left, &mut right], FRAMES)?;
+    plugin.process_replacing(&[input, input], &mut [&mut left, &mut right], frames)?;
     Ok(started.elapsed())
 }
 
 /// Runs `blocks` blocks of `plugin` in `pattern`; the per-block times.
 fn drive(plugin: &Plugin, pattern: Pattern, blocks: usize) -> Result<Vec<Duration>> {
-    let input: Vec<f32> = (0..FRAMES).map(|i| (i as f32 * 0.01).sin() * 0.5).collect();
+    let frames = pattern.frames();
+    let input: Vec<f32> = (0..frames).map(|i| (i as f32 * 0.01).sin() * 0.5).collect();
     crate::limit::unpin();
     AUDIO_THREAD.with(|audio| audio.set(true));
     let stop_hog = Arc::new(AtomicBool::new(false));
-    let hog = matches!(pattern, Pattern::Paced { hog: true }).then(|| {
+    let hog = matches!(pattern, Pattern::Paced { hog: true, .. }).then(|| {
         let stop = stop_hog.clone();
         std::thread::spawn(move || {
             let mut x = 0u64;
@@ -128,7 +161,7 @@ fn drive(plugin: &Plugin, pattern: Pattern, blocks: usize) -> Result<Vec<Duratio
             }
         }
         Pattern::Paced { .. } => {
-            let period = Duration::from_secs_f64(FRAMES as f64 / f64::from(SAMPLE_RATE));
+            let period = Duration::from_secs_f64(frames as f64 / f64::from(SAMPLE_RATE));
             let started = Instant::now();
             for index in 0..blocks {
                 times.push(block(plugin, &input)?);
@@ -138,10 +171,10 @@ fn drive(plugin: &Plugin, pattern: Pattern, blocks: usize) -> Result<Vec<Duratio
                 }
             }
         }
-        Pattern::WorkerPool => {
+        Pattern::WorkerPool { workers } => {
             std::thread::scope(|scope| -> Result<()> {
                 let (done_tx, done_rx) = mpsc::channel::<Result<Duration>>();
-                let workers: Vec<mpsc::Sender<()>> = (0..3)
+                let workers: Vec<mpsc::Sender<()>> = (0..workers)
                     .map(|_| {
                         let (go_tx, go_rx) = mpsc::channel::<()>();
                         let done = done_tx.clone();
@@ -228,22 +261,37 @@ fn real_host(options: &Options, results: &mut serde_json::Map<String, serde_json
 pub fn measure(options: &Options, results: &mut serde_json::Map<String, serde_json::Value>) -> Result<()> {
     let blocks = if options.quick { 3_000 } else { 20_000 };
     let patterns: &[Pattern] = if options.quick {
-        &[Pattern::Unpinned, Pattern::WorkerPool]
+        &[
+            Pattern::Unpinned,
+            Pattern::WorkerPool { workers: 1 },
+            Pattern::WorkerPool { workers: 3 },
+        ]
     } else {
         &[
             Pattern::Unpinned,
-            Pattern::WorkerPool,
-            Pattern::Paced { hog: false },
-            Pattern::Paced { hog: true },
+            Pattern::WorkerPool { workers: 1 },
+            Pattern::WorkerPool { workers: 3 },
+            Pattern::Paced {
+                hog: false,
+                frames: FRAMES,
+            },
+            Pattern::Paced {
+                hog: true,
+                frames: FRAMES,
+            },
+            Pattern::Paced {
+                hog: false,
+                frames: MAX_FRAMES,
+            },
         ]
     };
-    println!("\n== host patterns: gain, 64 frames, unpinned threads (not the pinned table above) ==");
+    println!("\n== host patterns: gain, 64 frames unless named, unpinned threads (not the pinned table above) ==");
     println!(
         "{:<18} {:<17} {:>9} {:>9} {:>9} {:>9} {:>10} {:>12} {:>12} {:>9}",
         "pattern", "", "median", "p99", "p99.9", "max", "overhead", "cpu host/blk", "cpu srv/blk", "sockets"
     );
     let direct = Plugin::load(&options.gain_x86_64, Arc::new(BenchHost)).context("loading gain directly")?;
-    direct.start(SAMPLE_RATE, FRAMES as i32);
+    direct.start(SAMPLE_RATE, MAX_FRAMES as i32);
     let bridged: Vec<(&str, Plugin)> = CONFIGS
         .iter()
         .map(|(name, extra)| -> Result<(&str, Plugin)> {
@@ -253,13 +301,14 @@ pub fn measure(options: &Options, results: &mut serde_json::Map<String, serde_js
                 &format!("block_deadline_floor_ms = 2000\nhang_timeout_ms = 10000\n{extra}"),
             );
             let plugin = Plugin::load(&proxy, Arc::new(BenchHost)).with_context(|| format!("bridging for {name}"))?;
-            plugin.start(SAMPLE_RATE, FRAMES as i32);
+            plugin.start(SAMPLE_RATE, MAX_FRAMES as i32);
             Ok((name, plugin))
         })
         .collect::<Result<_>>()?;
     real_host(options, results)?;
     let mut total_fallbacks = 0;
     for &pattern in patterns {
+        let blocks = pattern.blocks(blocks);
         let mut warm = drive(&direct, pattern, blocks / 10)?;
         warm.clear();
         let mut direct_times = drive(&direct, pattern, blocks)?;
