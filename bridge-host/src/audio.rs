@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bridge_ipc::endpoint;
+use bridge_ipc::os::ObjectRef;
 use bridge_ipc::region::{CALLBACK_BYTES, block_kind, command, region_flags, state};
 use bridge_ipc::region_events::{EventReader, EventWriter, VstEventsBuilder};
 use bridge_ipc::{AudioRegion, RegionCapacity};
@@ -54,7 +55,7 @@ pub trait AudioLink {
     fn effect_info(&self) -> EffectInfo;
     /// Sends `request` over the calling thread's connection, with `fd` following it
     /// (`None`: failed or dead).
-    fn request(&self, request: Request, fd: Option<std::os::fd::BorrowedFd<'_>>) -> Option<Response>;
+    fn request(&self, request: Request, objects: &[ObjectRef<'_>]) -> Option<Response>;
     /// Answers a plugin callback made inside process, as one from a connection is answered.
     fn answer_callback(&self, call: &HostCall) -> HostReply;
     /// Calls the DAW's `audioMaster` with our `AEffect`.
@@ -462,12 +463,12 @@ impl ProxyAudio {
         } else {
             None
         };
-        // The region has no name: its descriptor goes to the server with the request.
+        // The region has no name: its objects go to the server with the request.
         let answer = instance.request(
             Request::AttachAudio {
                 signal_socket: signal.as_ref().map(|(name, _)| name.clone()),
             },
-            Some(std::os::fd::AsFd::as_fd(region.file())),
+            &region.objects(),
         );
         if !matches!(answer, Some(Response::Done)) {
             return Err(std::io::Error::other("the server did not attach the region"));

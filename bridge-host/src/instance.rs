@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use bridge_ipc::CallBudget;
 use bridge_ipc::endpoint;
+use bridge_ipc::os::ObjectRef;
 use bridge_proto::{ChannelRole, EffectInfo, PendingChanges, Request, Response};
 use vst2_abi::{EffectOpcode, HostCallbackProc, HostOpcode};
 use vst2_host::{Architecture, BinaryInfo};
@@ -187,12 +188,9 @@ impl ProxyInstance {
         };
         // The watchdog does not watch a session before it is current.
         let (_, answer) = session.watched(self.config.policy.hang_timeout, || {
-            main.call_returning(
-                Request::Instantiate { plugin_path },
-                None,
-                Some(budget),
-                &mut |nested| self.serve_request(nested),
-            )
+            main.call_returning(Request::Instantiate { plugin_path }, &[], Some(budget), &mut |nested| {
+                self.serve_request(nested)
+            })
         });
         let info = match answer {
             Ok(Response::Instantiated(info)) => info,
@@ -342,14 +340,14 @@ impl ProxyInstance {
 
     /// [`ProxyInstance::call_within`], handing the request back with the answer.
     fn exchange(&self, request: Request, timeout: Duration) -> (Request, Option<Response>) {
-        self.exchange_with_fd(request, None, timeout)
+        self.exchange_with_objects(request, &[], timeout)
     }
 
     /// [`ProxyInstance::exchange`], with a file descriptor following the request.
-    fn exchange_with_fd(
+    fn exchange_with_objects(
         &self,
         request: Request,
-        fd: Option<std::os::fd::BorrowedFd<'_>>,
+        objects: &[ObjectRef<'_>],
         timeout: Duration,
     ) -> (Request, Option<Response>) {
         if self.health() == Health::Gone || (self.is_dead() && !self.is_restoring_thread()) {
@@ -368,7 +366,9 @@ impl ProxyInstance {
             ceiling: timeout * CALL_CEILING_FACTOR,
         };
         let (request, result) = match channel {
-            Ok(channel) => channel.call_returning(request, fd, Some(budget), &mut |nested| self.serve_request(nested)),
+            Ok(channel) => {
+                channel.call_returning(request, objects, Some(budget), &mut |nested| self.serve_request(nested))
+            }
             Err(error) => (request, Err(error)),
         };
         let reply = match result {
@@ -654,8 +654,9 @@ impl AudioLink for ProxyInstance {
         self.effect_info.load()
     }
 
-    fn request(&self, request: Request, fd: Option<std::os::fd::BorrowedFd<'_>>) -> Option<Response> {
-        self.exchange_with_fd(request, fd, self.config.policy.call_timeout).1
+    fn request(&self, request: Request, objects: &[ObjectRef<'_>]) -> Option<Response> {
+        self.exchange_with_objects(request, objects, self.config.policy.call_timeout)
+            .1
     }
 
     fn answer_callback(&self, call: &bridge_proto::HostCall) -> bridge_proto::HostReply {

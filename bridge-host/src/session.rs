@@ -60,7 +60,7 @@ impl Session {
             .and_then(|(main, welcome)| {
                 // The heartbeat page follows the main connection's handshake.
                 let heartbeat = Heartbeat::create()?;
-                main.send_fd(std::os::fd::AsFd::as_fd(heartbeat.file()))?;
+                main.send_objects(&[heartbeat.object()])?;
                 Ok((main, welcome, heartbeat))
             });
         let (main, welcome, heartbeat) = match greeted {

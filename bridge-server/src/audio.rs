@@ -43,16 +43,16 @@ pub struct AudioThread {
 }
 
 impl AudioThread {
-    /// Maps the region `file` holds and starts serving blocks from it.
+    /// Maps the region the proxy handed over as `objects` and starts serving blocks from it.
     /// With `signal_socket` (benchmarks only), blocks are signalled through that socket
     /// instead of the futex.
     pub fn start(
-        file: std::fs::File,
+        objects: Vec<bridge_ipc::os::Object>,
         signal_socket: Option<&str>,
         plugin: Arc<Plugin>,
         applied_changes: Arc<AtomicU32>,
     ) -> io::Result<Self> {
-        let mut region = AudioRegion::open(file)?;
+        let mut region = AudioRegion::open(objects)?;
         if let Some(name) = signal_socket {
             let stream = bridge_ipc::endpoint::connect_with_retry(name, Duration::from_secs(2), &mut || Ok(()))?;
             region.set_signal(stream)?;

@@ -268,13 +268,13 @@ impl Server {
     }
 
     fn attach_audio(self: &Arc<Self>, signal_socket: Option<&str>) -> Response {
-        // The region's descriptor follows the request on the connection it came on; it is
+        // The region's objects follow the request on the connection it came on; they are
         // taken first, whatever else fails, so the stream stays in step.
         let route = ROUTE.with(|route| route.borrow().clone());
-        let file = match route.map(|channel| channel.receive_fd()) {
-            Some(Ok(fd)) => std::fs::File::from(fd),
+        let objects = match route.map(|channel| channel.receive_objects(bridge_ipc::AudioRegion::OBJECTS)) {
+            Some(Ok(objects)) => objects,
             Some(Err(error)) => {
-                return Response::Failed(format!("the audio region's descriptor did not arrive: {error}"));
+                return Response::Failed(format!("the audio region's objects did not arrive: {error}"));
             }
             None => return Response::Failed("an audio region can only be attached over a connection".into()),
         };
@@ -285,7 +285,12 @@ impl Server {
         if let Some(previous) = audio.take() {
             previous.stop(AUDIO_STOP_PATIENCE);
         }
-        match AudioThread::start(file, signal_socket, plugin.clone(), self.applied_block_changes.clone()) {
+        match AudioThread::start(
+            objects,
+            signal_socket,
+            plugin.clone(),
+            self.applied_block_changes.clone(),
+        ) {
             Ok(thread) => {
                 *audio = Some(thread);
                 Response::Done
@@ -334,7 +339,7 @@ impl Server {
 /// thread of its own, which never enters the plugin: the proxy tells a stopped server from a
 /// busy one by it.
 fn start_heartbeat(main: &Channel) -> std::io::Result<()> {
-    let heartbeat = bridge_ipc::heartbeat::Heartbeat::open(std::fs::File::from(main.receive_fd()?))?;
+    let heartbeat = bridge_ipc::heartbeat::Heartbeat::open(main.receive_objects(1)?.remove(0))?;
     thread::Builder::new()
         .name("vstbridge-heartbeat".into())
         .spawn(move || {

@@ -71,7 +71,7 @@ const REQUIRED_ON_BOTH: [&str; 8] = [
 /// Tests that must appear as passed on each Windows target under Wine: the ABI's layouts
 /// under the Windows C ABI, the wire format's round trips, and our test plugins as DLLs
 /// loaded and played by the host library.
-const REQUIRED_ON_WINDOWS: [&str; 11] = [
+const REQUIRED_ON_WINDOWS: [&str; 13] = [
     "layout_of::AEffect",
     "layout_of::VstTimeInfo",
     "layout_of::VstEvents",
@@ -83,6 +83,8 @@ const REQUIRED_ON_WINDOWS: [&str; 11] = [
     "gain_processes_f32_f64_and_accumulating_identically",
     "probe_sees_every_reentrant_callback_answered",
     "synth_receives_a_one_mebibyte_sysex_intact",
+    "created_region_opens_with_the_same_capacity_and_shares_memory",
+    "region_and_doorbells_cross_processes_and_reads_time_out",
 ];
 
 /// The longest one `cargo test` command may run before it is killed: a hung test must fail

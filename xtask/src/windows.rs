@@ -16,11 +16,15 @@ pub const WINDOWS_TARGETS: [&str; 2] = ["x86_64-pc-windows-gnu", "i686-pc-window
 /// Crates whose tests run as Windows programs under Wine (the ABI's layouts under the
 /// Windows C ABI, the wire format), and the test targets of each (`--lib` and named tests:
 /// the C-header test drives a Linux C compiler and stays on Linux).
-pub const WINDOWS_TESTS: [(&str, &[&str]); 3] = [
+pub const WINDOWS_TESTS: [(&str, &[&str]); 4] = [
     ("vst2-abi", &["--lib", "--test", "layout"]),
     ("bridge-proto", &["--lib", "--tests"]),
+    // The Windows OS layer: named pipes with timeouts, sections, events and handles handed
+    // to a second process.
+    ("bridge-ipc", &["--lib", "--test", "os_layer"]),
     // Our test plugins as DLLs, loaded and played by the host library (LoadLibrary): the
-    // crash, hang and bridge tests stay on Linux until the Windows OS layer exists.
+    // crash, hang and bridge tests stay on Linux until the proxy and server build for
+    // Windows.
     (
         "vst2-host",
         &["--lib", "--test", "own_plugins", "--test", "load_errors"],

@@ -74,7 +74,7 @@ fn futex_round_trips(rounds: usize, child_cpu: usize) -> Result<Summary> {
     let path = format!(
         "/proc/{}/fd/{}",
         std::process::id(),
-        std::os::fd::AsRawFd::as_raw_fd(region.file())
+        std::os::fd::AsRawFd::as_raw_fd(&region.objects()[0])
     );
     let mut echo = child("echo-futex", &path, child_cpu)?;
     pin_to(0);
@@ -103,7 +103,7 @@ fn futex_round_trips(rounds: usize, child_cpu: usize) -> Result<Summary> {
 pub fn echo_futex(path: &str, cpu: usize) -> Result<()> {
     pin_to(cpu);
     let file = std::fs::File::options().read(true).write(true).open(path)?;
-    let region = AudioRegion::open(file)?;
+    let region = AudioRegion::open(vec![file.into()])?;
     let (from_parent, to_parent) = (region.to_server(), region.to_proxy());
     let mut seen = 0; // the parent rings once to say hello
     while let Some(now) = from_parent.wait_past(seen, Duration::from_secs(5))? {

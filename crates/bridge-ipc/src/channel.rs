@@ -10,8 +10,8 @@ use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
 
 use bridge_proto::{Message, Request, Response, decode_message, encode_frame, frame_length};
-use interprocess::local_socket::Stream;
-use interprocess::local_socket::traits::Stream as _;
+
+use crate::os::{self, Object, ObjectRef, Stream};
 
 /// The most a frame's buffer is given before its bytes arrive.
 const INITIAL_BODY_CAPACITY: usize = 1 << 20;
@@ -82,17 +82,13 @@ impl Channel {
 
     /// Bounds every read (`None`: wait forever). A timed-out read is an error.
     pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        self.stream.set_recv_timeout(timeout)
+        self.stream.set_read_timeout(timeout)
     }
 
-    /// The effective user id of the process at the other end (from the kernel, so it cannot
-    /// be faked).
-    pub fn peer_euid(&self) -> io::Result<u32> {
-        use interprocess::local_socket::traits::StreamCommon as _;
-        self.stream
-            .peer_creds()?
-            .euid()
-            .ok_or_else(|| io::Error::other("the peer's user id is unknown"))
+    /// Fails unless the process at the other end runs as this process's user (see
+    /// [`Stream::check_peer_is_same_user`]).
+    pub fn check_peer_is_same_user(&self) -> io::Result<()> {
+        self.stream.check_peer_is_same_user()
     }
 
     /// Sends one message.
@@ -134,28 +130,30 @@ impl Channel {
     /// Sends `request` and returns its response, serving nested requests with `serve`
     /// meanwhile.
     pub fn call(&self, request: Request, serve: &mut dyn FnMut(Request) -> Response) -> io::Result<Response> {
-        self.call_returning(request, None, None, serve).1
+        self.call_returning(request, &[], None, serve).1
     }
 
-    /// Sends a file descriptor (the audio region's) right after a request that announces it;
-    /// the other side takes it with [`Channel::receive_fd`] when it reads that request.
-    pub fn send_fd(&self, fd: std::os::fd::BorrowedFd<'_>) -> io::Result<()> {
-        crate::os::send_fd(&self.stream, fd)
+    /// Hands OS objects (shared memory, wakers) to the other side right after a message
+    /// that announces them; it takes them with [`Channel::receive_objects`] when it reads
+    /// that message. See [`os::send_objects`].
+    pub fn send_objects(&self, objects: &[ObjectRef<'_>]) -> io::Result<()> {
+        os::send_objects(&self.stream, objects)
     }
 
-    /// Receives the descriptor [`Channel::send_fd`] sent after the request just read.
-    pub fn receive_fd(&self) -> io::Result<std::os::fd::OwnedFd> {
-        crate::os::receive_fd(&self.stream)
+    /// Receives exactly `count` objects [`Channel::send_objects`] sent after the message
+    /// just read.
+    pub fn receive_objects(&self, count: usize) -> io::Result<Vec<Object>> {
+        os::receive_objects(&self.stream, count)
     }
 
     /// Like [`Channel::call`], and hands the request back with the answer, so the caller
-    /// can learn from both without copying the request's payload. `fd`, if given, follows
-    /// the request (see [`Channel::send_fd`]). With a `budget`, every read and write of the
+    /// can learn from both without copying the request's payload. `objects` follow the
+    /// request (see [`Channel::send_objects`]; none are sent when empty). With a `budget`, every read and write of the
     /// call (nested callbacks included) is bounded by it; see [`CallBudget`].
     pub fn call_returning(
         &self,
         request: Request,
-        fd: Option<std::os::fd::BorrowedFd<'_>>,
+        objects: &[ObjectRef<'_>],
         budget: Option<CallBudget>,
         serve: &mut dyn FnMut(Request) -> Response,
     ) -> (Request, io::Result<Response>) {
@@ -164,7 +162,13 @@ impl Channel {
         let sent = self
             .bound(clock.as_ref())
             .and_then(|()| self.send(&message))
-            .and_then(|()| fd.map_or(Ok(()), |fd| self.send_fd(fd)));
+            .and_then(|()| {
+                if objects.is_empty() {
+                    Ok(())
+                } else {
+                    self.send_objects(objects)
+                }
+            });
         let Message::Request(request) = message else {
             unreachable!("the message was built as a request just above")
         };
@@ -179,8 +183,8 @@ impl Channel {
         let left = clock
             .left()
             .ok_or_else(|| io::Error::new(io::ErrorKind::TimedOut, "the call's time budget is used up"))?;
-        self.stream.set_recv_timeout(Some(left))?;
-        self.stream.set_send_timeout(Some(left))
+        self.stream.set_read_timeout(Some(left))?;
+        self.stream.set_write_timeout(Some(left))
     }
 
     /// [`Channel::await_response`] with every read and answer bounded by `clock`; time

@@ -1,6 +1,8 @@
 //! A doorbell: one 32-bit counter in shared memory that one side increments and wakes, and
 //! the other waits on (with a timeout, always). The counter only grows, so a waiter that
-//! remembers the last value it saw never misses a ring, however the two race.
+//! remembers the last value it saw never misses a ring, however the two race. The wake
+//! itself is the OS's (see [`os::wait`]): a futex on the word on Linux, the doorbell's own
+//! [`os::Waker`] event on Windows.
 //!
 //! For the benchmarks' socket-synced baseline a doorbell can instead send each ring as a
 //! message on a socket, the way bridges that synchronise audio over a socket do: a 64-bit
@@ -10,9 +12,7 @@ use std::io::{self, Read, Write};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use interprocess::local_socket::Stream;
-
-use crate::os;
+use crate::os::{self, Stream, Waker};
 
 /// A doorbell on a word of a shared mapping.
 #[derive(Clone, Copy)]
@@ -21,6 +21,8 @@ pub struct Doorbell<'a> {
     /// How many threads sleep (or are about to) on `word`: a ring wakes only when someone
     /// sleeps, so a side that spins costs the ringer no system call.
     waiters: &'a AtomicU32,
+    /// What carries the wake to the other process besides the word.
+    waker: &'a Waker,
     /// Benchmarks only: wake through a socket message instead of the futex.
     signal: Option<SocketSignal<'a>>,
 }
@@ -50,19 +52,21 @@ impl<'a> SocketSignal<'a> {
 }
 
 impl<'a> Doorbell<'a> {
-    /// A doorbell on `word`.
-    pub fn new(word: &'a AtomicU32, waiters: &'a AtomicU32) -> Self {
+    /// A doorbell on `word` whose sleepers are counted in `waiters` and woken through
+    /// `waker` (both sides must use the same word, count and waker).
+    pub fn new(word: &'a AtomicU32, waiters: &'a AtomicU32, waker: &'a Waker) -> Self {
         Self {
             word,
             waiters,
+            waker,
             signal: None,
         }
     }
 
-    /// A doorbell on `word` that wakes through `signal` instead of the futex (the
+    /// Benchmarks only: wake through `signal` instead of the futex or event (the
     /// socket-synced design the benchmarks compare against).
-    pub fn with_signal(word: &'a AtomicU32, waiters: &'a AtomicU32, signal: Option<SocketSignal<'a>>) -> Self {
-        Self { word, waiters, signal }
+    pub fn with_signal(self, signal: Option<SocketSignal<'a>>) -> Self {
+        Self { signal, ..self }
     }
 
     /// The current count; pass it to [`Doorbell::wait_past`] to wait for the next ring.
@@ -80,7 +84,7 @@ impl<'a> Doorbell<'a> {
             if self.waiters.load(Ordering::SeqCst) == 0 {
                 return Ok(());
             }
-            return os::futex_wake(self.word);
+            return os::wake(self.word, self.waker);
         };
         // The message is copied before the count moves: from then on the other side owns
         // the memory it describes and may write it.
@@ -148,7 +152,7 @@ impl<'a> Doorbell<'a> {
             }
             self.waiters.fetch_add(1, Ordering::SeqCst);
             let waited = if self.word.load(Ordering::SeqCst) == seen {
-                os::futex_wait(self.word, seen, remaining)
+                os::wait(self.word, seen, remaining, self.waker)
             } else {
                 Ok(())
             };

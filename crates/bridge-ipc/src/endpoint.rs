@@ -12,10 +12,8 @@ use std::time::{Duration, Instant};
 
 use bridge_proto::region_layout::REGION_VERSION;
 use bridge_proto::{ChannelRole, Hello, Message, PROTOCOL_VERSION, StructSizes, Welcome};
-use interprocess::local_socket::traits::{ListenerExt as _, Stream as _};
-use interprocess::local_socket::{GenericNamespaced, ListenerOptions, Stream, ToNsName};
 
-pub use interprocess::local_socket::Listener;
+pub use crate::os::{Listener, Stream};
 
 use crate::channel::Channel;
 use crate::os;
@@ -67,21 +65,14 @@ pub fn new_socket_name() -> io::Result<String> {
     random_name(&own_prefix())
 }
 
-fn socket_name(name: &str) -> io::Result<interprocess::local_socket::Name<'_>> {
-    name.to_ns_name::<GenericNamespaced>()
-}
-
 /// Listens on the socket `name`.
 pub fn listen(name: &str) -> io::Result<Listener> {
-    ListenerOptions::new().name(socket_name(name)?).create_sync()
+    Listener::bind(name)
 }
 
 /// Accepts one connection.
 pub fn accept(listener: &Listener) -> io::Result<Stream> {
-    listener
-        .incoming()
-        .next()
-        .unwrap_or_else(|| Err(io::Error::other("listener closed")))
+    listener.accept()
 }
 
 /// Connects to the socket `name`, retrying until `timeout` while `still_worth_waiting`
@@ -93,7 +84,7 @@ pub fn connect_with_retry(
 ) -> io::Result<Stream> {
     let deadline = Instant::now() + timeout;
     loop {
-        match Stream::connect(socket_name(name)?) {
+        match Stream::connect(name) {
             Ok(stream) => return Ok(stream),
             Err(error) if Instant::now() >= deadline => {
                 return Err(io::Error::new(
@@ -184,14 +175,7 @@ const MAX_HELLO_BYTES: usize = 1024;
 /// the greeting within [`HANDSHAKE_TIMEOUT`] (at most a small frame), checks the token and
 /// version, and answers. A wrong peer, token or version drops the connection with an error.
 pub fn welcome(channel: &Channel, token: [u8; 16], architecture: &str) -> io::Result<ChannelRole> {
-    let peer = channel.peer_euid()?;
-    let own = os::effective_uid();
-    if peer != own {
-        return Err(io::Error::new(
-            io::ErrorKind::PermissionDenied,
-            format!("a connection from user {peer}, not this server's user {own}"),
-        ));
-    }
+    channel.check_peer_is_same_user()?;
     channel.set_read_timeout(Some(HANDSHAKE_TIMEOUT))?;
     let hello = match channel.receive_at_most(MAX_HELLO_BYTES)? {
         Message::Hello(hello) => hello,

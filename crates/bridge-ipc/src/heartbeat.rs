@@ -2,17 +2,14 @@
 //! never enters the plugin raises every [`BEAT`]. The proxy watches it, so a server that is
 //! stopped (SIGSTOP, a debugger) or wholly stuck is noticed within the hang timeout whether
 //! or not audio runs, while a plugin that is merely busy in a long call keeps beating and is
-//! left to that call's budget. The page is a sealed memfd like the audio region, handed to
-//! the server right after the main connection's handshake.
+//! left to that call's budget. The page is shared memory no one can resize, like the audio
+//! region, handed to the server right after the main connection's handshake.
 
-use std::fs::File;
 use std::io;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use memmap2::MmapRaw;
-
-use crate::os;
+use crate::os::{Mapping, Object, ObjectRef, SharedMemory};
 
 /// How often the server beats.
 pub const BEAT: Duration = Duration::from_millis(20);
@@ -20,8 +17,8 @@ const PAGE: u64 = 4096;
 
 /// The shared counter.
 pub struct Heartbeat {
-    map: MmapRaw,
-    file: File,
+    map: Mapping,
+    memory: SharedMemory,
 }
 
 // SAFETY: the mapping is plain shared memory accessed only through the atomic below.
@@ -33,25 +30,31 @@ unsafe impl Sync for Heartbeat {}
 impl Heartbeat {
     /// A new counter (proxy side).
     pub fn create() -> io::Result<Self> {
-        Self::map(os::sealed_shared_memory(PAGE)?)
+        Self::map(SharedMemory::create(PAGE)?)
     }
 
-    /// Maps the counter the proxy handed over (server side); refuses an unsealed or short
-    /// file.
-    pub fn open(file: File) -> io::Result<Self> {
-        os::check_sealed(&file)?;
-        if file.metadata()?.len() < PAGE {
+    /// Maps the counter the proxy handed over (server side); refuses memory that could be
+    /// resized, or a short page.
+    pub fn open(object: Object) -> io::Result<Self> {
+        let memory = SharedMemory::from_object(object)?;
+        if memory.size()? < PAGE {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 "the heartbeat page is too small",
             ));
         }
-        Self::map(file)
+        Self::map(memory)
     }
 
-    fn map(file: File) -> io::Result<Self> {
-        let map = MmapRaw::map_raw(&file)?;
-        Ok(Self { map, file })
+    fn map(memory: SharedMemory) -> io::Result<Self> {
+        let map = memory.map()?;
+        if map.size() < size_of::<AtomicU32>() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the heartbeat mapping is empty",
+            ));
+        }
+        Ok(Self { map, memory })
     }
 
     fn word(&self) -> &AtomicU32 {
@@ -70,9 +73,9 @@ impl Heartbeat {
         self.word().load(Ordering::Acquire)
     }
 
-    /// The file, to hand to the server.
-    pub fn file(&self) -> &File {
-        &self.file
+    /// The object to hand to the server.
+    pub fn object(&self) -> ObjectRef<'_> {
+        self.memory.object()
     }
 }
 
@@ -83,7 +86,7 @@ mod tests {
     #[test]
     fn beats_cross_mappings() {
         let proxy = Heartbeat::create().unwrap();
-        let server = Heartbeat::open(proxy.file().try_clone().unwrap()).unwrap();
+        let server = Heartbeat::open(crate::os::duplicate(proxy.object()).unwrap()).unwrap();
         server.beat();
         server.beat();
         assert_eq!(proxy.count(), 2);

@@ -7,8 +7,9 @@
 //! - [`region`]: the shared-memory audio region (layout, mapping) and its event records;
 //! - [`doorbell`]: the cross-process wake/wait pair on a word of that region;
 //! - [`server_process`]: spawning the server and watching it;
-//! - [`os`]: what differs per operating system (futex, random bytes, parent death, own
-//!   library path), kept small.
+//! - [`os`]: what differs per operating system (control-channel streams, shared memory,
+//!   doorbell wakes, handing objects to the server, random bytes, parent death, audio
+//!   thread levers, own library path), Linux and Windows behind one API.
 //!
 //! Every fallible call returns `io::Result` (or an error type convertible to it).
 

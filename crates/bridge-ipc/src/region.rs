@@ -7,26 +7,25 @@
 //! raw pointers only, never through references that would claim exclusive access to
 //! memory another process writes.
 
-use std::fs::File;
 use std::io;
 use std::sync::atomic::AtomicU32;
 
-use memmap2::MmapRaw;
-
 use crate::doorbell::{Doorbell, SocketSignal};
-use crate::os;
+use crate::os::{Mapping, Object, ObjectRef, SharedMemory, Stream, Waker};
 
 pub use bridge_proto::region_layout::*;
 
 /// A mapped region.
 pub struct AudioRegion {
-    map: MmapRaw,
+    map: Mapping,
     /// Benchmarks only: the socket the doorbells signal through instead of the futex.
-    signal: Option<interprocess::local_socket::Stream>,
+    signal: Option<Stream>,
     capacity: RegionCapacity,
     areas: Areas,
-    /// The sealed shared-memory file (kept open: it is handed on by descriptor).
-    file: File,
+    /// The shared memory (kept open: it is handed on as an object).
+    memory: SharedMemory,
+    /// What wakes the server's doorbell, then the proxy's, across processes.
+    wakers: [Waker; 2],
 }
 
 // SAFETY: the mapping is plain shared memory; all access goes through raw pointers and
@@ -36,8 +35,12 @@ unsafe impl Send for AudioRegion {}
 unsafe impl Sync for AudioRegion {}
 
 impl AudioRegion {
-    /// Creates a new region (a sealed anonymous shared-memory file, see
-    /// [`os::sealed_shared_memory`]) and maps it.
+    /// The OS objects a region is handed over as: its memory, then the wakers of its two
+    /// doorbells (if the OS needs any).
+    pub const OBJECTS: usize = 1 + 2 * Waker::OBJECTS;
+
+    /// Creates a new region (anonymous shared memory no one can resize, see
+    /// [`SharedMemory`]) and maps it.
     pub fn create(capacity: RegionCapacity) -> io::Result<Self> {
         let areas = Areas::of(&capacity).ok_or_else(|| {
             io::Error::new(
@@ -45,8 +48,8 @@ impl AudioRegion {
                 format!("a region for {capacity:?} would not fit in memory"),
             )
         })?;
-        let file = os::sealed_shared_memory(areas.total as u64)?;
-        let region = Self::map(file, capacity, areas)?;
+        let memory = SharedMemory::create(areas.total as u64)?;
+        let region = Self::map(memory, [Waker::new()?, Waker::new()?], capacity, areas)?;
         // SAFETY: the header lies at offset 0 of a fresh, zero-filled mapping we own.
         unsafe {
             let header = region.header();
@@ -64,16 +67,31 @@ impl AudioRegion {
         Ok(region)
     }
 
-    /// Maps a region [`AudioRegion::create`] made, handed over as `file`, validating its
-    /// seals and header.
-    pub fn open(file: File) -> io::Result<Self> {
-        os::check_sealed(&file)?;
-        let length = file.metadata()?.len() as usize;
-        if length < FIXED_END {
-            return Err(invalid("region file is too small"));
+    /// Maps a region [`AudioRegion::create`] made, handed over as its
+    /// [`AudioRegion::OBJECTS`] objects (see [`AudioRegion::objects`]), validating that no
+    /// one can resize its memory, and its header.
+    pub fn open(objects: Vec<Object>) -> io::Result<Self> {
+        if objects.len() != Self::OBJECTS {
+            return Err(invalid("a region is handed over as its memory and its wakers"));
         }
-        let probe = MmapRaw::map_raw(&file)?;
-        // SAFETY: the file is at least FIXED_END bytes, so the header is in bounds.
+        let mut objects = objects.into_iter();
+        let memory = SharedMemory::from_object(objects.next().ok_or_else(|| invalid("no region memory"))?)?;
+        let wakers = [Waker::from_objects(&mut objects)?, Waker::from_objects(&mut objects)?];
+        Self::open_with(memory, wakers)
+    }
+
+    /// Maps the region in `memory` (validating its header), woken through `wakers`.
+    pub fn open_with(memory: SharedMemory, wakers: [Waker; 2]) -> io::Result<Self> {
+        let length = usize::try_from(memory.size()?).map_err(|_| invalid("region memory is too large"))?;
+        if length < FIXED_END {
+            return Err(invalid("region memory is too small"));
+        }
+        let probe = memory.map()?;
+        if probe.size() < FIXED_END {
+            return Err(invalid("region mapping is too small"));
+        }
+        // SAFETY: the mapping is at least FIXED_END bytes, so the header is in bounds; it is
+        // read by value, once, and every field is checked below before use.
         let header = unsafe { probe.as_ptr().cast::<RegionHeader>().read() };
         drop(probe);
         if header.magic != REGION_MAGIC || header.version != REGION_VERSION {
@@ -97,12 +115,12 @@ impl AudioRegion {
         if areas.total as u64 != header.total_bytes || areas.total > length {
             return Err(invalid("region header does not match its size"));
         }
-        Self::map(file, capacity, areas)
+        Self::map(memory, wakers, capacity, areas)
     }
 
-    fn map(file: File, capacity: RegionCapacity, areas: Areas) -> io::Result<Self> {
-        let map = MmapRaw::map_raw(&file)?;
-        if map.len() < areas.total {
+    fn map(memory: SharedMemory, wakers: [Waker; 2], capacity: RegionCapacity, areas: Areas) -> io::Result<Self> {
+        let map = memory.map()?;
+        if map.size() < areas.total {
             return Err(invalid("mapping is shorter than the layout"));
         }
         Ok(Self {
@@ -110,8 +128,16 @@ impl AudioRegion {
             signal: None,
             capacity,
             areas,
-            file,
+            memory,
+            wakers,
         })
+    }
+
+    /// The objects to hand the server, in the order [`AudioRegion::open`] takes them.
+    pub fn objects(&self) -> Vec<ObjectRef<'_>> {
+        std::iter::once(self.memory.object())
+            .chain(self.wakers.iter().filter_map(Waker::object))
+            .collect()
     }
 
     /// Locks the whole mapping into RAM (and faults it in now), so no block ever waits for a
@@ -123,7 +149,7 @@ impl AudioRegion {
     /// Faults every page of the mapping in now, writable, so this process takes no page
     /// fault on it later (the pages stay resident only while some process locks them).
     pub fn populate(&self) -> io::Result<()> {
-        self.map.advise(memmap2::Advice::PopulateWrite)
+        self.map.populate()
     }
 
     /// Bytes of the mapping.
@@ -144,18 +170,13 @@ impl AudioRegion {
         unsafe { (*self.header()).flags }
     }
 
-    /// The file backing the region, to hand to the server.
-    pub fn file(&self) -> &File {
-        &self.file
-    }
-
     /// The capacities.
     pub fn capacity(&self) -> RegionCapacity {
         self.capacity
     }
 
     fn base(&self) -> *mut u8 {
-        self.map.as_mut_ptr()
+        self.map.as_ptr()
     }
 
     fn at<T>(&self, offset: usize) -> *mut T {
@@ -171,10 +192,13 @@ impl AudioRegion {
     /// The doorbell the proxy rings to wake the server.
     pub fn to_server(&self) -> Doorbell<'_> {
         // SAFETY: a 4-aligned word inside the mapping, only ever accessed atomically.
-        Doorbell::with_signal(
+        Doorbell::new(
             unsafe { &*self.at::<AtomicU32>(TO_SERVER_OFFSET) },
             // SAFETY: the next 4-aligned word of the same cache line, only accessed atomically.
             unsafe { &*self.at::<AtomicU32>(TO_SERVER_OFFSET + 4) },
+            &self.wakers[0],
+        )
+        .with_signal(
             // SAFETY: the request lies inside the mapping, which outlives the doorbell, and
             // only the proxy (the side that rings this doorbell) writes it, before ringing.
             self.signal.as_ref().map(|stream| unsafe {
@@ -185,9 +209,8 @@ impl AudioRegion {
 
     /// Benchmarks only: signals blocks through `stream` (each ring a message carrying the
     /// request or the reply, both directions) instead of the futex.
-    pub fn set_signal(&mut self, stream: interprocess::local_socket::Stream) -> io::Result<()> {
-        use interprocess::local_socket::traits::Stream as _;
-        stream.set_recv_timeout(Some(crate::doorbell::SIGNAL_POLL))?;
+    pub fn set_signal(&mut self, stream: Stream) -> io::Result<()> {
+        stream.set_read_timeout(Some(crate::doorbell::SIGNAL_POLL))?;
         self.signal = Some(stream);
         Ok(())
     }
@@ -195,10 +218,13 @@ impl AudioRegion {
     /// The doorbell the server rings to wake the proxy.
     pub fn to_proxy(&self) -> Doorbell<'_> {
         // SAFETY: a 4-aligned word inside the mapping, only ever accessed atomically.
-        Doorbell::with_signal(
+        Doorbell::new(
             unsafe { &*self.at::<AtomicU32>(TO_PROXY_OFFSET) },
             // SAFETY: the next 4-aligned word of the same cache line, only accessed atomically.
             unsafe { &*self.at::<AtomicU32>(TO_PROXY_OFFSET + 4) },
+            &self.wakers[1],
+        )
+        .with_signal(
             // The reply without its callback slot, which travels only with a callback.
             // SAFETY: as above, for the reply, which only the server writes before ringing.
             self.signal.as_ref().map(|stream| unsafe {
@@ -278,7 +304,7 @@ mod tests {
     #[test]
     fn created_region_opens_with_the_same_capacity_and_shares_memory() {
         let created = AudioRegion::create(capacity()).unwrap();
-        let opened = AudioRegion::open(created.file().try_clone().unwrap()).unwrap();
+        let opened = AudioRegion::open(duplicates(&created)).unwrap();
         assert_eq!(opened.capacity(), capacity());
         let written = created.output_channel::<f32>(2).unwrap();
         // SAFETY: both pointers address channel 2 of the same shared file.
@@ -291,25 +317,48 @@ mod tests {
         assert_eq!(opened.to_server().current(), 1);
     }
 
-    #[test]
-    fn garbage_and_unsealed_files_are_refused() {
-        let path = std::env::temp_dir().join(format!("vstbridge-region-garbage-{}", std::process::id()));
-        std::fs::write(&path, vec![7u8; 4096]).unwrap();
-        let result = AudioRegion::open(File::open(&path).unwrap());
-        std::fs::remove_file(&path).ok();
-        assert!(result.is_err(), "a plain file can be truncated under the mapping");
-        let sealed = os::sealed_shared_memory(4096).unwrap();
-        assert!(AudioRegion::open(sealed).is_err(), "sealed but not a region");
+    /// The region's objects as the server would receive them (duplicated in-process).
+    fn duplicates(region: &AudioRegion) -> Vec<Object> {
+        region
+            .objects()
+            .into_iter()
+            .map(|object| crate::os::duplicate(object).unwrap())
+            .collect()
     }
 
+    #[test]
+    fn garbage_and_a_wrong_count_of_objects_are_refused() {
+        let memory = SharedMemory::create(4096).unwrap();
+        let mapping = memory.map().unwrap();
+        // SAFETY: the mapping is 4096 writable bytes of our own.
+        unsafe { std::ptr::write_bytes(mapping.as_ptr(), 7, 4096) };
+        let wakers = [Waker::new().unwrap(), Waker::new().unwrap()];
+        assert!(AudioRegion::open_with(memory, wakers).is_err(), "not a region");
+        let created = AudioRegion::create(capacity()).unwrap();
+        let mut objects = duplicates(&created);
+        objects.pop();
+        assert!(AudioRegion::open(objects).is_err(), "an object is missing");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn unsealed_files_are_refused() {
+        let path = std::env::temp_dir().join(format!("vstbridge-region-garbage-{}", std::process::id()));
+        std::fs::write(&path, vec![7u8; 4096]).unwrap();
+        let result = AudioRegion::open(vec![std::fs::File::open(&path).unwrap().into()]);
+        std::fs::remove_file(&path).ok();
+        assert!(result.is_err(), "a plain file can be truncated under the mapping");
+    }
+
+    #[cfg(target_os = "linux")]
     #[test]
     fn nobody_can_resize_a_region() {
         let created = AudioRegion::create(capacity()).unwrap();
         let total = created.total_bytes() as u64;
         // What a plugin in the server could try on its descriptor: both are refused.
-        let other = created.file().try_clone().unwrap();
+        let other = std::fs::File::from(duplicates(&created).remove(0));
         assert!(other.set_len(4096).is_err(), "shrinking is sealed");
         assert!(other.set_len(total * 2).is_err(), "growing is sealed");
-        assert_eq!(created.file().metadata().unwrap().len(), total);
+        assert_eq!(other.metadata().unwrap().len(), total);
     }
 }

@@ -25,7 +25,15 @@ impl ServerProcess {
             .stdin(Stdio::null())
             .spawn()
             .map_err(|error| io::Error::new(error.kind(), format!("cannot start {}: {error}", executable.display())))?;
-        Ok(Self { child })
+        let mut server = Self { child };
+        if let Err(error) = crate::os::tie_to_this_process(&server.child) {
+            server.stop(std::time::Duration::ZERO);
+            return Err(io::Error::new(
+                error.kind(),
+                format!("cannot tie the server's life to this process: {error}"),
+            ));
+        }
+        Ok(server)
     }
 
     /// The server's process id.

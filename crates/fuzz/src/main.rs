@@ -205,17 +205,21 @@ fn fuzz_region(rng: &mut Rng, iterations: u64) -> Result<()> {
             // A header of random bytes (sometimes with the right magic and version) in a
             // sealed file of a random size: opening it fails or maps a consistent region.
             let size = 4096 * (1 + rng.below(8)) as u64;
-            let Ok(file) = bridge_ipc::os::sealed_shared_memory(size) else {
+            let Ok(memory) = bridge_ipc::os::SharedMemory::create(size) else {
                 return;
             };
+            let Ok(mapping) = memory.map() else { return };
             let mut header = header_bytes.clone();
             if rng.below(2) == 0 {
                 header[..4].copy_from_slice(b"VBRG");
                 header[4..8].copy_from_slice(&bridge_proto::region_layout::REGION_VERSION.to_le_bytes());
             }
-            use std::os::unix::fs::FileExt as _;
-            let _ = file.write_all_at(&header, 0);
-            if let Ok(region) = bridge_ipc::AudioRegion::open(file) {
+            // SAFETY: the mapping is at least a page of our own, and the header 64 bytes.
+            unsafe { std::ptr::copy_nonoverlapping(header.as_ptr(), mapping.as_ptr(), header.len()) };
+            drop(mapping);
+            let wakers = [bridge_ipc::os::Waker::new(), bridge_ipc::os::Waker::new()];
+            let [Ok(to_server), Ok(to_proxy)] = wakers else { return };
+            if let Ok(region) = bridge_ipc::AudioRegion::open_with(memory, [to_server, to_proxy]) {
                 assert!(
                     region.total_bytes() as u64 <= size,
                     "a region larger than its file was mapped"

@@ -1,20 +1,114 @@
-//! Linux: futex on shared memory, /dev/urandom, XDG runtime dir, sealed memfds passed as
-//! SCM_RIGHTS, PR_SET_PDEATHSIG,
-//! CPU affinity and realtime scheduling of the calling thread, dladdr.
+//! Linux: abstract unix sockets, sealed memfds passed as `SCM_RIGHTS`, futexes on shared
+//! memory, /dev/urandom, `PR_SET_PDEATHSIG`, CPU affinity and realtime scheduling of the
+//! calling thread, dladdr.
 
 use std::ffi::{CStr, OsStr};
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU32;
 use std::time::Duration;
 
+use interprocess::local_socket::traits::{ListenerExt as _, Stream as _, StreamCommon as _};
+use interprocess::local_socket::{GenericNamespaced, ListenerOptions, ToNsName};
+use memmap2::MmapRaw;
 use rustix::thread::futex;
+
+/// An OS object handed to another process: a file descriptor.
+pub type Object = OwnedFd;
+/// A borrowed [`Object`].
+pub type ObjectRef<'a> = std::os::fd::BorrowedFd<'a>;
+
+/// A connection on the control channel: an abstract unix socket.
+pub struct Stream(interprocess::local_socket::Stream);
+
+/// Listens for [`Stream`]s on a name in the abstract socket namespace.
+pub struct Listener(interprocess::local_socket::Listener);
+
+fn socket_name(name: &str) -> io::Result<interprocess::local_socket::Name<'_>> {
+    name.to_ns_name::<GenericNamespaced>()
+}
+
+impl Listener {
+    /// Listens on `name` (it vanishes with this process).
+    pub fn bind(name: &str) -> io::Result<Self> {
+        ListenerOptions::new().name(socket_name(name)?).create_sync().map(Self)
+    }
+
+    /// Waits for the next connection.
+    pub fn accept(&self) -> io::Result<Stream> {
+        self.0
+            .incoming()
+            .next()
+            .unwrap_or_else(|| Err(io::Error::other("listener closed")))
+            .map(Stream)
+    }
+}
+
+impl Stream {
+    /// Connects to the listener on `name`; `NotFound` or `ConnectionRefused` while nobody
+    /// listens there yet.
+    pub fn connect(name: &str) -> io::Result<Self> {
+        interprocess::local_socket::Stream::connect(socket_name(name)?).map(Self)
+    }
+
+    /// Bounds every read (`None`: wait forever); a read that times out fails.
+    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.0.set_recv_timeout(timeout)
+    }
+
+    /// Bounds every write (`None`: wait forever); a write that times out fails.
+    pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.0.set_send_timeout(timeout)
+    }
+
+    /// Fails unless the process at the other end runs as this process's user (the kernel
+    /// reports the peer's credentials, so they cannot be faked).
+    pub fn check_peer_is_same_user(&self) -> io::Result<()> {
+        let peer = self
+            .0
+            .peer_creds()?
+            .euid()
+            .ok_or_else(|| io::Error::other("the peer's user id is unknown"))?;
+        let own = rustix::process::geteuid().as_raw();
+        if peer == own {
+            Ok(())
+        } else {
+            Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!("a connection from user {peer}, not this process's user {own}"),
+            ))
+        }
+    }
+
+    fn fd(&self) -> ObjectRef<'_> {
+        match &self.0 {
+            interprocess::local_socket::Stream::UdSocket(socket) => socket.as_fd(),
+        }
+    }
+}
+
+impl Read for &Stream {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        (&self.0).read(buffer)
+    }
+}
+
+impl Write for &Stream {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        (&self.0).write(bytes)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        (&self.0).flush()
+    }
+}
 
 /// Sleeps until `word` is woken or no longer holds `expected`, or `timeout` passes.
 /// Spurious returns are possible; callers re-check the word.
-pub fn futex_wait(word: &AtomicU32, expected: u32, timeout: Duration) -> io::Result<()> {
+pub fn wait(word: &AtomicU32, expected: u32, timeout: Duration, _waker: &Waker) -> io::Result<()> {
     let timeout = futex::Timespec {
         tv_sec: timeout.as_secs().min(i64::MAX as u64) as i64,
         tv_nsec: i64::from(timeout.subsec_nanos()),
@@ -28,14 +122,39 @@ pub fn futex_wait(word: &AtomicU32, expected: u32, timeout: Duration) -> io::Res
 }
 
 /// Wakes every waiter on `word`, in any process.
-pub fn futex_wake(word: &AtomicU32) -> io::Result<()> {
+pub fn wake(word: &AtomicU32, _waker: &Waker) -> io::Result<()> {
     futex::wake(word, futex::Flags::empty(), i32::MAX as u32)?;
     Ok(())
 }
 
-/// This process's effective user id.
-pub fn effective_uid() -> u32 {
-    rustix::process::geteuid().as_raw()
+/// What carries a doorbell's wake across processes besides its word: nothing on Linux,
+/// where the futex is keyed by the shared word itself.
+#[derive(Debug)]
+pub struct Waker(());
+
+impl Waker {
+    /// OS objects a waker hands over (none here).
+    pub const OBJECTS: usize = 0;
+
+    /// A new waker.
+    pub fn new() -> io::Result<Self> {
+        Ok(Self(()))
+    }
+
+    /// The object to hand the other side, if any.
+    pub fn object(&self) -> Option<ObjectRef<'_>> {
+        None
+    }
+
+    /// The waker the other side handed over, from its objects (none here).
+    pub fn from_objects(_objects: &mut impl Iterator<Item = Object>) -> io::Result<Self> {
+        Ok(Self(()))
+    }
+}
+
+/// A second owned descriptor for `object` (what a test uses to stand in for the other side).
+pub fn duplicate(object: ObjectRef<'_>) -> io::Result<Object> {
+    object.try_clone_to_owned()
 }
 
 /// Fills `buffer` with random bytes from the kernel.
@@ -43,73 +162,122 @@ pub fn random_bytes(buffer: &mut [u8]) -> io::Result<()> {
     File::open("/dev/urandom")?.read_exact(buffer)
 }
 
-/// A new anonymous shared-memory file of `size` bytes (a memfd), sealed so that nobody —
-/// not even a process it is handed to — can shrink or grow it: a mapping of it can never
-/// raise SIGBUS. It has no name any other process could open.
-pub fn sealed_shared_memory(size: u64) -> io::Result<File> {
-    use rustix::fs::{MemfdFlags, SealFlags};
-    let fd = rustix::fs::memfd_create("vstbridge-region", MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING)?;
-    let file = File::from(fd);
-    file.set_len(size)?;
-    rustix::fs::fcntl_add_seals(&file, SealFlags::SHRINK | SealFlags::GROW | SealFlags::SEAL)?;
-    Ok(file)
-}
+/// An anonymous shared-memory file (a memfd), sealed so that nobody (not even a process it
+/// is handed to) can shrink or grow it: a mapping of it can never raise SIGBUS. It has no
+/// name any other process could open.
+#[derive(Debug)]
+pub struct SharedMemory(File);
 
-/// Checks that `file` carries the seals [`sealed_shared_memory`] sets.
-pub fn check_sealed(file: &File) -> io::Result<()> {
-    use rustix::fs::SealFlags;
-    let seals = rustix::fs::fcntl_get_seals(file)?;
-    if seals.contains(SealFlags::SHRINK | SealFlags::GROW) {
-        Ok(())
-    } else {
-        Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "the shared-memory file is not sealed against resizing",
-        ))
+impl SharedMemory {
+    /// A new sealed object of `size` bytes, zero-filled.
+    pub fn create(size: u64) -> io::Result<Self> {
+        use rustix::fs::{MemfdFlags, SealFlags};
+        let fd = rustix::fs::memfd_create("vstbridge-region", MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING)?;
+        let file = File::from(fd);
+        file.set_len(size)?;
+        rustix::fs::fcntl_add_seals(&file, SealFlags::SHRINK | SealFlags::GROW | SealFlags::SEAL)?;
+        Ok(Self(file))
+    }
+
+    /// The object another process handed over, refused unless it carries the seals
+    /// [`SharedMemory::create`] sets.
+    pub fn from_object(object: Object) -> io::Result<Self> {
+        use rustix::fs::SealFlags;
+        let file = File::from(object);
+        let seals = rustix::fs::fcntl_get_seals(&file)?;
+        if seals.contains(SealFlags::SHRINK | SealFlags::GROW) {
+            Ok(Self(file))
+        } else {
+            Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the shared-memory file is not sealed against resizing",
+            ))
+        }
+    }
+
+    /// Its size in bytes.
+    pub fn size(&self) -> io::Result<u64> {
+        Ok(self.0.metadata()?.len())
+    }
+
+    /// Maps all of it, readable and writable.
+    pub fn map(&self) -> io::Result<Mapping> {
+        MmapRaw::map_raw(&self.0).map(Mapping)
+    }
+
+    /// The object to hand another process.
+    pub fn object(&self) -> ObjectRef<'_> {
+        self.0.as_fd()
     }
 }
 
-/// The socket under a local-socket stream.
-fn stream_fd(stream: &interprocess::local_socket::Stream) -> std::os::fd::BorrowedFd<'_> {
-    use std::os::fd::AsFd;
-    match stream {
-        interprocess::local_socket::Stream::UdSocket(socket) => socket.as_fd(),
+/// A mapping of [`SharedMemory`]; unmapped on drop.
+#[derive(Debug)]
+pub struct Mapping(MmapRaw);
+
+impl Mapping {
+    /// The first byte.
+    pub fn as_ptr(&self) -> *mut u8 {
+        self.0.as_mut_ptr()
+    }
+
+    /// Bytes mapped.
+    pub fn size(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Locks the mapping into RAM (and faults it in now), so no access ever waits for a
+    /// page. Needs `CAP_IPC_LOCK` or room under `RLIMIT_MEMLOCK`.
+    pub fn lock(&self) -> io::Result<()> {
+        self.0.lock()
+    }
+
+    /// Faults every page in now, writable, so this process takes no page fault on it later
+    /// (the pages stay resident only while some process locks them).
+    pub fn populate(&self) -> io::Result<()> {
+        self.0.advise(memmap2::Advice::PopulateWrite)
     }
 }
 
-/// Sends `fd` over `stream` (one byte carrying it as `SCM_RIGHTS`).
-pub fn send_fd(stream: &interprocess::local_socket::Stream, fd: std::os::fd::BorrowedFd<'_>) -> io::Result<()> {
+/// Sends `objects` over `stream`: one byte carrying them as `SCM_RIGHTS`.
+pub fn send_objects(stream: &Stream, objects: &[ObjectRef<'_>]) -> io::Result<()> {
     use std::mem::MaybeUninit;
 
     use rustix::net::{SendAncillaryBuffer, SendAncillaryMessage, SendFlags};
-    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(MAX_OBJECTS))];
     let mut control = SendAncillaryBuffer::new(&mut space);
-    let fds = [fd];
-    if !control.push(SendAncillaryMessage::ScmRights(&fds)) {
-        return Err(io::Error::other("no room for the file descriptor"));
+    if objects.len() > MAX_OBJECTS || !control.push(SendAncillaryMessage::ScmRights(objects)) {
+        return Err(io::Error::other("no room for the file descriptors"));
     }
     let sent = rustix::net::sendmsg(
-        stream_fd(stream),
+        stream.fd(),
         &[io::IoSlice::new(&[0])],
         &mut control,
         SendFlags::NOSIGNAL,
     )?;
     if sent != 1 {
-        return Err(io::Error::new(io::ErrorKind::WriteZero, "the descriptor was not sent"));
+        return Err(io::Error::new(
+            io::ErrorKind::WriteZero,
+            "the descriptors were not sent",
+        ));
     }
     Ok(())
 }
 
-/// Receives the one descriptor [`send_fd`] sent (within the stream's read timeout).
-pub fn receive_fd(stream: &interprocess::local_socket::Stream) -> io::Result<std::os::fd::OwnedFd> {
+/// The most objects one [`send_objects`] carries.
+const MAX_OBJECTS: usize = 4;
+
+/// Receives exactly `count` objects [`send_objects`] sent (within the stream's read
+/// timeout); any other number is an error.
+pub fn receive_objects(stream: &Stream, count: usize) -> io::Result<Vec<Object>> {
     use std::mem::MaybeUninit;
 
     use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags};
-    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(MAX_OBJECTS))];
     let mut control = RecvAncillaryBuffer::new(&mut space);
     let mut byte = [0u8; 1];
     let received = rustix::net::recvmsg(
-        stream_fd(stream),
+        stream.fd(),
         &mut [io::IoSliceMut::new(&mut byte)],
         &mut control,
         RecvFlags::CMSG_CLOEXEC,
@@ -117,18 +285,21 @@ pub fn receive_fd(stream: &interprocess::local_socket::Stream) -> io::Result<std
     if received.bytes != 1 {
         return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "no descriptor arrived"));
     }
-    let mut fds = control.drain().filter_map(|message| match message {
-        RecvAncillaryMessage::ScmRights(fds) => Some(fds),
-        _ => None,
-    });
-    let Some(mut fds) = fds.next() else {
+    let objects: Vec<Object> = control
+        .drain()
+        .filter_map(|message| match message {
+            RecvAncillaryMessage::ScmRights(fds) => Some(fds),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    if objects.len() != count {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
-            "the byte carried no descriptor",
+            format!("{} descriptors arrived where {count} were expected", objects.len()),
         ));
-    };
-    fds.next()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "the byte carried no descriptor"))
+    }
+    Ok(objects)
 }
 
 /// Asks the kernel to kill this process when the thread that spawned it exits, and fails
@@ -142,6 +313,12 @@ pub fn die_with_parent(expected_parent: u32) -> io::Result<()> {
             "the process that started this server is gone",
         ));
     }
+    Ok(())
+}
+
+/// Nothing to do on Linux: the server asks for its own death with its parent
+/// ([`die_with_parent`]).
+pub fn tie_to_this_process(_child: &std::process::Child) -> io::Result<()> {
     Ok(())
 }
 
