@@ -7,7 +7,8 @@
 //! `server_dir` option, beside the proxy, then beside the proxy's resolved path.
 //!
 //! Options come from the global file (`$XDG_CONFIG_HOME/vstbridge/config.toml`, else
-//! `~/.config/vstbridge/config.toml`; `VSTBRIDGE_CONFIG` names another) and the sidecar,
+//! `~/.config/vstbridge/config.toml`; on Windows `%APPDATA%\vstbridge\config.toml`;
+//! `VSTBRIDGE_CONFIG` names another) and the sidecar,
 //! whose keys win. Every key is optional:
 //!
 //! | key | default | meaning |
@@ -283,9 +284,13 @@ pub fn global_config_path() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os(CONFIG_ENV).filter(|v| !v.is_empty()) {
         return Some(PathBuf::from(path));
     }
-    let base = match std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(std::env::var_os("HOME")?).join(".config"),
+    let variable = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    // Where each system keeps a user's settings: %APPDATA% on Windows, the XDG config
+    // directory elsewhere.
+    let base = if cfg!(windows) {
+        variable("APPDATA")?
+    } else {
+        variable("XDG_CONFIG_HOME").or_else(|| variable("HOME").map(|home| home.join(".config")))?
     };
     Some(base.join("vstbridge").join("config.toml"))
 }
@@ -348,9 +353,9 @@ fn read_file(path: &Path) -> Result<FileOptions, ConfigError> {
     Ok(options)
 }
 
-/// Finds `vstbridge-server-<arch>`.
+/// Finds `vstbridge-server-<arch>` (`.exe` on Windows).
 pub fn find_server(arch: Architecture, config: &BridgeConfig, proxy: Option<&Path>) -> Result<PathBuf, ConfigError> {
-    let name = format!("vstbridge-server-{}", arch.name());
+    let name = format!("vstbridge-server-{}{}", arch.name(), std::env::consts::EXE_SUFFIX);
     let mut candidates = Vec::new();
     if let Some(dir) = std::env::var_os(SERVER_DIR_ENV).filter(|v| !v.is_empty()) {
         candidates.push(PathBuf::from(dir));

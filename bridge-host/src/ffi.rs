@@ -195,11 +195,10 @@ unsafe extern "C" fn dispatcher(
                 .sample_rate
                 .store(opt.to_bits(), std::sync::atomic::Ordering::Relaxed),
             EffectOpcode::SET_BLOCK_SIZE => {
-                audio.block_size.store(
-                    value.clamp(0, u32::MAX as isize) as u32,
-                    std::sync::atomic::Ordering::Relaxed,
-                );
-                audio.ensure_region(instance, value.clamp(0, u32::MAX as isize) as u32);
+                // Not `clamp(0, u32::MAX as isize)`: on a 32-bit host that bound is -1.
+                let frames = u32::try_from(value.max(0)).unwrap_or(u32::MAX);
+                audio.block_size.store(frames, std::sync::atomic::Ordering::Relaxed);
+                audio.ensure_region(instance, frames);
             }
             EffectOpcode::MAINS_CHANGED | EffectOpcode::START_PROCESS
                 if opcode == EffectOpcode::START_PROCESS || value != 0 =>

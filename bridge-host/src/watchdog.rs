@@ -302,7 +302,7 @@ fn replay(instance: &ProxyInstance) -> Result<(), CreateError> {
             tracing::warn!(plugin = %instance.config.plugin.display(), "the editor could not be reopened: {error}");
         }
     }
-    let frames = mirror.block_size.unwrap_or(0).clamp(0, u32::MAX as isize) as u32;
+    let frames = u32::try_from(mirror.block_size.unwrap_or(0).max(0)).unwrap_or(u32::MAX);
     instance.audio.attach_new_region(instance, frames)?;
     Ok(())
 }

@@ -43,7 +43,7 @@ fn no_heap_allocation_per_block_in_proxy_or_server() {
     for path in [
         test_plugin("synth"),
         test_plugin("gain"),
-        test_plugin_for_triple("i686-unknown-linux-gnu", "synth"),
+        test_plugin_for_triple(vstbridge_test_support::I686_TRIPLE, "synth"),
     ] {
         let bridged = load_bridged(&path);
         let plugin = &bridged.plugin;

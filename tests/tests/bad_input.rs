@@ -124,8 +124,9 @@ fn self_reference_child() {
     let folder = std::env::temp_dir().join(format!("vstbridge-cycle-{}", std::process::id()));
     std::fs::create_dir_all(&folder).unwrap();
     let proxy = |stem: &str| {
-        let path = folder.join(format!("{stem}.so"));
-        std::fs::copy(bridge_dir().join("vstbridge-proxy.so"), &path).unwrap();
+        let suffix = std::env::consts::DLL_SUFFIX;
+        let path = folder.join(format!("{stem}{suffix}"));
+        std::fs::copy(bridge_dir().join(format!("vstbridge-proxy{suffix}")), &path).unwrap();
         path
     };
     let sidecar = |stem: &str, target: &Path| {

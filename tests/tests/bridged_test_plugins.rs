@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use vst2_abi::HostOpcode;
 use vst2_host::{ChunkKind, EventList, Plugin};
-use vstbridge_test_support::{RecordingHost, SAMPLE_RATE, load_bridged, sine, test_plugin, test_plugin_for_triple};
+use vstbridge_test_support::{
+    I686_TRIPLE, RecordingHost, SAMPLE_RATE, load_bridged, sine, test_plugin, test_plugin_for_triple,
+};
 
 const BLOCK: usize = 512;
-const I686: &str = "i686-unknown-linux-gnu";
 
 fn direct(name: &str) -> Plugin {
     let plugin = Plugin::load(test_plugin(name), Arc::new(RecordingHost::default())).unwrap();
@@ -76,7 +77,21 @@ fn bridged_x86_64_gain_matches_direct_bit_for_bit() {
 
 #[test]
 fn bridged_i686_gain_matches_direct_x86_64_bit_for_bit() {
-    let bridged = load_bridged(&test_plugin_for_triple(I686, "gain"));
+    let bridged = load_bridged(&test_plugin_for_triple(I686_TRIPLE, "gain"));
+    bridged.plugin.start(SAMPLE_RATE, BLOCK as i32);
+    assert_gain_matches(&bridged.plugin, &direct("gain"));
+}
+
+/// The build of the other width: a 64-bit host bridging the 32-bit plugin, and a 32-bit
+/// host (the Windows x86 tests under Wine) the 64-bit one.
+#[test]
+fn bridged_gain_of_the_other_width_matches_direct_bit_for_bit() {
+    let other = if cfg!(target_pointer_width = "64") {
+        I686_TRIPLE
+    } else {
+        vstbridge_test_support::X86_64_TRIPLE
+    };
+    let bridged = load_bridged(&test_plugin_for_triple(other, "gain"));
     bridged.plugin.start(SAMPLE_RATE, BLOCK as i32);
     assert_gain_matches(&bridged.plugin, &direct("gain"));
 }
@@ -85,7 +100,7 @@ fn bridged_i686_gain_matches_direct_x86_64_bit_for_bit() {
 fn bridged_fields_mirror_the_real_plugin() {
     for path in [
         test_plugin("gain"),
-        test_plugin_for_triple(I686, "gain"),
+        test_plugin_for_triple(I686_TRIPLE, "gain"),
         test_plugin("synth"),
     ] {
         let bridged = load_bridged(&path);
@@ -95,7 +110,8 @@ fn bridged_fields_mirror_the_real_plugin() {
                     .unwrap()
                     .to_str()
                     .unwrap()
-                    .trim_start_matches("libtest_plugin_"),
+                    .trim_start_matches(std::env::consts::DLL_PREFIX)
+                    .trim_start_matches("test_plugin_"),
             ),
             Arc::new(RecordingHost::default()),
         )
@@ -129,7 +145,7 @@ fn bridged_fields_mirror_the_real_plugin() {
 
 #[test]
 fn parameter_strings_and_programs_match_direct_loading_exactly() {
-    for path in [test_plugin("gain"), test_plugin_for_triple(I686, "gain")] {
+    for path in [test_plugin("gain"), test_plugin_for_triple(I686_TRIPLE, "gain")] {
         let direct = direct("gain");
         let bridged = load_bridged(&path);
         let gain = &bridged.plugin;
@@ -176,7 +192,7 @@ fn parameter_strings_and_programs_match_direct_loading_exactly() {
 
 #[test]
 fn gain_bank_chunk_moves_between_bridged_and_direct_instances() {
-    let bridged = load_bridged(&test_plugin_for_triple(I686, "gain"));
+    let bridged = load_bridged(&test_plugin_for_triple(I686_TRIPLE, "gain"));
     let gain = &bridged.plugin;
     gain.set_program(1);
     gain.set_parameter(0, 0.125);
@@ -191,7 +207,7 @@ fn gain_bank_chunk_moves_between_bridged_and_direct_instances() {
 
 #[test]
 fn chunks_of_0_1_and_64_mebibytes_round_trip() {
-    for path in [test_plugin("probe"), test_plugin_for_triple(I686, "probe")] {
+    for path in [test_plugin("probe"), test_plugin_for_triple(I686_TRIPLE, "probe")] {
         let bridged = load_bridged(&path);
         let probe = &bridged.plugin;
         let big: Vec<u8> = (0..64usize << 20)
@@ -258,7 +274,7 @@ fn bridged_synth_matches_direct_and_sends_the_same_midi_back() {
     assert!(vstbridge_test_support::rms(&expected) > 0.01);
     let expected_midi = direct_host.midi_out.lock().unwrap().clone();
 
-    for path in [test_plugin("synth"), test_plugin_for_triple(I686, "synth")] {
+    for path in [test_plugin("synth"), test_plugin_for_triple(I686_TRIPLE, "synth")] {
         let bridged = load_bridged(&path);
         bridged.plugin.start(SAMPLE_RATE, BLOCK as i32);
         let rendered = render_synth(&bridged.plugin, &bridged.host, &mut chord(), 6);
@@ -280,7 +296,7 @@ fn bridged_synth_matches_direct_and_sends_the_same_midi_back() {
 
 #[test]
 fn four_thousand_events_in_one_block_round_trip() {
-    for path in [test_plugin("synth"), test_plugin_for_triple(I686, "synth")] {
+    for path in [test_plugin("synth"), test_plugin_for_triple(I686_TRIPLE, "synth")] {
         let bridged = load_bridged(&path);
         bridged.plugin.start(SAMPLE_RATE, BLOCK as i32);
         let mut events = EventList::with_capacity(4096);
@@ -309,7 +325,7 @@ fn a_one_mebibyte_sysex_reaches_the_plugin_intact() {
     let hash = dump.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, &b| {
         (hash ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
     });
-    for path in [test_plugin("synth"), test_plugin_for_triple(I686, "synth")] {
+    for path in [test_plugin("synth"), test_plugin_for_triple(I686_TRIPLE, "synth")] {
         let bridged = load_bridged(&path);
         bridged.plugin.start(SAMPLE_RATE, BLOCK as i32);
         let mut events = chord();

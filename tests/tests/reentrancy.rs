@@ -42,7 +42,7 @@ fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
 fn probe_callbacks_are_answered_on_the_threads_that_made_the_outer_calls() {
     for path in [
         test_plugin("probe"),
-        test_plugin_for_triple("i686-unknown-linux-gnu", "probe"),
+        test_plugin_for_triple(vstbridge_test_support::I686_TRIPLE, "probe"),
     ] {
         let bridged = load_bridged(&path);
         let (probe, host) = (&bridged.plugin, &bridged.host);

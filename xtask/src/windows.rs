@@ -16,41 +16,110 @@ pub const WINDOWS_TARGETS: [&str; 2] = ["x86_64-pc-windows-gnu", "i686-pc-window
 /// Crates whose tests run as Windows programs under Wine (the ABI's layouts under the
 /// Windows C ABI, the wire format), and the test targets of each (`--lib` and named tests:
 /// the C-header test drives a Linux C compiler and stays on Linux).
-pub const WINDOWS_TESTS: [(&str, &[&str]); 4] = [
+pub const WINDOWS_TESTS: [(&str, &[&str]); 5] = [
     ("vst2-abi", &["--lib", "--test", "layout"]),
     ("bridge-proto", &["--lib", "--tests"]),
     // The Windows OS layer: named pipes with timeouts, sections, events and handles handed
     // to a second process.
     ("bridge-ipc", &["--lib", "--test", "os_layer"]),
-    // Our test plugins as DLLs, loaded and played by the host library (LoadLibrary): the
-    // crash, hang and bridge tests stay on Linux until the proxy and server build for
-    // Windows.
+    // Our test plugins as DLLs, loaded and played by the host library (LoadLibrary).
     (
         "vst2-host",
         &["--lib", "--test", "own_plugins", "--test", "load_errors"],
     ),
+    // The bridge itself: the proxy DLL in a Windows test program, the server .exe of either
+    // width. Two hostile tests stay on Linux: the plugin's resize attempt reads
+    // /proc/self/maps, and 20,000 callbacks in one call outlast the budget under Wine,
+    // where every pipe read is a wineserver round trip.
+    (
+        "vstbridge-tests",
+        &[
+            "--test",
+            "bridged_test_plugins",
+            "--test",
+            "reentrancy",
+            "--test",
+            "bad_input",
+            "--test",
+            "hostile",
+            "--",
+            "--skip",
+            "hostile_attempts_to_resize_the_region_are_refused",
+            "--skip",
+            "hostile_huge_strings_and_floods_of_callbacks_return_within_the_deadline",
+        ],
+    ),
 ];
 
 /// The test plugins built as DLLs for both Windows targets before the tests.
-const WINDOWS_TEST_PLUGINS: [&str; 3] = ["test-plugin-gain", "test-plugin-synth", "test-plugin-probe"];
+const WINDOWS_TEST_PLUGINS: [&str; 6] = [
+    "test-plugin-gain",
+    "test-plugin-synth",
+    "test-plugin-probe",
+    "test-plugin-crash",
+    "test-plugin-hang",
+    "test-plugin-hostile",
+];
 
-/// Builds the test plugins as DLLs for every Windows target (the load tests also load the
-/// other target's) and checks that each exports undecorated `VSTPluginMain` and `main`.
+/// Builds the test plugins, the proxy DLL and the server for every Windows target (the
+/// tests load and bridge the other target's too), checks that each DLL exports undecorated
+/// `VSTPluginMain` and `main`, and assembles each target's bridge folder
+/// (`target/<target>/debug/bridge/`: `vstbridge-proxy.dll` and both servers, as
+/// `vstbridge-server-x86_64.exe` and `vstbridge-server-i686.exe`).
 pub fn build_test_plugins() -> Result<()> {
     for target in WINDOWS_TARGETS {
         let mut build = crate::util::cargo();
-        build.args(["build", "--target", target]);
+        build.args([
+            "build",
+            "--target",
+            target,
+            "-p",
+            "vstbridge-proxy",
+            "-p",
+            "vstbridge-server",
+        ]);
         for package in WINDOWS_TEST_PLUGINS {
             build.args(["-p", package]);
         }
         run(&mut build)?;
-        for package in WINDOWS_TEST_PLUGINS {
+        for package in WINDOWS_TEST_PLUGINS.iter().chain(&["vstbridge-proxy"]) {
             let dll = target_dir()
                 .join(target)
                 .join("debug")
                 .join(format!("{}.dll", package.replace('-', "_")));
             crate::build::check_exports(&dll)?;
         }
+    }
+    for target in WINDOWS_TARGETS {
+        assemble_bridge(target)?;
+    }
+    Ok(())
+}
+
+/// The architecture name a server built for `target` is installed under.
+fn server_arch(target: &str) -> &'static str {
+    if target.starts_with("x86_64") { "x86_64" } else { "i686" }
+}
+
+/// `target/<target>/debug/bridge/`: that target's proxy DLL and the servers of both.
+fn assemble_bridge(target: &str) -> Result<()> {
+    let debug = |target: &str| target_dir().join(target).join("debug");
+    let dest = debug(target).join("bridge");
+    std::fs::create_dir_all(&dest)?;
+    let mut copies = vec![(
+        debug(target).join("vstbridge_proxy.dll"),
+        "vstbridge-proxy.dll".to_owned(),
+    )];
+    for server in WINDOWS_TARGETS {
+        copies.push((
+            debug(server).join("vstbridge-server.exe"),
+            format!("vstbridge-server-{}.exe", server_arch(server)),
+        ));
+    }
+    for (from, name) in copies {
+        let to = dest.join(name);
+        let _ = std::fs::remove_file(&to);
+        std::fs::copy(&from, &to).with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
     }
     Ok(())
 }

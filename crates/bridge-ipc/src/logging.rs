@@ -4,7 +4,8 @@
 //! - `VSTBRIDGE_LOG` sets the filter (`error`, `warn`, `info` (default), `debug`, `trace`,
 //!   or per-target like `info,vstbridge_proxy=trace`); `trace` logs every call.
 //! - The file is `$VSTBRIDGE_LOG_FILE` if set, else `$XDG_STATE_HOME/vstbridge/vstbridge.log`,
-//!   else `~/.local/state/vstbridge/vstbridge.log`. Lines carry the crate that logged them
+//!   else `~/.local/state/vstbridge/vstbridge.log`; on Windows
+//!   `%LOCALAPPDATA%\vstbridge\vstbridge.log`. Lines carry the crate that logged them
 //!   (`vstbridge_proxy`, `vstbridge_server`), and each process logs its id when it starts.
 
 use std::fs::OpenOptions;
@@ -20,9 +21,13 @@ pub fn log_file_path() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("VSTBRIDGE_LOG_FILE") {
         return Some(PathBuf::from(path));
     }
-    let state = match std::env::var_os("XDG_STATE_HOME") {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => PathBuf::from(std::env::var_os("HOME")?).join(".local/state"),
+    let variable = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    // Where each system keeps a user's local state: %LOCALAPPDATA% on Windows, the XDG state
+    // directory elsewhere.
+    let state = if cfg!(windows) {
+        variable("LOCALAPPDATA")?
+    } else {
+        variable("XDG_STATE_HOME").or_else(|| variable("HOME").map(|home| home.join(".local/state")))?
     };
     Some(state.join("vstbridge").join("vstbridge.log"))
 }

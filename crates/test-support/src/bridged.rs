@@ -11,13 +11,20 @@ use vst2_host::{Host, Plugin};
 
 use crate::RecordingHost;
 
-/// Where `cargo xtask build` assembles the proxy and servers for the tests.
+/// The proxy's file name in a bridge folder (`vstbridge-proxy.so`, `vstbridge-proxy.dll`).
+fn proxy_file_name() -> String {
+    format!("vstbridge-proxy{}", std::env::consts::DLL_SUFFIX)
+}
+
+/// Where `cargo xtask build` (for Windows, `cargo xtask test-windows`) assembles the proxy
+/// and servers for the tests.
 pub fn bridge_dir() -> PathBuf {
     let dir = crate::build_dir().join("bridge");
     assert!(
-        dir.join("vstbridge-proxy.so").is_file(),
-        "{} has no vstbridge-proxy.so: assemble it with `cargo xtask build`",
-        dir.display()
+        dir.join(proxy_file_name()).is_file(),
+        "{} has no {}: assemble it with `cargo xtask build` (`cargo xtask test-windows` for Windows)",
+        dir.display(),
+        proxy_file_name()
     );
     dir
 }
@@ -43,8 +50,8 @@ impl Drop for Bridged {
 /// a bit-exact comparison fail for the wrong reason. Failure tests set their own.
 pub const PATIENT_OPTIONS: &str = "block_deadline_floor_ms = 10000\nhang_timeout_ms = 30000\ncall_timeout_ms = 30000\n";
 
-/// A fresh folder holding a proxy copy `<stem>.so` and its sidecar for `plugin`, with
-/// [`PATIENT_OPTIONS`].
+/// A fresh folder holding a proxy copy `<stem>.so` (`.dll` on Windows) and its sidecar for
+/// `plugin`, with [`PATIENT_OPTIONS`].
 pub fn install_proxy(plugin: &Path) -> PathBuf {
     install_proxy_with(plugin, PATIENT_OPTIONS)
 }
@@ -65,8 +72,8 @@ pub fn install_proxy_from(dist: &Path, plugin: &Path, options: &str) -> PathBuf 
     ));
     std::fs::create_dir_all(&folder).unwrap();
     let stem = plugin.file_stem().unwrap().to_string_lossy().into_owned();
-    let proxy = folder.join(format!("{stem}.so"));
-    std::fs::copy(dist.join("vstbridge-proxy.so"), &proxy).unwrap();
+    let proxy = folder.join(format!("{stem}{}", std::env::consts::DLL_SUFFIX));
+    std::fs::copy(dist.join(proxy_file_name()), &proxy).unwrap();
     let sidecar = format!(
         "plugin = {:?}\nserver_dir = {:?}\n{options}",
         plugin.display().to_string(),

@@ -90,6 +90,20 @@ pub fn test_plugin_for_triple(triple: &str, name: &str) -> PathBuf {
     path
 }
 
+/// The Rust target of this OS's 32-bit x86 build (the other width for an x86_64 test).
+pub const I686_TRIPLE: &str = if cfg!(windows) {
+    "i686-pc-windows-gnu"
+} else {
+    "i686-unknown-linux-gnu"
+};
+
+/// The Rust target of this OS's x86_64 build (the other width for an i686 test).
+pub const X86_64_TRIPLE: &str = if cfg!(windows) {
+    "x86_64-pc-windows-gnu"
+} else {
+    "x86_64-unknown-linux-gnu"
+};
+
 /// Debian's architecture name for this test's CPU (`amd64`, `i386`).
 pub const fn debian_arch() -> &'static str {
     if cfg!(target_arch = "x86") { "i386" } else { "amd64" }
