@@ -124,9 +124,8 @@ fn self_reference_child() {
     let folder = std::env::temp_dir().join(format!("vstbridge-cycle-{}", std::process::id()));
     std::fs::create_dir_all(&folder).unwrap();
     let proxy = |stem: &str| {
-        let suffix = std::env::consts::DLL_SUFFIX;
-        let path = folder.join(format!("{stem}{suffix}"));
-        std::fs::copy(bridge_dir().join(format!("vstbridge-proxy{suffix}")), &path).unwrap();
+        let path = folder.join(format!("{stem}{}", std::env::consts::DLL_SUFFIX));
+        std::fs::copy(bridge_dir().join(vstbridge_test_support::proxy_file_name()), &path).unwrap();
         path
     };
     let sidecar = |stem: &str, target: &Path| {

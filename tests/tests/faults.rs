@@ -4,6 +4,7 @@
 //! watchdog brings it back with its state. Failures that would hit the test process itself
 //! (an environment-triggered crash, a killed host) run in a child process.
 
+#[cfg(unix)]
 use std::os::unix::process::ExitStatusExt;
 use std::process::Command;
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use vst2_abi::effect::four_char_code;
 use vst2_host::{ChunkKind, DefaultHost, EventList, LoadError, Plugin};
 use vstbridge_test_support::proxy_status::{health, late_blocks, restarts, server_pid, wait_until};
 use vstbridge_test_support::{
-    Bridged, RecordingHost, SAMPLE_RATE, install_proxy_with, load_bridged_with_options, sine, test_plugin,
+    Bridged, RecordingHost, SAMPLE_RATE, install_proxy_with, load_bridged_with_options, processes, sine, test_plugin,
 };
 
 const BLOCK: usize = 64;
@@ -164,8 +165,7 @@ fn restarted_gain_matches_an_uninterrupted_instance_sample_for_sample() {
     reference.start(SAMPLE_RATE, BLOCK as i32);
     reference.set_chunk(ChunkKind::Bank, &gain.chunk(ChunkKind::Bank));
 
-    // SAFETY: sending SIGKILL to the server process this test started.
-    assert_eq!(unsafe { libc::kill(server_pid(gain), libc::SIGKILL) }, 0);
+    processes::kill(server_pid(gain) as u32).unwrap();
     wait_for_restart(gain, 1);
     let input = sine(700.0, SAMPLE_RATE, 0.9, BLOCK);
     for _ in 0..4 {
@@ -188,8 +188,7 @@ fn changes_made_while_the_plugin_is_dead_are_replayed_at_restart() {
     gain.set_parameter(0, 0.375);
     // A saved project: the chunk the restart starts from.
     let saved = gain.chunk(ChunkKind::Bank);
-    // SAFETY: sending SIGKILL to the server process this test started.
-    assert_eq!(unsafe { libc::kill(server_pid(gain), libc::SIGKILL) }, 0);
+    processes::kill(server_pid(gain) as u32).unwrap();
     // The first call finds the server gone; the next ones are answered while dead (the
     // watchdog needs a while to start a new server). All of them must survive the restart.
     gain.set_program(2);
@@ -235,8 +234,7 @@ fn restarted_synth_matches_an_uninterrupted_instance_with_its_parameters() {
     let reference = Plugin::load(test_plugin("synth"), Arc::new(RecordingHost::default())).unwrap();
     reference.start(SAMPLE_RATE, BLOCK as i32);
     reference.set_parameter(0, 0.3);
-    // SAFETY: sending SIGKILL to the server process this test started.
-    assert_eq!(unsafe { libc::kill(server_pid(synth), libc::SIGKILL) }, 0);
+    processes::kill(server_pid(synth) as u32).unwrap();
     wait_for_restart(synth, 1);
     let render = |plugin: &Plugin| {
         let mut events = EventList::new();
@@ -329,7 +327,7 @@ fn killing_the_host_leaves_no_server_and_no_files_behind() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let host_pid = host.id() as i32;
+    let host_pid = host.id();
     // Watchdog: a child that never reports is killed, which ends the read below.
     let reported = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let watchdog = {
@@ -337,8 +335,7 @@ fn killing_the_host_leaves_no_server_and_no_files_behind() {
         std::thread::spawn(move || {
             std::thread::sleep(Duration::from_secs(30));
             if !reported.load(std::sync::atomic::Ordering::SeqCst) {
-                // SAFETY: killing the child this test started.
-                unsafe { libc::kill(host_pid, libc::SIGKILL) };
+                let _ = processes::kill(host_pid);
             }
         })
     };
@@ -352,31 +349,39 @@ fn killing_the_host_leaves_no_server_and_no_files_behind() {
         );
         // libtest prints "test fault_child ... " without a newline before the child's output.
         if let Some((_, pid)) = line.trim().split_once("server-pid=") {
-            break pid.parse::<i32>().unwrap();
+            break pid.parse::<u32>().unwrap();
         }
     };
     reported.store(true, std::sync::atomic::Ordering::SeqCst);
     drop(watchdog);
-    assert!(server > 0 && std::path::Path::new(&format!("/proc/{server}")).exists());
+    assert!(server > 0 && processes::is_running(server));
     std::thread::sleep(Duration::from_millis(200));
-    host.kill().unwrap(); // SIGKILL
+    host.kill().unwrap(); // SIGKILL; TerminateProcess on Windows
     let status = host.wait().unwrap();
+    #[cfg(unix)]
     assert_eq!(status.signal(), Some(libc::SIGKILL));
-    std::thread::sleep(Duration::from_secs(1));
-    let stat = std::fs::read_to_string(format!("/proc/{server}/stat")).unwrap_or_default();
+    #[cfg(windows)]
+    assert!(!status.success());
+    // Linux: the parent-death signal; Windows: the job closes with the host, and the server
+    // watches the host's process handle.
     assert!(
-        stat.is_empty() || stat.contains(") Z "),
-        "the server {server} is still running: {stat}"
+        wait_until(Duration::from_secs(5), || !processes::is_running(server)),
+        "the server {server} is still running"
     );
-    let prefix = format!("vstbridge-{}-", host.id());
-    let leftovers: Vec<_> = std::fs::read_dir("/dev/shm")
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
-        .collect();
-    assert!(leftovers.is_empty(), "files left behind: {leftovers:?}");
+    #[cfg(unix)]
+    {
+        let prefix = format!("vstbridge-{}-", host.id());
+        let leftovers: Vec<_> = std::fs::read_dir("/dev/shm")
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+            .collect();
+        assert!(leftovers.is_empty(), "files left behind: {leftovers:?}");
+    }
 }
 
+/// Linux only: Windows has no SIGSTOP to freeze a server with.
+#[cfg(unix)]
 #[test]
 fn closing_a_stopped_or_dead_server_costs_at_most_100_ms() {
     for signal in [libc::SIGSTOP, libc::SIGKILL] {

@@ -163,6 +163,12 @@ pub fn dist() -> Result<()> {
     for file in DIST_FILES {
         println!("  {file}");
     }
+    let windows = dist.join("windows");
+    crate::windows::dist(&windows)?;
+    println!("Windows dist ready in {}:", windows.display());
+    for file in crate::windows::DIST_FILES {
+        println!("  {file}");
+    }
     Ok(())
 }
 
@@ -176,7 +182,8 @@ pub enum Profile {
 }
 
 impl Profile {
-    fn dir(self) -> &'static str {
+    /// The folder name of this profile's output.
+    pub fn dir(self) -> &'static str {
         match self {
             Profile::Debug => "debug",
             Profile::Release => "release",

@@ -14,7 +14,8 @@ cargo xtask <command>
 
   demo            bridge the bundled 32-bit test synth into a 64-bit process and render demo.wav
   build           build the workspace for x86_64, and the server and test plugins for i686
-  dist            release builds of the proxy and both servers in target/dist/
+  dist            release builds of the proxy and both servers in target/dist/, and the
+                  Windows proxies, servers and vstbridge.exe in target/dist/windows/
   test            build everything, fetch the real plugins, run every test on both architectures,
                   and the ABI and wire-format tests as Windows x64 and x86 programs under Wine
   test-windows    only the Windows tests under Wine (sets up mingw-w64, Wine and a prefix)

@@ -71,7 +71,7 @@ const REQUIRED_ON_BOTH: [&str; 8] = [
 /// Tests that must appear as passed on each Windows target under Wine: the ABI's layouts
 /// under the Windows C ABI, the wire format's round trips, and our test plugins as DLLs
 /// loaded and played by the host library.
-const REQUIRED_ON_WINDOWS: [&str; 19] = [
+const REQUIRED_ON_WINDOWS: [&str; 24] = [
     "layout_of::AEffect",
     "layout_of::VstTimeInfo",
     "layout_of::VstEvents",
@@ -93,6 +93,11 @@ const REQUIRED_ON_WINDOWS: [&str; 19] = [
     "chunks_of_0_1_and_64_mebibytes_round_trip",
     "probe_callbacks_are_answered_on_the_threads_that_made_the_outer_calls",
     "a_plugin_crashing_in_process_leaves_the_host_running_with_silence",
+    "crash_in_process_plays_silence_and_repeated_crashes_end_in_silence_for_good",
+    "hang_in_process_never_blocks_past_the_block_deadline",
+    "restarted_synth_matches_an_uninterrupted_instance_with_its_parameters",
+    "killing_the_host_leaves_no_server_and_no_files_behind",
+    "sync_bridges_the_other_widths_plugins_and_a_second_sync_changes_nothing",
 ];
 
 /// The longest one `cargo test` command may run before it is killed: a hung test must fail

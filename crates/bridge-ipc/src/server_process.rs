@@ -25,15 +25,12 @@ impl ServerProcess {
             .stdin(Stdio::null())
             .spawn()
             .map_err(|error| io::Error::new(error.kind(), format!("cannot start {}: {error}", executable.display())))?;
-        let mut server = Self { child };
-        if let Err(error) = crate::os::tie_to_this_process(&server.child) {
-            server.stop(std::time::Duration::ZERO);
-            return Err(io::Error::new(
-                error.kind(),
-                format!("cannot tie the server's life to this process: {error}"),
-            ));
+        // Not fatal: a DAW that runs inside a job of its own may forbid nesting ours, and the
+        // server also ends itself when this process ends (`os::die_with_parent`).
+        if let Err(error) = crate::os::tie_to_this_process(&child) {
+            tracing::warn!("the server is not tied to this process's life: {error}");
         }
-        Ok(server)
+        Ok(Self { child })
     }
 
     /// The server's process id.

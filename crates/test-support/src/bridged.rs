@@ -11,9 +11,20 @@ use vst2_host::{Host, Plugin};
 
 use crate::RecordingHost;
 
-/// The proxy's file name in a bridge folder (`vstbridge-proxy.so`, `vstbridge-proxy.dll`).
-fn proxy_file_name() -> String {
-    format!("vstbridge-proxy{}", std::env::consts::DLL_SUFFIX)
+/// The proxy's file name in a bridge folder: `vstbridge-proxy.so`, or on Windows (where a
+/// folder holds a proxy for each width of DAW) `vstbridge-proxy-<arch>.dll` of this test's
+/// width.
+pub fn proxy_file_name() -> String {
+    if cfg!(windows) {
+        let arch = if cfg!(target_pointer_width = "64") {
+            "x86_64"
+        } else {
+            "i686"
+        };
+        format!("vstbridge-proxy-{arch}.dll")
+    } else {
+        "vstbridge-proxy.so".to_owned()
+    }
 }
 
 /// Where `cargo xtask build` (for Windows, `cargo xtask test-windows`) assembles the proxy

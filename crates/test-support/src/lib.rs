@@ -5,6 +5,7 @@
 //! silent skips: `cargo xtask test` builds and fetches everything first.
 
 mod bridged;
+pub mod processes;
 mod real_host;
 mod recording_host;
 
@@ -13,7 +14,7 @@ use std::path::{Path, PathBuf};
 pub use bridged::proxy_status;
 pub use bridged::{
     Bridged, PATIENT_OPTIONS, bridge_dir, install_proxy, install_proxy_from, install_proxy_with, load_bridged,
-    load_bridged_with, load_bridged_with_options,
+    load_bridged_with, load_bridged_with_options, proxy_file_name,
 };
 pub use real_host::{HostRun, Xvfb, dawdreamer_python, dawdreamer_script, read_f32_file, run_dawdreamer};
 pub use recording_host::{RecordingHost, SAMPLE_RATE, SeenCallback, TEMPO};

@@ -1,7 +1,8 @@
 //! Where this installation's bridge files are, and loading a plugin through a private copy
 //! of the proxy: the sandbox that `probe`, `render` and `demo` use.
 //!
-//! The files (`vstbridge-proxy.so`, `vstbridge-server-<arch>`) are looked up in `--dist`,
+//! The files (`vstbridge-proxy.so` and `vstbridge-server-<arch>` on Linux;
+//! `vstbridge-proxy-<arch>.dll` and `vstbridge-server-<arch>.exe` on Windows) are looked up in `--dist`,
 //! `VSTBRIDGE_DIST`, beside this executable (as `cargo xtask dist` lays them out), then in
 //! `bridge/` beside it (a development build).
 
@@ -11,8 +12,22 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use vst2_host::{Host, Plugin};
 
-/// The proxy's file name in a dist folder.
-pub const PROXY: &str = "vstbridge-proxy.so";
+/// The proxy's file name in a dist folder: on Windows, where a dist holds a proxy for
+/// 64-bit DAWs and one for 32-bit DAWs, the one of this command's width.
+pub const PROXY: &str = if cfg!(windows) {
+    if cfg!(target_pointer_width = "64") {
+        "vstbridge-proxy-x86_64.dll"
+    } else {
+        "vstbridge-proxy-i686.dll"
+    }
+} else {
+    "vstbridge-proxy.so"
+};
+
+/// What a plugin file's name ends with here (`.so`, `.dll`), and its extension.
+pub const PLUGIN_SUFFIX: &str = std::env::consts::DLL_SUFFIX;
+/// [`PLUGIN_SUFFIX`] without its dot.
+pub const PLUGIN_EXTENSION: &str = std::env::consts::DLL_EXTENSION;
 
 /// Finds the folder holding the proxy and the servers.
 pub fn dist_dir(explicit: Option<&Path>) -> Result<PathBuf> {
@@ -63,7 +78,7 @@ pub fn load_sandboxed(plugin: &Path, dist: &Path, options: &str, host: Arc<dyn H
     let stem = plugin
         .file_stem()
         .map_or_else(|| "plugin".to_owned(), |s| s.to_string_lossy().into_owned());
-    let proxy = folder.join(format!("{stem}.so"));
+    let proxy = folder.join(format!("{stem}{PLUGIN_SUFFIX}"));
     std::fs::copy(dist.join(PROXY), &proxy)?;
     let sidecar = format!(
         "plugin = {:?}\nserver_dir = {:?}\n{options}",

@@ -126,7 +126,11 @@ pub fn probe(path: &Path, dist: &Path, timeout: Duration) -> Report {
         );
         return report(Some(arch), Outcome::NotAPlugin { message });
     }
-    let server = dist.join(format!("vstbridge-server-{}", arch.name()));
+    let server = dist.join(format!(
+        "vstbridge-server-{}{}",
+        arch.name(),
+        std::env::consts::EXE_SUFFIX
+    ));
     if !server.is_file() {
         let message = format!("no server for {} plugins at {}", arch.name(), server.display());
         return report(Some(arch), Outcome::Failed { message });
@@ -179,9 +183,9 @@ fn describe_in_sandbox(server: &Path, plugin: &Path, timeout: Duration) -> Outco
             };
         }
     };
-    if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(&output.status) {
+    if let Some(how) = crash_of(&output.status) {
         return Outcome::Crashed {
-            message: format!("the plugin crashed its sandbox (signal {signal})"),
+            message: format!("the plugin crashed its sandbox ({how})"),
         };
     }
     if !output.status.success() {
@@ -279,4 +283,24 @@ pub fn render_text(report: &Report) -> String {
         }
     }
     text
+}
+
+/// How a process that crashed ended: the signal that killed it.
+#[cfg(unix)]
+fn crash_of(status: &std::process::ExitStatus) -> Option<String> {
+    std::os::unix::process::ExitStatusExt::signal(status).map(|signal| format!("signal {signal}"))
+}
+
+/// How a process that crashed ended: the exception code it ended with (an NTSTATUS error,
+/// such as 0xC0000005 for an access violation), or abort()'s exit code 3.
+#[cfg(windows)]
+fn crash_of(status: &std::process::ExitStatus) -> Option<String> {
+    let code = status.code()? as u32;
+    if code >= 0xC000_0000 {
+        Some(format!("exception {code:#010X}"))
+    } else if code == 3 {
+        Some("abort".to_owned())
+    } else {
+        None
+    }
 }

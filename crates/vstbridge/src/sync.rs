@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use vst2_host::{Architecture, BinaryInfo};
 
-use crate::bridge_files::PROXY;
+use crate::bridge_files::{PLUGIN_EXTENSION, PLUGIN_SUFFIX, PROXY};
 
 /// The first line of every sidecar `sync` writes.
 pub const MARKER: &str = "# written by `vstbridge sync`; edit the options below freely, `plugin` is kept in step";
@@ -78,14 +78,14 @@ pub fn sync(options: &SyncOptions) -> Result<Vec<(String, Action)>> {
             .unwrap_or_default();
         if !names_taken.insert(stem.clone()) {
             report.push((
-                format!("{stem}.so"),
+                format!("{stem}{PLUGIN_SUFFIX}"),
                 Action::Skipped(format!("another plugin named {stem} came first ({})", plugin.display())),
             ));
             continue;
         }
         let plugin = std::fs::canonicalize(&plugin).unwrap_or(plugin);
         let action = install(options, &stem, &plugin, &proxy_bytes)?;
-        report.push((format!("{stem}.so"), action));
+        report.push((format!("{stem}{PLUGIN_SUFFIX}"), action));
     }
     if options.prune {
         report.extend(prune(options)?);
@@ -93,7 +93,7 @@ pub fn sync(options: &SyncOptions) -> Result<Vec<(String, Action)>> {
     Ok(report)
 }
 
-/// Finds `.so` files under `dir` (symlinked folders are not followed, to avoid loops).
+/// Finds plugin files (`.so`, `.dll`) under `dir` (symlinked folders are not followed, to avoid loops).
 fn find_plugins(dir: &Path, found: &mut Vec<PathBuf>, depth: usize) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
@@ -101,7 +101,7 @@ fn find_plugins(dir: &Path, found: &mut Vec<PathBuf>, depth: usize) {
         let Ok(kind) = entry.file_type() else { continue };
         if kind.is_dir() && depth < 8 {
             find_plugins(&path, found, depth + 1);
-        } else if path.extension().is_some_and(|ext| ext == "so") && path.is_file() {
+        } else if path.extension().is_some_and(|ext| ext == PLUGIN_EXTENSION) && path.is_file() {
             found.push(path);
         }
     }
@@ -132,7 +132,7 @@ fn is_ours(sidecar: &Path) -> Option<String> {
 }
 
 fn install(options: &SyncOptions, stem: &str, plugin: &Path, proxy_bytes: &[u8]) -> Result<Action> {
-    let proxy = options.into.join(format!("{stem}.so"));
+    let proxy = options.into.join(format!("{stem}{PLUGIN_SUFFIX}"));
     let sidecar = options.into.join(format!("{stem}.vstbridge.toml"));
     let ours = is_ours(&sidecar);
     if (proxy.exists() || sidecar.exists()) && ours.is_none() {
@@ -156,7 +156,7 @@ fn install(options: &SyncOptions, stem: &str, plugin: &Path, proxy_bytes: &[u8])
     if !options.dry_run {
         if !proxy_current {
             // Write beside and rename, so a DAW never sees a half-written library.
-            let partial = options.into.join(format!(".{stem}.so.partial"));
+            let partial = options.into.join(format!(".{stem}{PLUGIN_SUFFIX}.partial"));
             std::fs::write(&partial, proxy_bytes)?;
             std::fs::rename(&partial, &proxy)?;
         }
@@ -188,10 +188,10 @@ fn prune(options: &SyncOptions) -> Result<Vec<(String, Action)>> {
             continue;
         }
         if !options.dry_run {
-            std::fs::remove_file(options.into.join(format!("{stem}.so"))).ok();
+            std::fs::remove_file(options.into.join(format!("{stem}{PLUGIN_SUFFIX}"))).ok();
             std::fs::remove_file(&path)?;
         }
-        report.push((format!("{stem}.so"), Action::Removed));
+        report.push((format!("{stem}{PLUGIN_SUFFIX}"), Action::Removed));
     }
     Ok(report)
 }
