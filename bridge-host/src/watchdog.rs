@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-use bridge_proto::{DispatchCall, DispatchPayload, PendingChanges, Request, Response};
+use bridge_proto::{DispatchCall, DispatchPayload, PendingChanges, Request, Response, Snapshot};
 use vst2_abi::EffectOpcode;
 
 use crate::instance::{CreateError, Health, ProxyInstance, lock};
@@ -181,12 +181,14 @@ fn restart(instance: &Arc<ProxyInstance>) -> Result<(), CreateError> {
 fn replay(instance: &ProxyInstance) -> Result<(), CreateError> {
     let mirror = lock(&instance.recorder).state.clone();
     let info = instance.effect_info.load();
-    let send = |opcode: EffectOpcode,
+    // Each call; with `snapshot`, the new plugin's own state right after it.
+    let call = |opcode: EffectOpcode,
                 index: i32,
                 value: isize,
                 opt: f32,
-                payload: DispatchPayload|
-     -> Result<(), CreateError> {
+                payload: DispatchPayload,
+                snapshot: bool|
+     -> Result<Option<Snapshot>, CreateError> {
         let call = DispatchCall {
             opcode: opcode.0,
             index,
@@ -194,15 +196,18 @@ fn replay(instance: &ProxyInstance) -> Result<(), CreateError> {
             opt,
             payload,
             pending: PendingChanges::default(),
-            snapshot: false,
+            snapshot,
         };
         match instance.call_within(Request::Dispatch(call), instance.timeout_for(opcode)) {
             Some(Response::Dispatched(reply)) => {
                 instance.apply_effect_info(&reply.effect);
-                Ok(())
+                Ok(reply.snapshot)
             }
             _ => Err(CreateError::Refused(format!("replaying {opcode} failed"))),
         }
+    };
+    let send = |opcode: EffectOpcode, index: i32, value: isize, opt: f32, payload: DispatchPayload| {
+        call(opcode, index, value, opt, payload, false).map(drop)
     };
     if mirror.opened {
         send(EffectOpcode::OPEN, 0, 0, 0.0, DispatchPayload::None)?;
@@ -277,14 +282,26 @@ fn replay(instance: &ProxyInstance) -> Result<(), CreateError> {
             }
             set_parameters(parameters)?;
         }
-        _ => set_parameters(
-            mirror
-                .parameters
-                .iter()
-                .enumerate()
-                .filter_map(|(index, value)| value.map(|value| (index as i32, value)))
-                .collect(),
-        )?,
+        _ => {
+            // Only the values that differ from the new plugin's own: a plugin may not be in
+            // the same state after being told the value it already reports (Debian's
+            // 3BandEQ reports a crossover of 220 Hz but filters at 200 Hz until the
+            // parameter is set), so setting those would change its sound.
+            let own = match call(EffectOpcode::GET_PROGRAM, 0, 0, 0.0, DispatchPayload::None, true)? {
+                Some(Snapshot::Parameters(values)) => values,
+                _ => Vec::new(),
+            };
+            set_parameters(
+                mirror
+                    .parameters
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(index, value)| value.map(|value| (index, value)))
+                    .filter(|&(index, value)| own.get(index).is_none_or(|own| own.to_bits() != value.to_bits()))
+                    .map(|(index, value)| (index as i32, value))
+                    .collect(),
+            )?;
+        }
     }
     if let Some(bypass) = mirror.bypass {
         send(EffectOpcode::SET_BYPASS, 0, bypass, 0.0, DispatchPayload::None)?;

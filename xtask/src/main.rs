@@ -6,6 +6,7 @@ mod real_host;
 mod test;
 mod util;
 mod windows;
+mod windows_plugins;
 
 use anyhow::{Result, bail};
 
@@ -27,7 +28,8 @@ cargo xtask <command>
   fuzz [--iterations N] [--seed S]
                   seeded fuzzing of all the proxy reads from a server (default 10^6 per target)
   fetch-plugins   unpack Debian's dpf-plugins-vst (amd64 and i386) into target/real-plugins
-                  and install the i386 runtime libraries they need
+                  and install the i386 runtime libraries they need; build two of the same
+                  plugins from Debian's sources as Windows DLLs (x64, x86) with mingw-w64
   help            this text
 ";
 
@@ -39,7 +41,7 @@ fn main() -> Result<()> {
         Some("dist") => build::dist(),
         Some("test") => test::test_all(),
         Some("test-windows") => test::test_windows(),
-        Some("fetch-plugins") => fetch::fetch_plugins(),
+        Some("fetch-plugins") => fetch::fetch_plugins().and_then(|()| windows_plugins::build()),
         Some("soak") => test::soak(&args[1..]),
         Some("bench") => build::bench(&args[1..]),
         Some("fuzz") => build::fuzz(&args[1..]),

@@ -71,7 +71,7 @@ const REQUIRED_ON_BOTH: [&str; 8] = [
 /// Tests that must appear as passed on each Windows target under Wine: the ABI's layouts
 /// under the Windows C ABI, the wire format's round trips, and our test plugins as DLLs
 /// loaded and played by the host library.
-const REQUIRED_ON_WINDOWS: [&str; 24] = [
+const REQUIRED_ON_WINDOWS: [&str; 26] = [
     "layout_of::AEffect",
     "layout_of::VstTimeInfo",
     "layout_of::VstEvents",
@@ -98,6 +98,8 @@ const REQUIRED_ON_WINDOWS: [&str; 24] = [
     "restarted_synth_matches_an_uninterrupted_instance_with_its_parameters",
     "killing_the_host_leaves_no_server_and_no_files_behind",
     "sync_bridges_the_other_widths_plugins_and_a_second_sync_changes_nothing",
+    "bridged_dpf_windows_dlls_of_both_widths_match_their_linux_amd64_builds",
+    "a_bridged_x86_dpf_plugin_whose_server_is_killed_mid_render_comes_back_with_its_parameters",
 ];
 
 /// The longest one `cargo test` command may run before it is killed: a hung test must fail
@@ -277,6 +279,13 @@ fn windows_problems(runs: &[(&str, Result<String>)]) -> Vec<String> {
 fn run_windows_tests(totals: &mut Totals) -> Vec<(&'static str, Result<String>)> {
     let wine = match crate::windows::ensure_windows().and_then(|wine| {
         crate::windows::build_test_plugins()?;
+        crate::windows_plugins::build()?;
+        // The Linux renderings the Windows builds of Debian's plugins are compared with.
+        fetch_plugins()?;
+        run_tests(
+            &mut limited(cargo().args(["test", "-p", "vstbridge-tests", "--test", "windows_references"])),
+            totals,
+        )?;
         Ok(wine)
     }) {
         Ok(wine) => wine,

@@ -46,6 +46,8 @@ pub const WINDOWS_TESTS: [(&str, &[&str]); 6] = [
             "hostile",
             "--test",
             "faults",
+            "--test",
+            "windows_real_plugins",
             "--",
             "--skip",
             "hostile_attempts_to_resize_the_region_are_refused",
@@ -106,7 +108,7 @@ fn build_for(target: &str, profile: crate::build::Profile, packages: &[&str]) ->
 }
 
 /// The architecture name a server built for `target` is installed under.
-fn server_arch(target: &str) -> &'static str {
+pub fn server_arch(target: &str) -> &'static str {
     if target.starts_with("x86_64") { "x86_64" } else { "i686" }
 }
 

@@ -189,3 +189,46 @@ pub mod proxy_status {
         condition()
     }
 }
+
+/// Bridges `plugin` with short deadlines, sets parameters 0 and 1 to `parameters`, renders
+/// (past one snapshot interval), kills its server and renders on until it is back; then
+/// suspends and resumes it and renders 8 blocks, beside a fresh bridged instance given the
+/// same parameters. Returns both renderings: (restarted, fresh).
+pub fn restarted_beside_fresh(plugin: &Path, parameters: [f32; 2]) -> (Vec<f32>, Vec<f32>) {
+    use std::time::Duration;
+
+    use crate::render_blocks;
+    use proxy_status::{health, restarts, server_pid, wait_until};
+
+    const FAST: &str = "block_deadline_floor_ms = 200\nhang_timeout_ms = 1000\ncall_timeout_ms = 2000\nmax_restarts_per_minute = 1000\nsnapshot_interval_s = 1\n";
+    let start = |bridged: &Bridged| {
+        bridged.plugin.start(48_000.0, crate::REFERENCE_BLOCK as i32);
+        bridged.plugin.set_parameter(0, parameters[0]);
+        bridged.plugin.set_parameter(1, parameters[1]);
+    };
+    let bridged = load_bridged_with_options(plugin, FAST);
+    start(&bridged);
+    let restarted = &bridged.plugin;
+    render_blocks(restarted, 4);
+    // Past the snapshot interval, so the restart starts from a snapshot of every value.
+    std::thread::sleep(Duration::from_millis(1200));
+    render_blocks(restarted, 4);
+    let killed = server_pid(restarted);
+    crate::processes::kill(killed as u32).expect("the server can be killed");
+    // The host renders on (silence while the plugin is gone) until it is back.
+    assert!(
+        wait_until(Duration::from_secs(20), || {
+            render_blocks(restarted, 1);
+            restarts(restarted) >= 1 && health(restarted) == 0
+        }),
+        "the plugin did not come back (restarts {}, health {})",
+        restarts(restarted),
+        health(restarted)
+    );
+    assert_ne!(server_pid(restarted), killed, "a new server runs");
+    restarted.set_active(false);
+    restarted.set_active(true);
+    let fresh = load_bridged(plugin);
+    start(&fresh);
+    (render_blocks(restarted, 8), render_blocks(&fresh.plugin, 8))
+}

@@ -8,16 +8,21 @@ mod bridged;
 pub mod processes;
 mod real_host;
 mod recording_host;
+mod windows_plugins;
 
 use std::path::{Path, PathBuf};
 
 pub use bridged::proxy_status;
 pub use bridged::{
     Bridged, PATIENT_OPTIONS, bridge_dir, install_proxy, install_proxy_from, install_proxy_with, load_bridged,
-    load_bridged_with, load_bridged_with_options, proxy_file_name,
+    load_bridged_with, load_bridged_with_options, proxy_file_name, restarted_beside_fresh,
 };
 pub use real_host::{HostRun, Xvfb, dawdreamer_python, dawdreamer_script, read_f32_file, run_dawdreamer};
 pub use recording_host::{RecordingHost, SAMPLE_RATE, SeenCallback, TEMPO};
+pub use windows_plugins::{
+    REFERENCE_BLOCK, REFERENCE_BLOCKS, difference_db, reference_file, reference_render, render_blocks, windows_plugin,
+    write_f32_file,
+};
 
 /// Rust target triples whose build output lives in `target/<triple>/`.
 const KNOWN_TRIPLES: [&str; 4] = [
