@@ -4,7 +4,9 @@
 //! The plugin is `VSTBRIDGE_PLUGIN` if set, else the `plugin` key of the sidecar file
 //! `<proxy file stem>.vstbridge.toml` beside the proxy (as `vstbridge sync` writes it).
 //! Servers (`vstbridge-server-<arch>`) are looked up in `VSTBRIDGE_SERVER_DIR`, the
-//! `server_dir` option, beside the proxy, then beside the proxy's resolved path.
+//! `server_dir` option, beside the proxy, beside the proxy's resolved path, then in the
+//! standard install location (`~/.local/lib/vstbridge/`; on Windows
+//! `%LOCALAPPDATA%\Programs\vstbridge\`), where `cargo xtask install` puts them.
 //!
 //! Options come from the global file (`$XDG_CONFIG_HOME/vstbridge/config.toml`, else
 //! `~/.config/vstbridge/config.toml`; on Windows `%APPDATA%\vstbridge\config.toml`;
@@ -64,7 +66,9 @@ pub enum ConfigError {
         reason: String,
     },
     /// No server for the plugin's architecture was found.
-    #[error("no vstbridge-server-{arch} found (looked in: {searched}); install the server for {arch} plugins")]
+    #[error(
+        "no vstbridge-server-{arch} found (looked in: {searched}); install the servers (`cargo xtask install` puts them in the standard location) or set server_dir"
+    )]
     NoServer {
         /// The architecture needed.
         arch: String,
@@ -353,11 +357,26 @@ fn read_file(path: &Path) -> Result<FileOptions, ConfigError> {
     Ok(options)
 }
 
-/// Finds `vstbridge-server-<arch>` (`.exe` on Windows).
+/// The standard install location of the proxy and servers: `~/.local/lib/vstbridge/` on
+/// Linux, `%LOCALAPPDATA%\Programs\vstbridge\` on Windows.
+pub fn standard_install_dir() -> Option<PathBuf> {
+    let variable = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    if cfg!(windows) {
+        Some(variable("LOCALAPPDATA")?.join("Programs").join("vstbridge"))
+    } else {
+        Some(variable("HOME")?.join(".local").join("lib").join("vstbridge"))
+    }
+}
+
+/// Finds `vstbridge-server-<arch>` (`.exe` on Windows): in `VSTBRIDGE_SERVER_DIR`, the
+/// `server_dir` option, beside the proxy (as copied and as resolved), then, when neither
+/// names a folder, in [`standard_install_dir`].
 pub fn find_server(arch: Architecture, config: &BridgeConfig, proxy: Option<&Path>) -> Result<PathBuf, ConfigError> {
     let name = format!("vstbridge-server-{}{}", arch.name(), std::env::consts::EXE_SUFFIX);
     let mut candidates = Vec::new();
-    if let Some(dir) = std::env::var_os(SERVER_DIR_ENV).filter(|v| !v.is_empty()) {
+    let explicit = std::env::var_os(SERVER_DIR_ENV).filter(|v| !v.is_empty());
+    let explicit_given = explicit.is_some() || config.server_dir.is_some();
+    if let Some(dir) = explicit {
         candidates.push(PathBuf::from(dir));
     }
     if let Some(dir) = &config.server_dir {
@@ -373,6 +392,12 @@ pub fn find_server(arch: Architecture, config: &BridgeConfig, proxy: Option<&Pat
         {
             candidates.push(dir);
         }
+    }
+    // Where `cargo xtask install` puts them, as other bridges' users expect: a proxy copied
+    // by hand beside a sidecar that names only the plugin still finds its servers. A
+    // server folder the user named is not silently bypassed for it.
+    if !explicit_given && let Some(dir) = standard_install_dir() {
+        candidates.push(dir);
     }
     candidates
         .iter()

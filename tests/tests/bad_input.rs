@@ -175,3 +175,87 @@ fn a_self_referencing_or_cyclic_sidecar_gets_a_null_effect_within_a_second_and_s
     std::fs::remove_file(&log).ok();
     assert_eq!(text.matches("is itself a vstbridge proxy").count(), 2, "{text}");
 }
+
+/// Runs in a child process whose home (`HOME`, or `LOCALAPPDATA` on Windows) is a fresh
+/// folder: a proxy copied by hand beside a sidecar that names only the plugin finds the
+/// servers in the standard install location, and once they are gone it refuses to load.
+#[test]
+#[ignore = "run in a child process by the test below"]
+fn installed_servers_child() {
+    let home = std::path::PathBuf::from(std::env::var_os("VSTBRIDGE_TEST_HOME").expect("set by the parent test"));
+    let installed = if cfg!(windows) {
+        home.join("Programs").join("vstbridge")
+    } else {
+        home.join(".local").join("lib").join("vstbridge")
+    };
+    std::fs::create_dir_all(&installed).unwrap();
+    for entry in std::fs::read_dir(bridge_dir()).unwrap().flatten() {
+        if entry.file_name().to_string_lossy().starts_with("vstbridge-server-") {
+            std::fs::copy(entry.path(), installed.join(entry.file_name())).unwrap();
+        }
+    }
+    let daw = home.join("daw");
+    std::fs::create_dir_all(&daw).unwrap();
+    let proxy = daw.join(format!("Gain{}", std::env::consts::DLL_SUFFIX));
+    std::fs::copy(bridge_dir().join(vstbridge_test_support::proxy_file_name()), &proxy).unwrap();
+    let sidecar = format!("plugin = {:?}\n", test_plugin("gain").display().to_string());
+    std::fs::write(daw.join("Gain.vstbridge.toml"), sidecar).unwrap();
+
+    let plugin = Plugin::load(&proxy, Arc::new(DefaultHost)).expect("the installed servers are found");
+    plugin.start(SAMPLE_RATE, 64);
+    let input = sine(440.0, SAMPLE_RATE, 0.5, 64);
+    let (mut left, mut right) = (vec![0.0f32; 64], vec![0.0f32; 64]);
+    plugin
+        .process_replacing(&[&input, &input], &mut [&mut left, &mut right], 64)
+        .unwrap();
+    assert!(left.iter().any(|&s| s != 0.0), "the bridged gain plays");
+    drop(plugin);
+
+    std::fs::remove_dir_all(&installed).unwrap();
+    let copy = daw.join(format!("Gain2{}", std::env::consts::DLL_SUFFIX));
+    std::fs::copy(&proxy, &copy).unwrap();
+    std::fs::copy(daw.join("Gain.vstbridge.toml"), daw.join("Gain2.vstbridge.toml")).unwrap();
+    assert!(
+        matches!(
+            Plugin::load(&copy, Arc::new(DefaultHost)),
+            Err(LoadError::NullEffect(_))
+        ),
+        "without servers the proxy refuses"
+    );
+}
+
+#[test]
+fn a_hand_copied_proxy_finds_the_servers_where_they_are_installed_and_says_where_it_looked() {
+    let home = std::env::temp_dir().join(format!("vstbridge-home-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(&home).unwrap();
+    let log = home.join("vstbridge.log");
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "installed_servers_child", "--ignored", "--nocapture"])
+        .env("VSTBRIDGE_TEST_HOME", &home)
+        .env(if cfg!(windows) { "LOCALAPPDATA" } else { "HOME" }, &home)
+        .env("VSTBRIDGE_LOG_FILE", &log)
+        .env_remove("VSTBRIDGE_SERVER_DIR")
+        .env_remove("VSTBRIDGE_CONFIG")
+        .env_remove("XDG_CONFIG_HOME")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    let standard = if cfg!(windows) {
+        r"Programs\vstbridge"
+    } else {
+        ".local/lib/vstbridge"
+    };
+    assert!(
+        text.lines()
+            .any(|line| line.contains("no vstbridge-server-") && line.contains(standard)),
+        "the refusal names the standard location among the places looked in:\n{text}"
+    );
+    let _ = std::fs::remove_dir_all(&home);
+}

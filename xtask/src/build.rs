@@ -172,6 +172,37 @@ pub fn dist() -> Result<()> {
     Ok(())
 }
 
+/// `cargo xtask install`: the dist of this system, copied into the standard location the
+/// proxy searches last for its servers (`~/.local/lib/vstbridge/`; on Windows
+/// `%LOCALAPPDATA%\Programs\vstbridge\`).
+pub fn install() -> Result<()> {
+    dist()?;
+    let variable = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let (from, files, dest): (PathBuf, &[&str], Option<PathBuf>) = if cfg!(windows) {
+        (
+            target_dir().join("dist").join("windows"),
+            &crate::windows::DIST_FILES,
+            variable("LOCALAPPDATA").map(|dir| dir.join("Programs").join("vstbridge")),
+        )
+    } else {
+        (
+            target_dir().join("dist"),
+            &DIST_FILES,
+            variable("HOME").map(|home| home.join(".local").join("lib").join("vstbridge")),
+        )
+    };
+    let dest = dest.context("no home folder to install into (HOME or LOCALAPPDATA is unset)")?;
+    std::fs::create_dir_all(&dest)?;
+    for file in files {
+        let to = dest.join(file);
+        // Replace rather than overwrite in place: a running server keeps its old file.
+        let _ = std::fs::remove_file(&to);
+        std::fs::copy(from.join(file), &to).with_context(|| format!("cannot install {}", to.display()))?;
+    }
+    println!("installed into {}", dest.display());
+    Ok(())
+}
+
 /// Which cargo profile to take files from.
 #[derive(Clone, Copy)]
 pub enum Profile {

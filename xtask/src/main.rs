@@ -17,8 +17,11 @@ cargo xtask <command>
   build           build the workspace for x86_64, and the server and test plugins for i686
   dist            release builds of the proxy and both servers in target/dist/, and the
                   Windows proxies, servers and vstbridge.exe in target/dist/windows/
+  install         the dist of this system into the standard location, where a proxy copied
+                  by hand beside a sidecar finds its servers (~/.local/lib/vstbridge/;
+                  on Windows %LOCALAPPDATA%\\Programs\\vstbridge\\)
   test            build everything, fetch the real plugins, run every test on both architectures,
-                  and the ABI and wire-format tests as Windows x64 and x86 programs under Wine
+                  and the Windows tests (the bridge included) as x64 and x86 programs under Wine
   test-windows    only the Windows tests under Wine (sets up mingw-w64, Wine and a prefix)
   bench [--quick] [--periods N] [--only SECTION]
                    the audio-handoff benchmarks (table on stdout, JSON in target/bench/);
@@ -39,6 +42,7 @@ fn main() -> Result<()> {
         Some("demo") => build::demo(),
         Some("build") => build::build_all(),
         Some("dist") => build::dist(),
+        Some("install") => build::install(),
         Some("test") => test::test_all(),
         Some("test-windows") => test::test_windows(),
         Some("fetch-plugins") => fetch::fetch_plugins().and_then(|()| windows_plugins::build()),

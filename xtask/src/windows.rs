@@ -90,8 +90,34 @@ pub fn build_test_plugins() -> Result<()> {
     }
     for target in WINDOWS_TARGETS {
         assemble_bridge(target)?;
+        build_c_dependency_plugin(target)?;
     }
     Ok(())
+}
+
+/// `target/<target>/debug/c-dependency/`: a C plugin and the DLL it imports
+/// (`crates/test-plugins/c-dependency`), for the test that a plugin finds the DLLs beside
+/// it. Built with mingw-w64's gcc against our C header.
+fn build_c_dependency_plugin(target: &str) -> Result<()> {
+    let sources = crate::util::workspace_root().join("crates/test-plugins/c-dependency");
+    let out = target_dir().join(target).join("debug").join("c-dependency");
+    std::fs::create_dir_all(&out)?;
+    let gcc = mingw_gcc(target);
+    run(Command::new(gcc)
+        .args(["-shared", "-O2", "-static-libgcc", "-o"])
+        .arg(out.join("vstbridge_test_dependency.dll"))
+        .arg(sources.join("dependency.c"))
+        .arg(format!(
+            "-Wl,--out-implib,{}",
+            out.join("libvstbridge_test_dependency.a").display()
+        )))?;
+    run(Command::new(gcc)
+        .args(["-shared", "-O2", "-static-libgcc", "-Wall", "-Werror", "-I"])
+        .arg(crate::util::workspace_root().join("include"))
+        .arg("-o")
+        .arg(out.join("test_plugin_with_dependency.dll"))
+        .arg(sources.join("plugin.c"))
+        .arg(out.join("libvstbridge_test_dependency.a")))
 }
 
 /// `cargo build` of `packages` for `target` in `profile`.

@@ -97,6 +97,28 @@ impl std::fmt::Debug for Plugin {
     }
 }
 
+/// Loads the library at `path`. On Windows the plugin's own folder is searched first for the
+/// DLLs it imports (`LoadLibraryExW` with `LOAD_WITH_ALTERED_SEARCH_PATH`, as hosts do), so
+/// a plugin that ships its DLLs beside itself loads from any folder.
+///
+/// # Safety
+/// Loading runs the library's initialisers.
+unsafe fn open_library(path: &Path) -> Result<Library, libloading::Error> {
+    #[cfg(windows)]
+    {
+        use libloading::os::windows::{LOAD_WITH_ALTERED_SEARCH_PATH, Library as WindowsLibrary};
+        // The altered search path starts from the path's folder, so it must be absolute.
+        let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        // SAFETY: the caller's contract.
+        unsafe { WindowsLibrary::load_with_flags(&path, LOAD_WITH_ALTERED_SEARCH_PATH) }.map(Library::from)
+    }
+    #[cfg(not(windows))]
+    // SAFETY: the caller's contract.
+    unsafe {
+        Library::new(path.as_os_str())
+    }
+}
+
 impl Plugin {
     /// Loads the plugin at `path` and creates one instance, answering its callbacks with
     /// `host`. The plugin is not yet opened: call [`Plugin::open`] next (or the setters the
@@ -107,7 +129,7 @@ impl Plugin {
 
         // SAFETY: loading a library runs its initialisers; that is what loading a plugin
         // means, and the header check above has ruled out the wrong format and CPU.
-        let library = unsafe { Library::new(path.as_os_str()) }.map_err(|error| LoadError::Library {
+        let library = unsafe { open_library(&path) }.map_err(|error| LoadError::Library {
             path: path.clone(),
             reason: error.to_string(),
         })?;

@@ -292,3 +292,37 @@ fn probe_sees_every_reentrant_callback_answered() {
     assert_eq!(times.len(), 2, "{times:?}");
     assert_eq!((times[0].thread, times[1].thread), (main_thread, audio_thread));
 }
+
+/// A plugin that ships a DLL beside itself loads from a folder that is not on the DLL search
+/// path: the host library searches the plugin's own folder first, as hosts do. Plain
+/// `LoadLibrary` of the same file fails, so the fixture proves what it should.
+#[cfg(windows)]
+#[test]
+fn a_plugin_finds_the_dlls_it_ships_beside_itself() {
+    let built = vstbridge_test_support::build_dir().join("c-dependency");
+    let folder = std::env::temp_dir().join(format!("vstbridge-dependency-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    for file in ["test_plugin_with_dependency.dll", "vstbridge_test_dependency.dll"] {
+        std::fs::copy(built.join(file), folder.join(file))
+            .unwrap_or_else(|e| panic!("{file} (built by `cargo xtask test-windows`): {e}"));
+    }
+    let plugin_path = folder.join("test_plugin_with_dependency.dll");
+    // SAFETY: loading our own fixture, which has no initialisers of note.
+    let plain = unsafe { libloading::Library::new(&plugin_path) };
+    assert!(
+        plain.is_err(),
+        "the fixture loads without its folder on the search path"
+    );
+
+    let plugin = Plugin::load(&plugin_path, Arc::new(RecordingHost::default())).expect("the plugin and its DLL load");
+    plugin.start(SAMPLE_RATE, BLOCK as i32);
+    let input = sine(440.0, SAMPLE_RATE, 0.5, BLOCK);
+    let (mut left, mut right) = (vec![0.0f32; BLOCK], vec![0.0f32; BLOCK]);
+    plugin
+        .process_replacing(&[&input, &input], &mut [&mut left, &mut right], BLOCK)
+        .unwrap();
+    let expected: Vec<f32> = input.iter().map(|s| s * 0.5).collect();
+    assert_eq!(left, expected, "the gain comes from the DLL beside the plugin");
+    drop(plugin);
+    let _ = std::fs::remove_dir_all(&folder);
+}
