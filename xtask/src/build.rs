@@ -104,6 +104,14 @@ pub fn demo() -> Result<()> {
 /// `cargo xtask bench [--quick] [--periods N] [--only SECTION]`: release builds of everything measured, then the bench.
 pub fn bench(args: &[String]) -> Result<()> {
     let release = build_release_bridge(&["vstbridge-bench", "test-plugin-gain"])?;
+    if args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|at| args.get(at + 1))
+        .is_some_and(|s| s == "windows")
+    {
+        return crate::windows::bench_handoff(args.iter().any(|a| a == "--quick"), &release);
+    }
     // The real-host row needs Debian's plugins and DawDreamer.
     crate::fetch::fetch_plugins()?;
     crate::real_host::ensure_real_host()?;
@@ -131,10 +139,15 @@ pub fn bench(args: &[String]) -> Result<()> {
         periods.parse::<usize>().context("--periods needs a number")?;
         bench.args(["--periods", periods]);
     }
-    if let Some(at) = args.iter().position(|a| a == "--only") {
-        bench.args(["--only", args.get(at + 1).context("--only needs a section")?]);
+    let only = args.iter().position(|a| a == "--only").map(|at| args.get(at + 1));
+    if let Some(section) = only {
+        bench.args(["--only", section.context("--only needs a section")?]);
     }
-    run(&mut bench)
+    run(&mut bench)?;
+    if only.flatten().is_none_or(|section| section == "windows") {
+        crate::windows::bench_handoff(args.iter().any(|a| a == "--quick"), &release)?;
+    }
+    Ok(())
 }
 
 /// `cargo xtask fuzz [--iterations N] [--seed S]`: a release build of the fuzzer, run on

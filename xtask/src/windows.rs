@@ -120,6 +120,109 @@ fn build_c_dependency_plugin(target: &str) -> Result<()> {
         .arg(out.join("libvstbridge_test_dependency.a")))
 }
 
+/// `cargo xtask bench`'s Windows rows: `vstbridge-handoff` (the gain plugin at 64 frames,
+/// back to back, direct and bridged) built for Linux and for both Windows targets and run
+/// side by side: natively, and under Wine as x64 and x86 programs with the Windows proxy and
+/// servers (each bridging the plugin of its own width). Printed, and added to
+/// `target/bench/results.json`. Wine's timings say little about real Windows.
+pub fn bench_handoff(quick: bool, linux_release: &Path) -> Result<()> {
+    let wine = ensure_windows()?;
+    let blocks = if quick { "3000" } else { "20000" };
+    for target in WINDOWS_TARGETS {
+        build_for(
+            target,
+            crate::build::Profile::Release,
+            &["vstbridge-proxy", "vstbridge-server", "test-plugin-gain"],
+        )?;
+        run(crate::util::cargo().args([
+            "build",
+            "--release",
+            "--target",
+            target,
+            "-p",
+            "vstbridge-bench",
+            "--bin",
+            "vstbridge-handoff",
+        ]))?;
+    }
+    for target in WINDOWS_TARGETS {
+        assemble(
+            crate::build::Profile::Release,
+            &target_dir().join(target).join("release").join("bridge"),
+            false,
+        )?;
+    }
+    let measure = |mut command: Command| -> Result<serde_json::Value> {
+        let output = command.output().context("cannot run vstbridge-handoff")?;
+        if !output.status.success() {
+            anyhow::bail!("vstbridge-handoff failed: {}", String::from_utf8_lossy(&output.stderr));
+        }
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let line = stdout.lines().rev().find(|line| line.starts_with('{')).unwrap_or("");
+        serde_json::from_str(line).with_context(|| format!("vstbridge-handoff printed no report: {stdout}"))
+    };
+    // `run` starts the program; `path` spells a path for it (Wine's Z: drive is the Linux
+    // root: a Windows program would read /work as C:\work).
+    let handoff = |mut command: Command, dir: &Path, plugin: &str, path: &dyn Fn(PathBuf) -> String| {
+        command
+            .arg("--dist")
+            .arg(path(dir.join("bridge")))
+            .arg("--plugin")
+            .arg(path(dir.join(plugin)))
+            .args(["--blocks", blocks])
+            .env("VSTBRIDGE_LOG", "warn");
+        command
+    };
+    let linux_path = |path: PathBuf| path.display().to_string();
+    let wine_path = |path: PathBuf| format!("Z:{}", path.display()).replace('/', "\\");
+    let mut rows = vec![(
+        "Linux x86_64".to_owned(),
+        measure(handoff(
+            Command::new(linux_release.join("vstbridge-handoff")),
+            linux_release,
+            "libtest_plugin_gain.so",
+            &linux_path,
+        ))?,
+    )];
+    for target in WINDOWS_TARGETS {
+        let dir = target_dir().join(target).join("release");
+        let mut wine_command = Command::new("wine");
+        wine_command.arg(dir.join("vstbridge-handoff.exe"));
+        wine.apply(&mut wine_command);
+        let command = handoff(wine_command, &dir, "test_plugin_gain.dll", &wine_path);
+        rows.push((format!("Windows {} under Wine", server_arch(target)), measure(command)?));
+    }
+    println!("\n== the handoff, Windows builds under Wine beside Linux: gain, 64 frames, back to back ==");
+    println!(
+        "{:<26} {:>9} {:>9} {:>9} {:>10}",
+        "", "direct", "bridged", "p99", "overhead"
+    );
+    let mut results = serde_json::Map::new();
+    for (name, row) in &rows {
+        let median = |side: &str| row[side]["median_us"].as_f64().unwrap_or(f64::NAN);
+        println!(
+            "{name:<26} {:>9.1} {:>9.1} {:>9.1} {:>10.1}",
+            median("direct"),
+            median("bridged"),
+            row["bridged"]["p99_us"].as_f64().unwrap_or(f64::NAN),
+            row["overhead_us"].as_f64().unwrap_or(f64::NAN)
+        );
+        results.insert(format!("handoff/{name}"), row.clone());
+    }
+    println!(
+        "(Wine turns every Windows wait into a trip through wineserver and its own scheduling; these rows say little about real Windows.)"
+    );
+    let path = target_dir().join("bench").join("results.json");
+    let mut all: serde_json::Map<String, serde_json::Value> = std::fs::read(&path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default();
+    all.extend(results);
+    std::fs::create_dir_all(target_dir().join("bench"))?;
+    std::fs::write(&path, serde_json::to_string_pretty(&serde_json::Value::Object(all))?)?;
+    Ok(())
+}
+
 /// `cargo build` of `packages` for `target` in `profile`.
 fn build_for(target: &str, profile: crate::build::Profile, packages: &[&str]) -> Result<()> {
     let mut build = crate::util::cargo();
