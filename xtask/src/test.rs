@@ -71,7 +71,7 @@ const REQUIRED_ON_BOTH: [&str; 8] = [
 /// Tests that must appear as passed on each Windows target under Wine: the ABI's layouts
 /// under the Windows C ABI, the wire format's round trips, and our test plugins as DLLs
 /// loaded and played by the host library.
-const REQUIRED_ON_WINDOWS: [&str; 27] = [
+const REQUIRED_ON_WINDOWS: [&str; 28] = [
     "layout_of::AEffect",
     "layout_of::VstTimeInfo",
     "layout_of::VstEvents",
@@ -101,6 +101,7 @@ const REQUIRED_ON_WINDOWS: [&str; 27] = [
     "bridged_dpf_windows_dlls_of_both_widths_match_their_linux_amd64_builds",
     "a_bridged_x86_dpf_plugin_whose_server_is_killed_mid_render_comes_back_with_its_parameters",
     "a_plugin_finds_the_dlls_it_ships_beside_itself",
+    "probe_scan_and_render_handle_the_other_widths_plugin",
 ];
 
 /// The longest one `cargo test` command may run before it is killed: a hung test must fail

@@ -55,7 +55,8 @@ pub const WINDOWS_TESTS: [(&str, &[&str]); 6] = [
             "hostile_huge_strings_and_floods_of_callbacks_return_within_the_deadline",
         ],
     ),
-    // `vstbridge.exe sync`: proxies for the other width's plugins, a second sync idle.
+    // `vstbridge.exe`: sync (proxies for the other width's plugins, a second sync idle),
+    // probe, scan and render.
     ("vstbridge", &["--test", "sync_own_plugins"]),
 ];
 
