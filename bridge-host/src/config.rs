@@ -283,18 +283,22 @@ pub fn sidecar_path(proxy: &Path) -> PathBuf {
     proxy.with_file_name(format!("{stem}{SIDECAR_SUFFIX}"))
 }
 
+/// The path in environment variable `name`, if it is set and not empty.
+fn path_from_env(name: &str) -> Option<PathBuf> {
+    std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from)
+}
+
 /// The global configuration file's path.
 pub fn global_config_path() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os(CONFIG_ENV).filter(|v| !v.is_empty()) {
         return Some(PathBuf::from(path));
     }
-    let variable = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
     // Where each system keeps a user's settings: %APPDATA% on Windows, the XDG config
     // directory elsewhere.
     let base = if cfg!(windows) {
-        variable("APPDATA")?
+        path_from_env("APPDATA")?
     } else {
-        variable("XDG_CONFIG_HOME").or_else(|| variable("HOME").map(|home| home.join(".config")))?
+        path_from_env("XDG_CONFIG_HOME").or_else(|| path_from_env("HOME").map(|home| home.join(".config")))?
     };
     Some(base.join("vstbridge").join("config.toml"))
 }
@@ -360,11 +364,10 @@ fn read_file(path: &Path) -> Result<FileOptions, ConfigError> {
 /// The standard install location of the proxy and servers: `~/.local/lib/vstbridge/` on
 /// Linux, `%LOCALAPPDATA%\Programs\vstbridge\` on Windows.
 pub fn standard_install_dir() -> Option<PathBuf> {
-    let variable = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
     if cfg!(windows) {
-        Some(variable("LOCALAPPDATA")?.join("Programs").join("vstbridge"))
+        Some(path_from_env("LOCALAPPDATA")?.join("Programs").join("vstbridge"))
     } else {
-        Some(variable("HOME")?.join(".local").join("lib").join("vstbridge"))
+        Some(path_from_env("HOME")?.join(".local").join("lib").join("vstbridge"))
     }
 }
 
@@ -374,11 +377,9 @@ pub fn standard_install_dir() -> Option<PathBuf> {
 pub fn find_server(arch: Architecture, config: &BridgeConfig, proxy: Option<&Path>) -> Result<PathBuf, ConfigError> {
     let name = format!("vstbridge-server-{}{}", arch.name(), std::env::consts::EXE_SUFFIX);
     let mut candidates = Vec::new();
-    let explicit = std::env::var_os(SERVER_DIR_ENV).filter(|v| !v.is_empty());
+    let explicit = path_from_env(SERVER_DIR_ENV);
     let explicit_given = explicit.is_some() || config.server_dir.is_some();
-    if let Some(dir) = explicit {
-        candidates.push(PathBuf::from(dir));
-    }
+    candidates.extend(explicit);
     if let Some(dir) = &config.server_dir {
         candidates.push(dir.clone());
     }

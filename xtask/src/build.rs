@@ -104,13 +104,13 @@ pub fn demo() -> Result<()> {
 /// `cargo xtask bench [--quick] [--periods N] [--only SECTION]`: release builds of everything measured, then the bench.
 pub fn bench(args: &[String]) -> Result<()> {
     let release = build_release_bridge(&["vstbridge-bench", "test-plugin-gain"])?;
-    if args
-        .iter()
-        .position(|a| a == "--only")
-        .and_then(|at| args.get(at + 1))
-        .is_some_and(|s| s == "windows")
-    {
-        return crate::windows::bench_handoff(args.iter().any(|a| a == "--quick"), &release);
+    let quick = args.iter().any(|a| a == "--quick");
+    let only = match args.iter().position(|a| a == "--only") {
+        Some(at) => Some(args.get(at + 1).context("--only needs a section")?.as_str()),
+        None => None,
+    };
+    if only == Some("windows") {
+        return crate::windows::bench_handoff(quick, &release);
     }
     // The real-host row needs Debian's plugins and DawDreamer.
     crate::fetch::fetch_plugins()?;
@@ -131,7 +131,7 @@ pub fn bench(args: &[String]) -> Result<()> {
             target_dir().join("dawdreamer-venv/bin/python"),
         )
         .env("VSTBRIDGE_LOG", "warn");
-    if args.iter().any(|a| a == "--quick") {
+    if quick {
         bench.arg("--quick");
     }
     if let Some(at) = args.iter().position(|a| a == "--periods") {
@@ -139,13 +139,12 @@ pub fn bench(args: &[String]) -> Result<()> {
         periods.parse::<usize>().context("--periods needs a number")?;
         bench.args(["--periods", periods]);
     }
-    let only = args.iter().position(|a| a == "--only").map(|at| args.get(at + 1));
     if let Some(section) = only {
-        bench.args(["--only", section.context("--only needs a section")?]);
+        bench.args(["--only", section]);
     }
     run(&mut bench)?;
-    if only.flatten().is_none_or(|section| section == "windows") {
-        crate::windows::bench_handoff(args.iter().any(|a| a == "--quick"), &release)?;
+    if only.is_none() {
+        crate::windows::bench_handoff(quick, &release)?;
     }
     Ok(())
 }
