@@ -27,7 +27,7 @@ use bridge_ipc::region::{CALLBACK_BYTES, block_kind, command, region_flags, stat
 use bridge_ipc::region_events::{EventReader, EventWriter, VstEventsBuilder};
 use bridge_ipc::{AudioRegion, RegionCapacity};
 use bridge_proto::{
-    EffectInfo, HostCall, HostReply, HostReplyPayload, Request, Response, decode_slice, encode_into_slice,
+    EffectInfo, HostCall, HostReply, HostReplyPayload, Request, Response, WakeMethod, decode_slice, encode_into_slice,
 };
 use vst2_abi::constants::process_level;
 use vst2_abi::{HostOpcode, VstTimeInfo};
@@ -53,6 +53,10 @@ pub trait AudioLink {
     fn effect(&self) -> &OwnedEffect;
     /// The plugin's fields as last reported (they size the region).
     fn effect_info(&self) -> EffectInfo;
+    /// How the current server wakes the region's doorbells.
+    fn wake(&self) -> WakeMethod;
+    /// Whether the server is a Windows one under Wine (reached through pipes).
+    fn under_wine(&self) -> bool;
     /// Sends `request` over the calling thread's connection, with `fd` following it
     /// (`None`: failed or dead).
     fn request(&self, request: Request, objects: &[ObjectRef<'_>]) -> Option<Response>;
@@ -445,7 +449,7 @@ impl ProxyAudio {
     }
 
     fn attach_new(&self, instance: &impl AudioLink, capacity: RegionCapacity) -> std::io::Result<()> {
-        let mut region = AudioRegion::create(capacity)?;
+        let mut region = AudioRegion::create(capacity, instance.wake())?;
         if instance.policy().lock_memory {
             // The server locks the pages; this side's page tables are filled now, so the
             // first blocks take no page faults on either side.
@@ -457,27 +461,22 @@ impl ProxyAudio {
         // Benchmarks only: a socket the server connects to and both sides signal blocks
         // through, instead of the futex.
         let signal = if instance.policy().bench_socket_wake {
-            let name = endpoint::new_socket_name()?;
-            let listener = endpoint::listen(&name)?;
-            Some((name, std::thread::spawn(move || endpoint::accept(&listener))))
+            Some(SignalConnection::offer(instance.under_wine())?)
         } else {
             None
         };
         // The region has no name: its objects go to the server with the request.
         let answer = instance.request(
             Request::AttachAudio {
-                signal_socket: signal.as_ref().map(|(name, _)| name.clone()),
+                signal_socket: signal.as_ref().map(|signal| signal.address.clone()),
             },
             &region.objects(),
         );
         if !matches!(answer, Some(Response::Done)) {
             return Err(std::io::Error::other("the server did not attach the region"));
         }
-        if let Some((_, accepting)) = signal {
-            let stream = accepting
-                .join()
-                .map_err(|_| std::io::Error::other("the signal socket was not accepted"))??;
-            region.set_signal(stream)?;
+        if let Some(signal) = signal {
+            region.set_signal(signal.connected()?)?;
         }
         let state = BlockState {
             seq: 0,
@@ -770,6 +769,55 @@ impl ProxyAudio {
             let slot = &raw mut (*reply).callback;
             ptr::copy_nonoverlapping(buffer.as_ptr(), (&raw mut (*slot).bytes).cast::<u8>(), length);
             (*slot).len = length as u32;
+        }
+    }
+}
+
+/// Benchmarks only: the connection both sides signal blocks through instead of the
+/// doorbells' wakes, being opened: a socket the server connects to, or for a server under
+/// Wine, a pair of pipes it opens.
+struct SignalConnection {
+    /// What the server connects to (`AttachAudio`'s `signal_socket`).
+    address: String,
+    pending: PendingSignal,
+}
+
+enum PendingSignal {
+    Socket(std::thread::JoinHandle<std::io::Result<endpoint::Stream>>),
+    #[cfg(target_os = "linux")]
+    Pipes(bridge_ipc::os::PipeStream),
+}
+
+impl SignalConnection {
+    fn offer(under_wine: bool) -> std::io::Result<Self> {
+        #[cfg(target_os = "linux")]
+        if under_wine {
+            let (pipes, address) = bridge_ipc::os::PipeStream::pair()?;
+            return Ok(Self {
+                address,
+                pending: PendingSignal::Pipes(pipes),
+            });
+        }
+        let _ = under_wine;
+        let address = endpoint::new_socket_name()?;
+        let listener = endpoint::listen(&address)?;
+        Ok(Self {
+            address,
+            pending: PendingSignal::Socket(std::thread::spawn(move || endpoint::accept(&listener))),
+        })
+    }
+
+    /// The connection, once the server has attached the region (and so opened its end).
+    fn connected(self) -> std::io::Result<endpoint::Stream> {
+        match self.pending {
+            PendingSignal::Socket(accepting) => accepting
+                .join()
+                .map_err(|_| std::io::Error::other("the signal socket was not accepted"))?,
+            #[cfg(target_os = "linux")]
+            PendingSignal::Pipes(pipes) => {
+                pipes.peer_opened();
+                Ok(pipes.into())
+            }
         }
     }
 }

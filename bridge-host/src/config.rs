@@ -70,7 +70,7 @@ pub enum ConfigError {
         "no vstbridge-server-{arch} found (looked in: {searched}); install the servers (`cargo xtask install` puts them in the standard location) or set server_dir"
     )]
     NoServer {
-        /// The architecture needed.
+        /// The architecture needed (`i686.exe` for a Windows one under Wine).
         arch: String,
         /// The directories searched.
         searched: String,
@@ -96,6 +96,9 @@ struct FileOptions {
     follow_host_priority: Option<bool>,
     lock_memory: Option<bool>,
     max_spin_us: Option<u64>,
+    wine: Option<PathBuf>,
+    wine_prefix: Option<PathBuf>,
+    wine_doorbell: Option<String>,
 }
 
 impl FileOptions {
@@ -137,6 +140,11 @@ impl FileOptions {
                 ));
             }
         }
+        if let Some(word) = &self.wine_doorbell {
+            if word != "auto" && word != "pipe" {
+                return Err(("wine_doorbell", format!("is {word:?}; it must be \"auto\" or \"pipe\"")));
+            }
+        }
         within("max_spin_us", self.max_spin_us, 0, 1000)
     }
 
@@ -158,6 +166,9 @@ impl FileOptions {
             follow_host_priority: other.follow_host_priority.or(self.follow_host_priority),
             lock_memory: other.lock_memory.or(self.lock_memory),
             max_spin_us: other.max_spin_us.or(self.max_spin_us),
+            wine: other.wine.or(self.wine),
+            wine_prefix: other.wine_prefix.or(self.wine_prefix),
+            wine_doorbell: other.wine_doorbell.or(self.wine_doorbell),
         }
     }
 }
@@ -272,6 +283,19 @@ pub struct BridgeConfig {
     pub server_dir: Option<PathBuf>,
     /// Failure handling.
     pub policy: FailurePolicy,
+    /// How Windows plugins run under Wine (Linux only).
+    pub wine: WineSettings,
+}
+
+/// The options for Windows plugins bridged under Wine.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WineSettings {
+    /// The `wine` program (`None`: `wine` on `PATH`).
+    pub program: Option<PathBuf>,
+    /// The Wine prefix (`None`: `WINEPREFIX`, else `~/.wine`).
+    pub prefix: Option<PathBuf>,
+    /// Doorbells by pipes even under a Wine that allows the futex (`wine_doorbell = "pipe"`).
+    pub pipe_doorbells: bool,
 }
 
 /// The sidecar path for a proxy at `proxy`.
@@ -329,6 +353,11 @@ pub fn load(proxy: Option<&Path>) -> Result<BridgeConfig, ConfigError> {
         plugin,
         server_dir: options.server_dir.clone(),
         policy: FailurePolicy::from(&options),
+        wine: WineSettings {
+            program: options.wine.clone(),
+            prefix: options.wine_prefix.clone(),
+            pipe_doorbells: options.wine_doorbell.as_deref() == Some("pipe"),
+        },
     })
 }
 
@@ -351,13 +380,15 @@ fn read_file(path: &Path) -> Result<FileOptions, ConfigError> {
             .map_or(String::new(), |index| format!("line {}: ", index + 1));
         bad(format!("{line}`{key}` {rule}"))
     })?;
-    if let Some(dir) = options.server_dir.take() {
-        options.server_dir = Some(if dir.is_relative() {
+    let beside_file = |dir: PathBuf| {
+        if dir.is_relative() {
             path.with_file_name(dir)
         } else {
             dir
-        });
-    }
+        }
+    };
+    options.server_dir = options.server_dir.take().map(beside_file);
+    options.wine_prefix = options.wine_prefix.take().map(beside_file);
     Ok(options)
 }
 
@@ -371,11 +402,18 @@ pub fn standard_install_dir() -> Option<PathBuf> {
     }
 }
 
-/// Finds `vstbridge-server-<arch>` (`.exe` on Windows): in `VSTBRIDGE_SERVER_DIR`, the
-/// `server_dir` option, beside the proxy (as copied and as resolved), then, when neither
-/// names a folder, in [`standard_install_dir`].
-pub fn find_server(arch: Architecture, config: &BridgeConfig, proxy: Option<&Path>) -> Result<PathBuf, ConfigError> {
-    let name = format!("vstbridge-server-{}{}", arch.name(), std::env::consts::EXE_SUFFIX);
+/// Finds `vstbridge-server-<arch>` (`.exe` on Windows, and for a Windows plugin run under
+/// Wine, `windows`): in `VSTBRIDGE_SERVER_DIR`, the `server_dir` option, beside the proxy
+/// (as copied and as resolved), then, when neither names a folder, in
+/// [`standard_install_dir`].
+pub fn find_server(
+    arch: Architecture,
+    windows: bool,
+    config: &BridgeConfig,
+    proxy: Option<&Path>,
+) -> Result<PathBuf, ConfigError> {
+    let suffix = if windows { ".exe" } else { std::env::consts::EXE_SUFFIX };
+    let name = format!("vstbridge-server-{}{suffix}", arch.name());
     let mut candidates = Vec::new();
     let explicit = path_from_env(SERVER_DIR_ENV);
     let explicit_given = explicit.is_some() || config.server_dir.is_some();
@@ -405,7 +443,7 @@ pub fn find_server(arch: Architecture, config: &BridgeConfig, proxy: Option<&Pat
         .map(|dir| dir.join(&name))
         .find(|path| path.is_file())
         .ok_or_else(|| ConfigError::NoServer {
-            arch: arch.name().to_owned(),
+            arch: format!("{}{suffix}", arch.name()),
             searched: candidates
                 .iter()
                 .map(|d| d.display().to_string())

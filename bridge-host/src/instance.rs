@@ -10,7 +10,7 @@
 //! hung or stopped server, restarts it and asks for state snapshots (see `watchdog`).
 
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::thread::{JoinHandle, ThreadId};
@@ -19,6 +19,7 @@ use std::time::Duration;
 use bridge_ipc::CallBudget;
 use bridge_ipc::endpoint;
 use bridge_ipc::os::ObjectRef;
+use bridge_ipc::server_process::ServerCommand;
 use bridge_proto::{ChannelRole, EffectInfo, PendingChanges, Request, Response};
 use vst2_abi::{EffectOpcode, HostCallbackProc, HostOpcode};
 use vst2_host::{Architecture, BinaryInfo};
@@ -87,7 +88,10 @@ pub struct ProxyInstance {
     pub host: Option<HostCallbackProc>,
     /// What is bridged and how.
     pub config: BridgeConfig,
-    server_exe: PathBuf,
+    /// How its servers are started.
+    server: ServerCommand,
+    /// Whether they are Windows servers under Wine.
+    under_wine: bool,
     health: AtomicU8,
     session: RwLock<Option<Arc<Session>>>,
     /// The audio path.
@@ -134,14 +138,17 @@ impl ProxyInstance {
         effect: OwnedEffect,
     ) -> Result<Arc<Self>, CreateError> {
         let config = config::load(proxy_path)?;
-        let arch = plugin_architecture(&config)?;
-        let server_exe = config::find_server(arch, &config, proxy_path)?;
-        tracing::info!(plugin = %config.plugin.display(), %arch, server = %server_exe.display(), "bridging");
+        let (arch, format) = plugin_architecture(&config)?;
+        let under_wine = format != vst2_host::BinaryFormat::native();
+        let server_exe = config::find_server(arch, under_wine, &config, proxy_path)?;
+        let server = server_command(&config, arch, under_wine, &server_exe)?;
+        tracing::info!(plugin = %config.plugin.display(), %arch, server = %server_exe.display(), under_wine, "bridging");
         let instance = Arc::new(Self {
             effect,
             host,
             config,
-            server_exe,
+            server,
+            under_wine,
             health: AtomicU8::new(Health::Alive as u8),
             session: RwLock::new(None),
             audio: ProxyAudio::default(),
@@ -178,7 +185,7 @@ impl ProxyInstance {
     /// Starts a server, instantiates the plugin in it, and makes it the current session.
     /// On failure nothing is left running.
     pub fn start_session(self: &Arc<Self>) -> Result<(), CreateError> {
-        let (session, main) = Session::start(&self.server_exe, self.config.policy.slow_call_timeout)?;
+        let (session, main) = Session::start(&self.server, self.under_wine, self.config.policy.slow_call_timeout)?;
         let session = Arc::new(session);
         let plugin_path = self.config.plugin.to_string_lossy().into_owned();
         let slow = self.config.policy.slow_call_timeout;
@@ -209,7 +216,7 @@ impl ProxyInstance {
         };
         self.apply_effect_info(&info);
         let (callbacks, _) = endpoint::open_channel(
-            &session.socket,
+            &session.address,
             session.token,
             ChannelRole::Callbacks,
             Architecture::current().name(),
@@ -230,6 +237,9 @@ impl ProxyInstance {
                 }
             })?;
         *lock(&session.callback_thread) = Some(handle);
+        // It has just answered: alive now, however long starting took (a server under a
+        // cold Wine takes most of a second), whenever the watchdog next looks.
+        self.saw_heartbeat();
         *self.session.write().unwrap_or_else(PoisonError::into_inner) = Some(session);
         Ok(())
     }
@@ -604,7 +614,32 @@ impl ProxyInstance {
 }
 
 /// Reads the plugin's header and checks it is something a server can load.
-fn plugin_architecture(config: &BridgeConfig) -> Result<Architecture, CreateError> {
+/// How to start a server for the plugin: the server itself, or for a Windows plugin on
+/// Linux, Wine running the Windows server (with Wine and its prefix checked first).
+fn server_command(
+    config: &BridgeConfig,
+    arch: Architecture,
+    under_wine: bool,
+    server_exe: &Path,
+) -> Result<ServerCommand, CreateError> {
+    if !under_wine {
+        return Ok(ServerCommand::native(server_exe));
+    }
+    #[cfg(target_os = "linux")]
+    {
+        let wine = crate::wine::WineLaunch::resolve(&config.wine, arch).map_err(CreateError::Plugin)?;
+        Ok(wine.command(server_exe))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (config, arch);
+        unreachable!("plugin_architecture lets only native plugins through here")
+    }
+}
+
+/// The plugin's architecture and binary format: native ones, and on Linux Windows ones (run
+/// under Wine); anything else is refused with the reason.
+fn plugin_architecture(config: &BridgeConfig) -> Result<(Architecture, vst2_host::BinaryFormat), CreateError> {
     let path = &config.plugin;
     if !path.is_file() {
         return Err(CreateError::Plugin(format!(
@@ -620,7 +655,8 @@ fn plugin_architecture(config: &BridgeConfig) -> Result<Architecture, CreateErro
             path.display()
         )));
     }
-    if info.format != vst2_host::BinaryFormat::native() {
+    let runs_under_wine = cfg!(target_os = "linux") && info.format == vst2_host::BinaryFormat::Pe;
+    if info.format != vst2_host::BinaryFormat::native() && !runs_under_wine {
         return Err(CreateError::Plugin(format!(
             "{} is a {} binary, which this platform's servers cannot load",
             path.display(),
@@ -628,7 +664,7 @@ fn plugin_architecture(config: &BridgeConfig) -> Result<Architecture, CreateErro
         )));
     }
     match info.architecture {
-        Architecture::X86 | Architecture::X86_64 => Ok(info.architecture),
+        Architecture::X86 | Architecture::X86_64 => Ok((info.architecture, info.format)),
         other => Err(CreateError::Plugin(format!(
             "{}: plugins for {} are not supported",
             path.display(),
@@ -652,6 +688,15 @@ impl AudioLink for ProxyInstance {
 
     fn effect_info(&self) -> EffectInfo {
         self.effect_info.load()
+    }
+
+    fn under_wine(&self) -> bool {
+        self.under_wine
+    }
+
+    fn wake(&self) -> bridge_proto::WakeMethod {
+        self.session()
+            .map_or(bridge_proto::WakeMethod::Native, |session| session.wake())
     }
 
     fn request(&self, request: Request, objects: &[ObjectRef<'_>]) -> Option<Response> {

@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::path::Path;
 use std::sync::mpsc::RecvTimeoutError;
 use std::sync::{Arc, Mutex};
 use std::thread::{JoinHandle, ThreadId};
@@ -13,8 +12,9 @@ use std::time::{Duration, Instant};
 
 use bridge_ipc::Channel;
 use bridge_ipc::endpoint;
+use bridge_ipc::endpoint::ServerAddress;
 use bridge_ipc::heartbeat::Heartbeat;
-use bridge_ipc::server_process::ServerProcess;
+use bridge_ipc::server_process::{ServerCommand, ServerProcess};
 use bridge_proto::ChannelRole;
 use vst2_host::Architecture;
 
@@ -31,32 +31,68 @@ pub struct Session {
     server: Mutex<ServerProcess>,
     /// The server's process id.
     pub pid: u32,
-    pub(crate) socket: String,
+    pub(crate) address: ServerAddress,
     pub(crate) token: [u8; 16],
+    /// How the server wakes the audio region's doorbells.
+    wake: bridge_proto::WakeMethod,
     channels: Mutex<HashMap<ThreadId, Arc<Channel>>>,
     pub(crate) callback_thread: Mutex<Option<JoinHandle<()>>>,
     /// The server's liveness, raised by a thread of it that never enters the plugin.
     pub heartbeat: Heartbeat,
 }
 
+/// A fresh address for a server: a random socket name, or a rendezvous pipe for a server
+/// under Wine; and the text the server is told it by (`--socket`).
+fn server_address(under_wine: bool) -> io::Result<(ServerAddress, String)> {
+    #[cfg(target_os = "linux")]
+    if under_wine {
+        let rendezvous = bridge_ipc::os::Rendezvous::new()?;
+        let path = rendezvous.path();
+        return Ok((ServerAddress::Wine(rendezvous), path));
+    }
+    if under_wine {
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "only a Linux proxy runs servers under Wine",
+        ));
+    }
+    let name = endpoint::new_socket_name()?;
+    Ok((ServerAddress::Socket(name.clone()), name))
+}
+
 impl Session {
-    /// Starts a server for `plugin` and connects the calling thread as its main thread.
-    pub(crate) fn start(server_exe: &Path, timeout: Duration) -> io::Result<(Self, Arc<Channel>)> {
-        let socket = endpoint::new_socket_name()?;
+    /// Starts a server with `command` (a Windows server under Wine when `under_wine`) and
+    /// connects the calling thread as its main thread.
+    pub(crate) fn start(
+        command: &ServerCommand,
+        under_wine: bool,
+        timeout: Duration,
+    ) -> io::Result<(Self, Arc<Channel>)> {
+        let (address, socket) = server_address(under_wine)?;
         let token = endpoint::random_token()?;
-        let mut server = crate::spawner::spawn(server_exe, &socket, token)?;
-        let stream = match endpoint::connect_with_retry(&socket, timeout, &mut || server.check_alive()) {
+        let mut server = crate::spawner::spawn(command, &socket, token)?;
+        let stream = match address.connect(timeout, &mut || server.check_alive()) {
             Ok(stream) => stream,
             Err(error) => {
                 server.stop(Duration::ZERO);
                 return Err(error);
             }
         };
-        // A server that accepts but never answers must not hold the DAW's load.
+        // A server that accepts but never answers must not hold the DAW's load, and one
+        // that exits while starting (a Wine that cannot run it) fails the load at once.
         let channel = Channel::new(stream);
         let greeted = channel
             .set_read_timeout(Some(timeout))
-            .and_then(|()| endpoint::greet(channel, token, ChannelRole::Main, Architecture::current().name()))
+            .and_then(|()| {
+                endpoint::greet_patiently(
+                    channel,
+                    token,
+                    ChannelRole::Main,
+                    Architecture::current().name(),
+                    Some(timeout),
+                    &mut || server.check_alive(),
+                )
+            })
             .and_then(|(main, welcome)| {
                 // The heartbeat page follows the main connection's handshake.
                 let heartbeat = Heartbeat::create()?;
@@ -80,13 +116,19 @@ impl Session {
         let session = Self {
             server: Mutex::new(server),
             pid,
-            socket,
+            address,
             token,
+            wake: welcome.wake,
             channels: Mutex::new(HashMap::from([(std::thread::current().id(), main.clone())])),
             callback_thread: Mutex::new(None),
             heartbeat,
         };
         Ok((session, main))
+    }
+
+    /// How the server wakes the audio region's doorbells (from its welcome).
+    pub fn wake(&self) -> bridge_proto::WakeMethod {
+        self.wake
     }
 
     /// The connection of the calling thread, opened on first use.
@@ -96,7 +138,7 @@ impl Session {
             return Ok(channel.clone());
         }
         let (channel, _) = endpoint::open_channel(
-            &self.socket,
+            &self.address,
             self.token,
             ChannelRole::Thread,
             Architecture::current().name(),

@@ -7,15 +7,14 @@
 //! lives as long as the process (the proxy library is never unloaded).
 
 use std::io;
-use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Mutex, OnceLock};
 
-use bridge_ipc::server_process::ServerProcess;
+use bridge_ipc::server_process::{ServerCommand, ServerProcess};
 
 /// A spawn the thread should make, and where to send the result.
 struct SpawnRequest {
-    executable: PathBuf,
+    command: ServerCommand,
     socket: String,
     token: [u8; 16],
     reply: Sender<io::Result<ServerProcess>>,
@@ -32,7 +31,7 @@ fn spawner() -> io::Result<&'static Mutex<Sender<SpawnRequest>>> {
         .name("vstbridge-spawner".into())
         .spawn(move || {
             for request in receiver {
-                let result = ServerProcess::spawn(&request.executable, &request.socket, request.token);
+                let result = ServerProcess::spawn(&request.command, &request.socket, request.token);
                 let _ = request.reply.send(result);
             }
         })?;
@@ -40,11 +39,11 @@ fn spawner() -> io::Result<&'static Mutex<Sender<SpawnRequest>>> {
     Ok(SPAWNER.get_or_init(|| Mutex::new(sender)))
 }
 
-/// Starts `executable` serving on `socket` from the spawner thread.
-pub fn spawn(executable: &Path, socket: &str, token: [u8; 16]) -> io::Result<ServerProcess> {
+/// Starts `command` serving on `socket` from the spawner thread.
+pub fn spawn(command: &ServerCommand, socket: &str, token: [u8; 16]) -> io::Result<ServerProcess> {
     let (reply, result) = mpsc::channel();
     let request = SpawnRequest {
-        executable: executable.to_path_buf(),
+        command: command.clone(),
         socket: socket.to_owned(),
         token,
         reply,

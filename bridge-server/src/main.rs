@@ -12,6 +12,10 @@
 //! The server exits when the main connection closes (the proxy closed the instance or its
 //! process died), and with its parent process (`PR_SET_PDEATHSIG`).
 //!
+//! The Windows build also serves a *Linux* proxy from under Wine (`--linux-proxy`): then
+//! `--socket` is the path of the proxy's rendezvous pipe, `--parent-pid` its Linux process
+//! id, and every path the proxy sends is a Linux path (see `bridge_ipc::os`'s `wine`).
+//!
 //! `vstbridge-server-<arch> --describe PLUGIN` loads a plugin without a proxy and prints
 //! what it is (a smoke test for each architecture's build).
 
@@ -37,16 +41,34 @@ static ALLOCATOR: bridge_ipc::allocations::CountingAllocator = bridge_ipc::alloc
 
 /// What the command line asks for.
 enum Mode {
-    Serve { socket: String, parent_pid: u32 },
-    Describe { plugin: PathBuf },
+    Serve {
+        socket: String,
+        parent_pid: u32,
+        linux_proxy: Option<LinuxProxyOptions>,
+    },
+    Describe {
+        plugin: PathBuf,
+    },
+}
+
+/// How a Windows server under Wine serves a Linux proxy.
+#[derive(Debug, Clone, Copy)]
+struct LinuxProxyOptions {
+    /// Doorbells by pipes even where the futex is allowed.
+    pipe_doorbells: bool,
 }
 
 fn parse_args() -> Result<Mode> {
     let mut args = std::env::args_os().skip(1);
     let mut socket = None;
     let mut parent_pid = None;
+    let mut linux_proxy = None;
     while let Some(arg) = args.next() {
         match arg.to_str() {
+            Some("--linux-proxy") => linux_proxy = Some(LinuxProxyOptions { pipe_doorbells: false }),
+            Some("--pipe-doorbells") => {
+                linux_proxy = Some(LinuxProxyOptions { pipe_doorbells: true });
+            }
             Some("--socket") => socket = args.next().and_then(|name| name.into_string().ok()),
             Some("--parent-pid") => {
                 parent_pid = Some(
@@ -64,7 +86,11 @@ fn parse_args() -> Result<Mode> {
         }
     }
     match (socket, parent_pid) {
-        (Some(socket), Some(parent_pid)) => Ok(Mode::Serve { socket, parent_pid }),
+        (Some(socket), Some(parent_pid)) => Ok(Mode::Serve {
+            socket,
+            parent_pid,
+            linux_proxy,
+        }),
         _ => bail!(
             "usage: vstbridge-server-{arch} --socket PATH --parent-pid PID   (started by the proxy)\n       vstbridge-server-{arch} --describe PLUGIN",
             arch = Architecture::current()
@@ -75,7 +101,11 @@ fn parse_args() -> Result<Mode> {
 fn main() -> ExitCode {
     bridge_ipc::logging::init(&format!("server-{}", Architecture::current()));
     let result = parse_args().and_then(|mode| match mode {
-        Mode::Serve { socket, parent_pid } => serve(&socket, parent_pid),
+        Mode::Serve {
+            socket,
+            parent_pid,
+            linux_proxy,
+        } => serve(&socket, parent_pid, linux_proxy),
         Mode::Describe { plugin } => describe(&plugin),
     });
     match result {
@@ -87,7 +117,10 @@ fn main() -> ExitCode {
     }
 }
 
-fn serve(socket: &str, parent_pid: u32) -> Result<()> {
+fn serve(socket: &str, parent_pid: u32, linux_proxy: Option<LinuxProxyOptions>) -> Result<()> {
+    if let Some(options) = linux_proxy {
+        serve_linux_proxy(options)?;
+    }
     let token = std::env::var(TOKEN_ENV)
         .ok()
         .and_then(|text| token_from_hex(&text))
@@ -101,6 +134,31 @@ fn serve(socket: &str, parent_pid: u32) -> Result<()> {
     let listener = endpoint::listen(socket).with_context(|| format!("cannot listen on {socket}"))?;
     tracing::debug!(socket, "server listening");
     Server::new(token).run(listener)
+}
+
+/// Puts the OS layer in the mode that serves a Linux proxy from under Wine.
+#[cfg(windows)]
+fn serve_linux_proxy(options: LinuxProxyOptions) -> Result<()> {
+    use bridge_ipc::os::DoorbellChoice;
+    let choice = if options.pipe_doorbells {
+        DoorbellChoice::Pipe
+    } else {
+        DoorbellChoice::Auto
+    };
+    let (mode, wine) = bridge_ipc::os::serve_linux_proxy(choice)?;
+    tracing::info!(wine, futex = mode.futex, "serving a Linux proxy under Wine");
+    Ok(())
+}
+
+/// Only the Windows build runs under Wine.
+#[cfg(not(windows))]
+fn serve_linux_proxy(options: LinuxProxyOptions) -> Result<()> {
+    let doorbells = if options.pipe_doorbells {
+        "pipe"
+    } else {
+        "futex or pipe"
+    };
+    bail!("only the Windows server, run under Wine, serves a Linux proxy across systems (with {doorbells} doorbells)")
 }
 
 /// How often the server checks that its host process still exists.

@@ -252,11 +252,17 @@ impl Server {
         }
         let route: Weak<dyn CallbackRoute + Send + Sync> = self.weak.clone();
         let host = Arc::new(ForwardingHost::new(route));
+        // A Linux proxy names the plugin by its Linux path.
+        let path = match bridge_ipc::os::local_path(path) {
+            Ok(local) => local,
+            Err(error) => return Response::Failed(format!("cannot reach {path}: {error}")),
+        };
+        let path = path.as_path();
         match Plugin::load(path, host) {
             Ok(plugin) => {
                 let plugin = Arc::new(plugin);
                 let info = effect_info(&plugin);
-                tracing::debug!(path, entry_point = plugin.entry_point(), "plugin instantiated");
+                tracing::debug!(path = %path.display(), entry_point = plugin.entry_point(), "plugin instantiated");
                 let _ = self.plugin.set(plugin);
                 Response::Instantiated(info)
             }
@@ -271,7 +277,9 @@ impl Server {
         // The region's objects follow the request on the connection it came on; they are
         // taken first, whatever else fails, so the stream stays in step.
         let route = ROUTE.with(|route| route.borrow().clone());
-        let objects = match route.map(|channel| channel.receive_objects(bridge_ipc::AudioRegion::OBJECTS)) {
+        let objects = match route.map(|channel| {
+            channel.receive_objects(bridge_ipc::AudioRegion::object_count(bridge_ipc::os::wake_method()))
+        }) {
             Some(Ok(objects)) => objects,
             Some(Err(error)) => {
                 return Response::Failed(format!("the audio region's objects did not arrive: {error}"));

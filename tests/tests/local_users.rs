@@ -79,7 +79,13 @@ fn strangers_without_the_token_are_dropped_at_once_and_a_silent_one_delays_no_on
 
     // A well-formed greeting with the wrong token.
     let started = Instant::now();
-    let wrong = endpoint::open_channel(&socket, [7; 16], ChannelRole::Thread, "x86_64", Duration::from_secs(5));
+    let wrong = endpoint::open_channel(
+        &endpoint::ServerAddress::Socket(socket.clone()),
+        [7; 16],
+        ChannelRole::Thread,
+        "x86_64",
+        Duration::from_secs(5),
+    );
     assert!(wrong.is_err(), "a wrong token was welcomed");
     assert!(
         started.elapsed() < PROMPTLY,

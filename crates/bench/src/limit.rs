@@ -69,7 +69,7 @@ pub fn measure(quick: bool) -> Result<Vec<(String, Summary)>> {
 }
 
 fn futex_round_trips(rounds: usize, child_cpu: usize) -> Result<Summary> {
-    let region = AudioRegion::create(tiny_region())?;
+    let region = AudioRegion::create(tiny_region(), bridge_ipc::WakeMethod::Native)?;
     // The region has no name; the child reaches it through this process's descriptor.
     let path = format!(
         "/proc/{}/fd/{}",

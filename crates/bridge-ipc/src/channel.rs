@@ -85,6 +85,17 @@ impl Channel {
         self.stream.set_read_timeout(timeout)
     }
 
+    /// Waits up to `timeout` for something to read; whether it came.
+    pub fn wait_readable(&self, timeout: Duration) -> io::Result<bool> {
+        self.stream.wait_readable(timeout)
+    }
+
+    /// The other side has answered, so it holds its ends of the connection (see
+    /// [`Stream::peer_opened`]).
+    pub fn peer_opened(&self) {
+        self.stream.peer_opened();
+    }
+
     /// Fails unless the process at the other end runs as this process's user (see
     /// [`Stream::check_peer_is_same_user`]).
     pub fn check_peer_is_same_user(&self) -> io::Result<()> {

@@ -100,19 +100,45 @@ pub fn connect_with_retry(
     }
 }
 
-/// Proxy side: opens a channel of `role` on the socket `name` and checks the server's answer.
+/// Where a proxy reaches its server.
+#[derive(Debug)]
+pub enum ServerAddress {
+    /// The socket (on Windows, the named pipe) the server listens on.
+    Socket(String),
+    /// The rendezvous pipe a Windows server under Wine takes connection requests from.
+    #[cfg(target_os = "linux")]
+    Wine(os::Rendezvous),
+}
+
+impl ServerAddress {
+    /// Opens a connection, retrying until `timeout` while `still_worth_waiting` says the
+    /// server may yet appear (a request to a server under Wine is queued at once).
+    pub fn connect(
+        &self,
+        timeout: Duration,
+        still_worth_waiting: &mut dyn FnMut() -> io::Result<()>,
+    ) -> io::Result<Stream> {
+        match self {
+            Self::Socket(name) => connect_with_retry(name, timeout, still_worth_waiting),
+            #[cfg(target_os = "linux")]
+            Self::Wine(rendezvous) => rendezvous.connect().map(Stream::from),
+        }
+    }
+}
+
+/// Proxy side: opens a channel of `role` at `address` and checks the server's answer.
 ///
 /// Everything, connecting and the greeting, happens within `timeout`. The server already
 /// listens, so a connection that does not come at once will not come: retries are short.
 pub fn open_channel(
-    name: &str,
+    address: &ServerAddress,
     token: [u8; 16],
     role: ChannelRole,
     architecture: &str,
     timeout: Duration,
 ) -> io::Result<(Channel, Welcome)> {
     let started = Instant::now();
-    let stream = connect_with_retry(name, timeout.min(Duration::from_millis(250)), &mut || Ok(()))?;
+    let stream = address.connect(timeout.min(Duration::from_millis(250)), &mut || Ok(()))?;
     let channel = Channel::new(stream);
     channel.set_read_timeout(Some(
         timeout.saturating_sub(started.elapsed()).max(Duration::from_millis(1)),
@@ -127,14 +153,39 @@ pub fn greet(
     role: ChannelRole,
     architecture: &str,
 ) -> io::Result<(Channel, Welcome)> {
+    greet_patiently(channel, token, role, architecture, None, &mut || Ok(()))
+}
+
+/// [`greet`] on the first connection to a server that is still starting: until its answer
+/// begins to arrive (within `patience`, when given), `still_worth_waiting` is asked every
+/// few milliseconds whether the server still runs, so one that exits while starting (a
+/// Wine that cannot run it) fails the greeting at once rather than at its timeout.
+pub fn greet_patiently(
+    channel: Channel,
+    token: [u8; 16],
+    role: ChannelRole,
+    architecture: &str,
+    patience: Option<Duration>,
+    still_worth_waiting: &mut dyn FnMut() -> io::Result<()>,
+) -> io::Result<(Channel, Welcome)> {
     channel.send(&Message::Hello(Hello {
         protocol_version: PROTOCOL_VERSION,
         token,
         role,
         architecture: architecture.to_owned(),
     }))?;
+    if let Some(patience) = patience {
+        let deadline = Instant::now() + patience;
+        while !channel.wait_readable(Duration::from_millis(20))? {
+            still_worth_waiting()?;
+            if Instant::now() >= deadline {
+                return Err(io::Error::new(io::ErrorKind::TimedOut, "the server did not answer"));
+            }
+        }
+    }
     match channel.receive()? {
         Message::Welcome(welcome) if welcome.protocol_version == PROTOCOL_VERSION => {
+            channel.peer_opened();
             if !welcome.struct_sizes.raw_structs_agree(&StructSizes::of_this_build()) {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
@@ -195,6 +246,7 @@ pub fn welcome(channel: &Channel, token: [u8; 16], architecture: &str) -> io::Re
         architecture: architecture.to_owned(),
         struct_sizes: StructSizes::of_this_build(),
         region_version: REGION_VERSION,
+        wake: os::wake_method(),
     }))?;
     if hello.protocol_version != PROTOCOL_VERSION {
         return Err(io::Error::new(io::ErrorKind::InvalidData, "protocol version mismatch"));

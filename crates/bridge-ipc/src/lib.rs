@@ -25,6 +25,7 @@ pub mod region_events;
 pub mod server_process;
 pub mod wire_events;
 
+pub use bridge_proto::WakeMethod;
 pub use channel::{CallBudget, Channel};
 pub use doorbell::Doorbell;
 pub use region::{AudioRegion, RegionCapacity};

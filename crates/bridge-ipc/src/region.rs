@@ -12,6 +12,7 @@ use std::sync::atomic::AtomicU32;
 
 use crate::doorbell::{Doorbell, SocketSignal};
 use crate::os::{Mapping, Object, ObjectRef, SharedMemory, Stream, Waker};
+use bridge_proto::WakeMethod;
 
 pub use bridge_proto::region_layout::*;
 
@@ -35,13 +36,15 @@ unsafe impl Send for AudioRegion {}
 unsafe impl Sync for AudioRegion {}
 
 impl AudioRegion {
-    /// The OS objects a region is handed over as: its memory, then the wakers of its two
-    /// doorbells (if the OS needs any).
-    pub const OBJECTS: usize = 1 + 2 * Waker::OBJECTS;
+    /// How many OS objects a region whose doorbells wake by `wake` is handed over as: its
+    /// memory, then the wakers of its two doorbells (if they need any).
+    pub fn object_count(wake: WakeMethod) -> usize {
+        1 + 2 * Waker::objects(wake)
+    }
 
     /// Creates a new region (anonymous shared memory no one can resize, see
-    /// [`SharedMemory`]) and maps it.
-    pub fn create(capacity: RegionCapacity) -> io::Result<Self> {
+    /// [`SharedMemory`]) whose doorbells wake by `wake`, and maps it.
+    pub fn create(capacity: RegionCapacity, wake: WakeMethod) -> io::Result<Self> {
         let areas = Areas::of(&capacity).ok_or_else(|| {
             io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -49,7 +52,7 @@ impl AudioRegion {
             )
         })?;
         let memory = SharedMemory::create(areas.total as u64)?;
-        let region = Self::map(memory, [Waker::new()?, Waker::new()?], capacity, areas)?;
+        let region = Self::map(memory, [Waker::new(wake)?, Waker::new(wake)?], capacity, areas)?;
         // SAFETY: the header lies at offset 0 of a fresh, zero-filled mapping we own.
         unsafe {
             let header = region.header();
@@ -67,16 +70,16 @@ impl AudioRegion {
         Ok(region)
     }
 
-    /// Maps a region [`AudioRegion::create`] made, handed over as its
-    /// [`AudioRegion::OBJECTS`] objects (see [`AudioRegion::objects`]), validating that no
-    /// one can resize its memory, and its header.
+    /// Maps a region [`AudioRegion::create`] made, handed over as its objects (see
+    /// [`AudioRegion::objects`]), validating that no one can resize its memory, and its
+    /// header.
     pub fn open(objects: Vec<Object>) -> io::Result<Self> {
-        if objects.len() != Self::OBJECTS {
-            return Err(invalid("a region is handed over as its memory and its wakers"));
-        }
         let mut objects = objects.into_iter();
         let memory = SharedMemory::from_object(objects.next().ok_or_else(|| invalid("no region memory"))?)?;
         let wakers = [Waker::from_objects(&mut objects)?, Waker::from_objects(&mut objects)?];
+        if objects.next().is_some() {
+            return Err(invalid("a region is handed over as its memory and its wakers, no more"));
+        }
         Self::open_with(memory, wakers)
     }
 
@@ -303,7 +306,7 @@ mod tests {
 
     #[test]
     fn created_region_opens_with_the_same_capacity_and_shares_memory() {
-        let created = AudioRegion::create(capacity()).unwrap();
+        let created = AudioRegion::create(capacity(), WakeMethod::Native).unwrap();
         let opened = AudioRegion::open(duplicates(&created)).unwrap();
         assert_eq!(opened.capacity(), capacity());
         let written = created.output_channel::<f32>(2).unwrap();
@@ -332,9 +335,12 @@ mod tests {
         let mapping = memory.map().unwrap();
         // SAFETY: the mapping is 4096 writable bytes of our own.
         unsafe { std::ptr::write_bytes(mapping.as_ptr(), 7, 4096) };
-        let wakers = [Waker::new().unwrap(), Waker::new().unwrap()];
+        let wakers = [
+            Waker::new(WakeMethod::Native).unwrap(),
+            Waker::new(WakeMethod::Native).unwrap(),
+        ];
         assert!(AudioRegion::open_with(memory, wakers).is_err(), "not a region");
-        let created = AudioRegion::create(capacity()).unwrap();
+        let created = AudioRegion::create(capacity(), WakeMethod::Native).unwrap();
         let mut objects = duplicates(&created);
         objects.pop();
         assert!(AudioRegion::open(objects).is_err(), "an object is missing");
@@ -353,7 +359,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn nobody_can_resize_a_region() {
-        let created = AudioRegion::create(capacity()).unwrap();
+        let created = AudioRegion::create(capacity(), WakeMethod::Native).unwrap();
         let total = created.total_bytes() as u64;
         // What a plugin in the server could try on its descriptor: both are refused.
         let other = std::fs::File::from(duplicates(&created).remove(0));

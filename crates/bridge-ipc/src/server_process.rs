@@ -1,36 +1,116 @@
 //! Starting the server process and watching it from the proxy.
 
-use std::io;
-use std::path::Path;
+use std::collections::VecDeque;
+use std::ffi::OsString;
+use std::io::{self, BufRead};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::endpoint::{TOKEN_ENV, to_hex};
+
+/// How to start a server: the program and what comes before the arguments every server
+/// takes (`--socket`, `--parent-pid`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerCommand {
+    /// The program: the server itself, or what runs it (`wine`).
+    pub program: PathBuf,
+    /// Arguments before the server's own (under Wine: the server .exe and its mode).
+    pub leading_args: Vec<OsString>,
+    /// Extra environment.
+    pub environment: Vec<(OsString, OsString)>,
+    /// Keep the last lines the process writes to stderr, for the error when it ends early
+    /// (Wine explains there what it lacks); they are also logged.
+    pub keep_stderr: bool,
+}
+
+impl ServerCommand {
+    /// A server executable of this system, run as it is.
+    pub fn native(executable: &Path) -> Self {
+        Self {
+            program: executable.to_path_buf(),
+            leading_args: Vec::new(),
+            environment: Vec::new(),
+            keep_stderr: false,
+        }
+    }
+}
+
+/// How many of its last stderr lines a server's error quotes.
+const STDERR_LINES: usize = 6;
 
 /// A running server.
 #[derive(Debug)]
 pub struct ServerProcess {
     child: Child,
+    stderr: Option<Arc<Mutex<VecDeque<String>>>>,
 }
 
 impl ServerProcess {
-    /// Starts `executable` serving on the socket `socket`, handing it `token` through the
+    /// Starts `command` serving on the socket `socket`, handing it `token` through the
     /// environment and this process's id so it can die with us.
-    pub fn spawn(executable: &Path, socket: &str, token: [u8; 16]) -> io::Result<Self> {
-        let child = Command::new(executable)
+    pub fn spawn(command: &ServerCommand, socket: &str, token: [u8; 16]) -> io::Result<Self> {
+        let mut process = Command::new(&command.program);
+        process
+            .args(&command.leading_args)
             .arg("--socket")
             .arg(socket)
             .arg("--parent-pid")
             .arg(std::process::id().to_string())
+            .envs(command.environment.iter().map(|(name, value)| (name, value)))
             .env(TOKEN_ENV, to_hex(&token))
-            .stdin(Stdio::null())
-            .spawn()
-            .map_err(|error| io::Error::new(error.kind(), format!("cannot start {}: {error}", executable.display())))?;
+            .stdin(Stdio::null());
+        if command.keep_stderr {
+            process.stderr(Stdio::piped());
+        }
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: prctl is async-signal-safe and touches only the child. The death
+            // signal survives exec, so a server that cannot ask for it itself (a Windows
+            // program under Wine) ends with the thread that spawned it, like the others.
+            unsafe {
+                process.pre_exec(|| {
+                    if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == 0 {
+                        Ok(())
+                    } else {
+                        Err(io::Error::last_os_error())
+                    }
+                });
+            }
+        }
+        let mut child = process.spawn().map_err(|error| {
+            io::Error::new(
+                error.kind(),
+                format!("cannot start {}: {error}", command.program.display()),
+            )
+        })?;
+        let stderr = child.stderr.take().map(|pipe| {
+            let lines = Arc::new(Mutex::new(VecDeque::new()));
+            let kept = lines.clone();
+            let spawned = std::thread::Builder::new()
+                .name("vstbridge-server-stderr".into())
+                .spawn(move || {
+                    for line in io::BufReader::new(pipe).lines().map_while(Result::ok) {
+                        tracing::debug!(target: "server_stderr", "{line}");
+                        let mut kept = kept.lock().unwrap_or_else(PoisonError::into_inner);
+                        if kept.len() == STDERR_LINES {
+                            kept.pop_front();
+                        }
+                        kept.push_back(line);
+                    }
+                });
+            if let Err(error) = spawned {
+                tracing::warn!("cannot read the server's stderr: {error}");
+            }
+            lines
+        });
         // Not fatal: a DAW that runs inside a job of its own may forbid nesting ours, and the
         // server also ends itself when this process ends (`os::die_with_parent`).
         if let Err(error) = crate::os::tie_to_this_process(&child) {
             tracing::warn!("the server is not tied to this process's life: {error}");
         }
-        Ok(Self { child })
+        Ok(Self { child, stderr })
     }
 
     /// The server's process id.
@@ -42,10 +122,23 @@ impl ServerProcess {
     pub fn check_alive(&mut self) -> io::Result<()> {
         match self.child.try_wait()? {
             None => Ok(()),
-            Some(status) => Err(io::Error::new(
-                io::ErrorKind::BrokenPipe,
-                format!("the server exited ({status})"),
-            )),
+            Some(status) => {
+                let said = self
+                    .stderr
+                    .as_ref()
+                    .map(|lines| {
+                        // The reader may still be taking the last lines off the pipe.
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                        let lines = lines.lock().unwrap_or_else(PoisonError::into_inner);
+                        lines.iter().cloned().collect::<Vec<_>>().join(" / ")
+                    })
+                    .filter(|said| !said.is_empty())
+                    .map_or(String::new(), |said| format!("; it said: {said}"));
+                Err(io::Error::new(
+                    io::ErrorKind::BrokenPipe,
+                    format!("the server exited ({status}){said}"),
+                ))
+            }
         }
     }
 

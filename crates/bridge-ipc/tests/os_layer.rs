@@ -33,7 +33,10 @@ fn child(name: &str) -> io::Result<()> {
     let listener = Listener::bind(name)?;
     let stream = listener.accept()?;
     stream.check_peer_is_same_user()?;
-    let region = AudioRegion::open(os::receive_objects(&stream, AudioRegion::OBJECTS)?)?;
+    let region = AudioRegion::open(os::receive_objects(
+        &stream,
+        AudioRegion::object_count(os::wake_method()),
+    )?)?;
     region
         .to_server()
         .wait_past(0, Duration::from_secs(20))?
@@ -57,7 +60,7 @@ fn parent() -> io::Result<()> {
         None => Ok(()),
         Some(status) => Err(io::Error::other(format!("the server side ended: {status}"))),
     })?;
-    let region = AudioRegion::create(capacity())?;
+    let region = AudioRegion::create(capacity(), bridge_ipc::WakeMethod::Native)?;
     os::send_objects(&stream, &region.objects())?;
 
     let seen = region.to_proxy().current();

@@ -108,6 +108,7 @@ mod tests {
             architecture: "i686".into(),
             struct_sizes: StructSizes::of_this_build(),
             region_version: crate::region_layout::REGION_VERSION,
+            wake: WakeMethod::Pipe,
         }));
         round_trip(Message::Request(Request::Instantiate {
             plugin_path: "/p/Kars-vst.so".into(),

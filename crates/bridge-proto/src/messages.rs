@@ -55,6 +55,20 @@ pub struct Welcome {
     /// The server's [`crate::region_layout::REGION_VERSION`]: both sides must map the audio
     /// region with one layout.
     pub region_version: u32,
+    /// How the server sleeps on and rings the audio region's doorbells, so the proxy makes
+    /// wakers to match before it hands the region over.
+    pub wake: WakeMethod,
+}
+
+/// How the two sides of an audio region wake each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WakeMethod {
+    /// The operating system's own: a futex on the shared word (Linux, and a Windows server
+    /// under a Wine that lets it make Linux system calls), an event per doorbell (Windows).
+    Native,
+    /// A pipe per doorbell that the ringer writes a byte to: a Windows server under a Wine
+    /// that traps Linux system calls (11.5 and later, Proton), or one told to.
+    Pipe,
 }
 
 /// Sizes of the ABI structs as compiled into one side.

@@ -217,7 +217,10 @@ fn fuzz_region(rng: &mut Rng, iterations: u64) -> Result<()> {
             // SAFETY: the mapping is at least a page of our own, and the header 64 bytes.
             unsafe { std::ptr::copy_nonoverlapping(header.as_ptr(), mapping.as_ptr(), header.len()) };
             drop(mapping);
-            let wakers = [bridge_ipc::os::Waker::new(), bridge_ipc::os::Waker::new()];
+            let wakers = [
+                bridge_ipc::os::Waker::new(bridge_proto::WakeMethod::Native),
+                bridge_ipc::os::Waker::new(bridge_proto::WakeMethod::Native),
+            ];
             let [Ok(to_server), Ok(to_proxy)] = wakers else { return };
             if let Ok(region) = bridge_ipc::AudioRegion::open_with(memory, [to_server, to_proxy]) {
                 assert!(

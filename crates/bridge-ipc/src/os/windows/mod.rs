@@ -9,14 +9,18 @@
 //! (never on addresses from shared memory), so each `unsafe` block argues only about the
 //! pointers it passes.
 //!
-//! The control channel lives in `pipe`, shared memory in `memory`; the doorbell wakers,
-//! handing objects over, processes and threads here.
+//! The control channel lives in `control` (named pipes in `pipe`), shared memory in
+//! `memory`, serving a Linux proxy from under Wine in `wine`; the doorbell wakers, handing
+//! objects over, processes and threads here.
 
+mod control;
 mod memory;
 mod pipe;
+mod wine;
 
+pub use control::{Listener, Stream};
 pub use memory::{Mapping, SharedMemory};
-pub use pipe::{Listener, Stream};
+pub use wine::{DoorbellChoice, LinuxProxy, dos_path, futex_allowed, serve_linux_proxy, wine_version};
 
 use std::ffi::{OsString, c_void};
 use std::io::{self, Read, Write};
@@ -93,50 +97,103 @@ fn wait_millis(timeout: Option<Duration>) -> u32 {
 
 /// Sleeps until `word` no longer holds `expected` and `waker` is set, or `timeout` passes.
 /// Spurious returns are possible (a set left from an earlier ring); callers re-check the
-/// word.
+/// word. A Linux proxy's pipe cannot time out (see `wine`): its sleep ends with a ring.
 pub fn wait(word: &AtomicU32, expected: u32, timeout: Duration, waker: &Waker) -> io::Result<()> {
     if word.load(Ordering::SeqCst) != expected {
         return Ok(());
     }
+    let event = match waker {
+        Waker::Event(event) => event,
+        Waker::Futex => return wine::futex_wait(word, expected, timeout),
+        Waker::Pipe(pipe) => return wine::pipe_wait(pipe),
+    };
     // SAFETY: our event handle.
-    match unsafe { WaitForSingleObject(waker.0.as_raw_handle(), wait_millis(Some(timeout))) } {
+    match unsafe { WaitForSingleObject(event.as_raw_handle(), wait_millis(Some(timeout))) } {
         WAIT_FAILED => Err(io::Error::last_os_error()),
         _ => Ok(()),
     }
 }
 
 /// Wakes the side that sleeps on `waker` (one thread sleeps on each doorbell).
-pub fn wake(_word: &AtomicU32, waker: &Waker) -> io::Result<()> {
-    // SAFETY: our event handle.
-    check(unsafe { SetEvent(waker.0.as_raw_handle()) })
+pub fn wake(word: &AtomicU32, waker: &Waker) -> io::Result<()> {
+    match waker {
+        // SAFETY: our event handle.
+        Waker::Event(event) => check(unsafe { SetEvent(event.as_raw_handle()) }),
+        Waker::Futex => wine::futex_wake(word),
+        Waker::Pipe(pipe) => wine::pipe_wake(pipe),
+    }
 }
 
-/// What carries a doorbell's wake across processes: an auto-reset event, created by the
-/// proxy and duplicated into the server.
+/// What carries a doorbell's wake across processes.
 #[derive(Debug)]
-pub struct Waker(OwnedHandle);
+pub enum Waker {
+    /// An auto-reset event, created by a Windows proxy and duplicated into the server.
+    Event(OwnedHandle),
+    /// Nothing but the word: a raw Linux futex, serving a Linux proxy under a Wine that
+    /// allows it.
+    Futex,
+    /// A Linux proxy's doorbell pipe, under a Wine that traps Linux system calls.
+    Pipe(std::fs::File),
+}
 
 impl Waker {
-    /// OS objects a waker hands over: its event.
-    pub const OBJECTS: usize = 1;
-
-    /// A new waker.
-    pub fn new() -> io::Result<Self> {
+    /// A new waker (a Windows proxy's: an event, whatever `method` says, the only kind a
+    /// Windows server takes from it).
+    pub fn new(_method: bridge_proto::WakeMethod) -> io::Result<Self> {
         // SAFETY: an unnamed auto-reset event, not signalled.
-        owned(unsafe { CreateEventW(std::ptr::null(), 0, 0, std::ptr::null()) }).map(Self)
+        owned(unsafe { CreateEventW(std::ptr::null(), 0, 0, std::ptr::null()) }).map(Self::Event)
+    }
+
+    /// How many objects a waker of `method` is handed over as: an event from a Windows
+    /// proxy; from a Linux proxy, nothing for the futex and a pipe otherwise.
+    pub fn objects(method: bridge_proto::WakeMethod) -> usize {
+        match (wine::linux_proxy(), method) {
+            (None, _) => 1,
+            (Some(_), bridge_proto::WakeMethod::Native) => 0,
+            (Some(_), bridge_proto::WakeMethod::Pipe) => 1,
+        }
     }
 
     /// The object to hand the other side.
     pub fn object(&self) -> Option<ObjectRef<'_>> {
-        Some(self.0.as_handle())
+        match self {
+            Self::Event(event) => Some(event.as_handle()),
+            Self::Futex => None,
+            Self::Pipe(pipe) => Some(pipe.as_handle()),
+        }
     }
 
     /// The waker the other side handed over, from its objects.
     pub fn from_objects(objects: &mut impl Iterator<Item = Object>) -> io::Result<Self> {
-        objects
-            .next()
-            .map(Self)
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "a doorbell's event is missing"))
+        match wine::linux_proxy() {
+            Some(mode) if mode.futex => Ok(Self::Futex),
+            Some(_) => objects
+                .next()
+                .map(|pipe| Self::Pipe(std::fs::File::from(pipe)))
+                .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "a doorbell's pipe is missing")),
+            None => objects
+                .next()
+                .map(Self::Event)
+                .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "a doorbell's event is missing")),
+        }
+    }
+}
+
+/// The path this process opens for a path the proxy sent: a Linux proxy's path through
+/// Wine's DOS name for it, a Windows proxy's as it is.
+pub fn local_path(path: &str) -> io::Result<PathBuf> {
+    if wine::linux_proxy().is_some() {
+        return dos_path(path);
+    }
+    Ok(PathBuf::from(path))
+}
+
+/// How this server's doorbells wake: natively (events from a Windows proxy, the futex for a
+/// Linux one where Wine allows it) or by pipes.
+pub fn wake_method() -> bridge_proto::WakeMethod {
+    match wine::linux_proxy() {
+        Some(mode) if !mode.futex => bridge_proto::WakeMethod::Pipe,
+        _ => bridge_proto::WakeMethod::Native,
     }
 }
 
@@ -173,10 +230,13 @@ const MAX_OBJECTS: usize = 4;
 /// into that process, and the values it has there are sent as a count and 64-bit numbers.
 /// Only the proxy sends objects, to the server it started.
 pub fn send_objects(stream: &Stream, objects: &[ObjectRef<'_>]) -> io::Result<()> {
+    let Stream::Pipe(pipe) = stream else {
+        return Err(io::Error::new(io::ErrorKind::Unsupported, "a server sends no objects"));
+    };
     if objects.len() > MAX_OBJECTS {
         return Err(io::Error::other("too many objects for one hand-over"));
     }
-    let pid = stream.peer_process_id()?;
+    let pid = pipe.peer_process_id()?;
     // SAFETY: asks only for the right to duplicate handles into that process.
     let peer = owned(unsafe { OpenProcess(PROCESS_DUP_HANDLE, 0, pid) })?;
     let mut message = vec![objects.len() as u8];
@@ -232,6 +292,9 @@ fn close_remote(peer: &OwnedHandle, handles: &[HANDLE]) {
 /// timeout). The handles were duplicated into this process by the proxy that started it and
 /// proved itself with the token; any other count is an error.
 pub fn receive_objects(stream: &Stream, count: usize) -> io::Result<Vec<Object>> {
+    if let Stream::Linux(pipes) = stream {
+        return wine::receive_objects(pipes, count);
+    }
     let mut sent = [0u8; 1];
     (&*stream).read_exact(&mut sent)?;
     let sent = usize::from(sent[0]);
@@ -262,6 +325,17 @@ pub fn receive_objects(stream: &Stream, count: usize) -> io::Result<Vec<Object>>
 /// handle (taken now, so a later process with a reused id cannot stand in for it). Fails if
 /// the parent is already gone.
 pub fn die_with_parent(expected_parent: u32) -> io::Result<()> {
+    if wine::linux_proxy().is_some() {
+        // A Linux pid: the proxy asked the kernel to kill this process with it
+        // (`PR_SET_PDEATHSIG` before Wine started), and `parent_is` watches its /proc entry.
+        return match wine::linux_process_alive(expected_parent) {
+            true => Ok(()),
+            false => Err(io::Error::new(
+                io::ErrorKind::NotConnected,
+                "the Linux process that started this server is gone",
+            )),
+        };
+    }
     // SAFETY: asks only to wait on the process and read its exit code.
     let parent = owned(unsafe { OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, 0, expected_parent) })
         .map_err(|error| {
@@ -374,6 +448,9 @@ pub fn set_current_realtime_priority(priority: u32) -> io::Result<()> {
 /// Whether `pid` still runs. (The parent watch of [`die_with_parent`] ends this process
 /// when the parent ends, so there is no re-parenting to look for.)
 pub fn parent_is(pid: u32) -> bool {
+    if wine::linux_proxy().is_some() {
+        return wine::linux_process_alive(pid);
+    }
     process_alive(pid)
 }
 

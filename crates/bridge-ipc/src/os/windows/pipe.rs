@@ -121,9 +121,9 @@ fn pipe_path(name: &str) -> Vec<u16> {
     wide(&format!(r"\\.\pipe\{name}"))
 }
 
-/// A connection on the control channel: one end of a named pipe, opened for overlapped
+/// A connection on the control channel to a Windows proxy: one end of a named pipe, opened for overlapped
 /// I/O so every read and write can be bounded.
-pub struct Stream {
+pub struct NamedPipe {
     pipe: OwnedHandle,
     /// Whether this end connected (the proxy) rather than accepted (the server).
     is_client: bool,
@@ -145,7 +145,7 @@ fn nanos_to_timeout(nanos: u64) -> Option<Duration> {
     (nanos != u64::MAX).then(|| Duration::from_nanos(nanos))
 }
 
-impl Stream {
+impl NamedPipe {
     fn new(pipe: OwnedHandle, is_client: bool) -> io::Result<Self> {
         Ok(Self {
             pipe,
@@ -250,7 +250,7 @@ impl Stream {
     }
 }
 
-impl Read for &Stream {
+impl Read for &NamedPipe {
     fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
         let length = buffer.len().min(u32::MAX as usize) as u32;
         let timeout = nanos_to_timeout(self.read_timeout.load(Ordering::Relaxed));
@@ -275,7 +275,7 @@ impl Read for &Stream {
     }
 }
 
-impl Write for &Stream {
+impl Write for &NamedPipe {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
         let length = bytes.len().min(u32::MAX as usize) as u32;
         let timeout = nanos_to_timeout(self.write_timeout.load(Ordering::Relaxed));
@@ -292,8 +292,8 @@ impl Write for &Stream {
     }
 }
 
-/// Listens for [`Stream`]s on a named pipe only this user may open.
-pub struct Listener {
+/// Listens for [`NamedPipe`]s on a named pipe only this user may open.
+pub struct NamedPipeListener {
     path: Vec<u16>,
     security: OwnerOnly,
     /// The instance the next client connects to (created ahead, so a client never finds
@@ -302,7 +302,7 @@ pub struct Listener {
     accepting: Mutex<OwnedHandle>,
 }
 
-impl Listener {
+impl NamedPipeListener {
     /// Listens on `name`; fails if a pipe of that name exists already (someone else's).
     pub fn bind(name: &str) -> io::Result<Self> {
         let listener = Self {
@@ -335,7 +335,7 @@ impl Listener {
     }
 
     /// Waits for the next connection.
-    pub fn accept(&self) -> io::Result<Stream> {
+    pub fn accept(&self) -> io::Result<NamedPipe> {
         let pipe = match self.next.lock().unwrap_or_else(PoisonError::into_inner).take() {
             Some(pipe) => pipe,
             None => self.instance(false)?,
@@ -362,6 +362,6 @@ impl Listener {
         if let Ok(next) = self.instance(false) {
             *self.next.lock().unwrap_or_else(PoisonError::into_inner) = Some(next);
         }
-        Stream::new(pipe, false)
+        NamedPipe::new(pipe, false)
     }
 }

@@ -1,6 +1,10 @@
 //! Linux: abstract unix sockets, sealed memfds passed as `SCM_RIGHTS`, futexes on shared
 //! memory, /dev/urandom, `PR_SET_PDEATHSIG`, CPU affinity and realtime scheduling of the
-//! calling thread, dladdr.
+//! calling thread, dladdr. A server under Wine is reached through pipes instead (`pipes`).
+
+mod pipes;
+
+pub use pipes::{PipeStream, Rendezvous};
 
 use std::ffi::{CStr, OsStr};
 use std::fs::File;
@@ -21,8 +25,20 @@ pub type Object = OwnedFd;
 /// A borrowed [`Object`].
 pub type ObjectRef<'a> = std::os::fd::BorrowedFd<'a>;
 
-/// A connection on the control channel: an abstract unix socket.
-pub struct Stream(interprocess::local_socket::Stream);
+/// A connection on the control channel: an abstract unix socket to a Linux server, or two
+/// pipes to a Windows server under Wine (see `pipes`).
+pub enum Stream {
+    /// To a server of this system.
+    Socket(interprocess::local_socket::Stream),
+    /// To a server under Wine.
+    Pipes(PipeStream),
+}
+
+impl From<PipeStream> for Stream {
+    fn from(pipes: PipeStream) -> Self {
+        Self::Pipes(pipes)
+    }
+}
 
 /// Listens for [`Stream`]s on a name in the abstract socket namespace.
 pub struct Listener(interprocess::local_socket::Listener);
@@ -43,7 +59,7 @@ impl Listener {
             .incoming()
             .next()
             .unwrap_or_else(|| Err(io::Error::other("listener closed")))
-            .map(Stream)
+            .map(Stream::Socket)
     }
 }
 
@@ -51,24 +67,57 @@ impl Stream {
     /// Connects to the listener on `name`; `NotFound` or `ConnectionRefused` while nobody
     /// listens there yet.
     pub fn connect(name: &str) -> io::Result<Self> {
-        interprocess::local_socket::Stream::connect(socket_name(name)?).map(Self)
+        interprocess::local_socket::Stream::connect(socket_name(name)?).map(Self::Socket)
+    }
+
+    /// The other side has answered on this connection, so it holds its ends: a pipe
+    /// connection may now treat their closing as the end (a socket needs nothing).
+    pub fn peer_opened(&self) {
+        if let Self::Pipes(pipes) = self {
+            pipes.peer_opened();
+        }
+    }
+
+    /// Waits up to `timeout` for something to read (or the end); whether it came.
+    pub fn wait_readable(&self, timeout: Duration) -> io::Result<bool> {
+        let fd = match self {
+            Self::Socket(interprocess::local_socket::Stream::UdSocket(socket)) => socket.as_fd(),
+            Self::Pipes(pipes) => pipes.incoming(),
+        };
+        pipes::readable_within(fd, timeout)
     }
 
     /// Bounds every read (`None`: wait forever); a read that times out fails.
     pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        self.0.set_recv_timeout(timeout)
+        match self {
+            Self::Socket(socket) => socket.set_recv_timeout(timeout),
+            Self::Pipes(pipes) => {
+                pipes.set_read_timeout(timeout);
+                Ok(())
+            }
+        }
     }
 
     /// Bounds every write (`None`: wait forever); a write that times out fails.
     pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        self.0.set_send_timeout(timeout)
+        match self {
+            Self::Socket(socket) => socket.set_send_timeout(timeout),
+            Self::Pipes(pipes) => {
+                pipes.set_write_timeout(timeout);
+                Ok(())
+            }
+        }
     }
 
     /// Fails unless the process at the other end runs as this process's user (the kernel
-    /// reports the peer's credentials, so they cannot be faked).
+    /// reports a socket peer's credentials, so they cannot be faked; a pipe connection's
+    /// other end could only be opened through this process's `/proc` entry, which only
+    /// this user may do).
     pub fn check_peer_is_same_user(&self) -> io::Result<()> {
-        let peer = self
-            .0
+        let Self::Socket(socket) = self else {
+            return Ok(());
+        };
+        let peer = socket
             .peer_creds()?
             .euid()
             .ok_or_else(|| io::Error::other("the peer's user id is unknown"))?;
@@ -83,32 +132,48 @@ impl Stream {
         }
     }
 
-    fn fd(&self) -> ObjectRef<'_> {
-        match &self.0 {
-            interprocess::local_socket::Stream::UdSocket(socket) => socket.as_fd(),
+    fn socket_fd(&self) -> io::Result<ObjectRef<'_>> {
+        match self {
+            Self::Socket(interprocess::local_socket::Stream::UdSocket(socket)) => Ok(socket.as_fd()),
+            Self::Pipes(_) => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "descriptors cannot travel through a pipe connection",
+            )),
         }
     }
 }
 
 impl Read for &Stream {
     fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
-        (&self.0).read(buffer)
+        match self {
+            Stream::Socket(socket) => (&*socket).read(buffer),
+            Stream::Pipes(pipes) => pipes.read(buffer),
+        }
     }
 }
 
 impl Write for &Stream {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        (&self.0).write(bytes)
+        match self {
+            Stream::Socket(socket) => (&*socket).write(bytes),
+            Stream::Pipes(pipes) => pipes.write(bytes),
+        }
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        (&self.0).flush()
+        match self {
+            Stream::Socket(socket) => (&*socket).flush(),
+            Stream::Pipes(_) => Ok(()),
+        }
     }
 }
 
 /// Sleeps until `word` is woken or no longer holds `expected`, or `timeout` passes.
 /// Spurious returns are possible; callers re-check the word.
-pub fn wait(word: &AtomicU32, expected: u32, timeout: Duration, _waker: &Waker) -> io::Result<()> {
+pub fn wait(word: &AtomicU32, expected: u32, timeout: Duration, waker: &Waker) -> io::Result<()> {
+    if let Waker::Pipe(pipe) = waker {
+        return pipe.wait(timeout);
+    }
     let timeout = futex::Timespec {
         tv_sec: timeout.as_secs().min(i64::MAX as u64) as i64,
         tv_nsec: i64::from(timeout.subsec_nanos()),
@@ -122,33 +187,52 @@ pub fn wait(word: &AtomicU32, expected: u32, timeout: Duration, _waker: &Waker) 
 }
 
 /// Wakes every waiter on `word`, in any process.
-pub fn wake(word: &AtomicU32, _waker: &Waker) -> io::Result<()> {
+pub fn wake(word: &AtomicU32, waker: &Waker) -> io::Result<()> {
+    if let Waker::Pipe(pipe) = waker {
+        return pipe.wake();
+    }
     futex::wake(word, futex::Flags::empty(), i32::MAX as u32)?;
     Ok(())
 }
 
-/// What carries a doorbell's wake across processes besides its word: nothing on Linux,
-/// where the futex is keyed by the shared word itself.
+/// What carries a doorbell's wake across processes besides its word.
 #[derive(Debug)]
-pub struct Waker(());
+pub enum Waker {
+    /// Nothing: the futex is keyed by the shared word itself.
+    Futex,
+    /// A pipe, for a server under Wine that may not make futex calls (see `pipes`).
+    Pipe(pipes::PipeWaker),
+}
 
 impl Waker {
-    /// OS objects a waker hands over (none here).
-    pub const OBJECTS: usize = 0;
+    /// A waker that wakes `method`'s way.
+    pub fn new(method: bridge_proto::WakeMethod) -> io::Result<Self> {
+        match method {
+            bridge_proto::WakeMethod::Native => Ok(Self::Futex),
+            bridge_proto::WakeMethod::Pipe => Ok(Self::Pipe(pipes::PipeWaker::new()?)),
+        }
+    }
 
-    /// A new waker.
-    pub fn new() -> io::Result<Self> {
-        Ok(Self(()))
+    /// How many objects a waker of `method` is handed over as.
+    pub fn objects(method: bridge_proto::WakeMethod) -> usize {
+        match method {
+            bridge_proto::WakeMethod::Native => 0,
+            bridge_proto::WakeMethod::Pipe => 1,
+        }
     }
 
     /// The object to hand the other side, if any.
     pub fn object(&self) -> Option<ObjectRef<'_>> {
-        None
+        match self {
+            Self::Futex => None,
+            Self::Pipe(pipe) => Some(pipe.object()),
+        }
     }
 
-    /// The waker the other side handed over, from its objects (none here).
+    /// The waker the other side handed over, from its objects: a Linux server only ever
+    /// takes futex wakers, which come as no object.
     pub fn from_objects(_objects: &mut impl Iterator<Item = Object>) -> io::Result<Self> {
-        Ok(Self(()))
+        Ok(Self::Futex)
     }
 }
 
@@ -239,9 +323,13 @@ impl Mapping {
     }
 }
 
-/// Sends `objects` over `stream`: one byte carrying them as `SCM_RIGHTS`.
+/// Sends `objects` over `stream`: to a Linux server, one byte carrying them as
+/// `SCM_RIGHTS`; to a server under Wine, the paths it opens them by (see `pipes`).
 pub fn send_objects(stream: &Stream, objects: &[ObjectRef<'_>]) -> io::Result<()> {
     use std::mem::MaybeUninit;
+    if let Stream::Pipes(pipes) = stream {
+        return pipes.write_all(&pipes::objects_message(objects)?);
+    }
 
     use rustix::net::{SendAncillaryBuffer, SendAncillaryMessage, SendFlags};
     let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(MAX_OBJECTS))];
@@ -250,7 +338,7 @@ pub fn send_objects(stream: &Stream, objects: &[ObjectRef<'_>]) -> io::Result<()
         return Err(io::Error::other("no room for the file descriptors"));
     }
     let sent = rustix::net::sendmsg(
-        stream.fd(),
+        stream.socket_fd()?,
         &[io::IoSlice::new(&[0])],
         &mut control,
         SendFlags::NOSIGNAL,
@@ -277,7 +365,7 @@ pub fn receive_objects(stream: &Stream, count: usize) -> io::Result<Vec<Object>>
     let mut control = RecvAncillaryBuffer::new(&mut space);
     let mut byte = [0u8; 1];
     let received = rustix::net::recvmsg(
-        stream.fd(),
+        stream.socket_fd()?,
         &mut [io::IoSliceMut::new(&mut byte)],
         &mut control,
         RecvFlags::CMSG_CLOEXEC,
@@ -314,6 +402,16 @@ pub fn die_with_parent(expected_parent: u32) -> io::Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The path this process opens for a path the proxy sent (the same path here).
+pub fn local_path(path: &str) -> io::Result<PathBuf> {
+    Ok(PathBuf::from(path))
+}
+
+/// How this system's servers wake: by futex.
+pub fn wake_method() -> bridge_proto::WakeMethod {
+    bridge_proto::WakeMethod::Native
 }
 
 /// Nothing to do on Linux: the server asks for its own death with its parent

@@ -1,0 +1,177 @@
+//! Windows plugins in a Linux DAW: finding Wine and the prefix to run in, checking both
+//! before anything starts (each missing piece is an error naming what to install or run),
+//! and the command that starts a Windows server under Wine.
+//!
+//! The server is a plain Windows program (no winelib), so any Wine that runs Windows
+//! programs runs it; how it then talks to this proxy is `bridge_ipc::os`'s business.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use bridge_ipc::server_process::ServerCommand;
+use vst2_host::Architecture;
+
+use crate::config::WineSettings;
+
+/// How to start Windows servers under Wine, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WineLaunch {
+    /// The `wine` program.
+    pub program: PathBuf,
+    /// The prefix (`WINEPREFIX`).
+    pub prefix: PathBuf,
+    /// Doorbells by pipes even where the futex is allowed.
+    pub pipe_doorbells: bool,
+}
+
+/// The first `name` on `PATH` that is a file.
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|path| path.is_file())
+}
+
+impl WineLaunch {
+    /// Finds Wine and the prefix for a plugin built for `arch`, and checks the prefix can
+    /// run it. The errors say what to install or run.
+    pub fn resolve(settings: &WineSettings, arch: Architecture) -> Result<Self, String> {
+        let program = match &settings.program {
+            Some(program) if program.is_file() => program.clone(),
+            Some(program) => {
+                return Err(format!(
+                    "the `wine` option names {}, which is not a file: point it at the `wine` program",
+                    program.display()
+                ));
+            }
+            None => on_path("wine").ok_or_else(|| {
+                "Windows plugins run under Wine, and there is no `wine` on PATH: install Wine \
+                 (Debian and Ubuntu: `sudo apt install wine wine64`, and for 32-bit plugins \
+                 `sudo dpkg --add-architecture i386 && sudo apt install wine32:i386`) or name it \
+                 with `wine = \"/path/to/wine\"` in the sidecar"
+                    .to_owned()
+            })?,
+        };
+        let prefix = settings
+            .prefix
+            .clone()
+            .or_else(|| {
+                std::env::var_os("WINEPREFIX")
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+            })
+            .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".wine")))
+            .ok_or_else(|| "no Wine prefix: set `wine_prefix` in the sidecar or WINEPREFIX".to_owned())?;
+        check_prefix(&prefix, arch)?;
+        Ok(Self {
+            program,
+            prefix,
+            pipe_doorbells: settings.pipe_doorbells,
+        })
+    }
+
+    /// The command that starts `server` (a Windows server .exe) under this Wine.
+    pub fn command(&self, server: &Path) -> ServerCommand {
+        let mut environment = vec![(OsString::from("WINEPREFIX"), self.prefix.clone().into_os_string())];
+        // Quiet by default, and never a dialog: Wine offers to install Mono and Gecko when
+        // it updates a prefix, which a DAW loading a plugin must not wait on.
+        for (name, default) in [("WINEDEBUG", "-all"), ("WINEDLLOVERRIDES", "mscoree,mshtml=")] {
+            if std::env::var_os(name).is_none() {
+                environment.push((name.into(), default.into()));
+            }
+        }
+        let mode = if self.pipe_doorbells {
+            "--pipe-doorbells"
+        } else {
+            "--linux-proxy"
+        };
+        ServerCommand {
+            program: self.program.clone(),
+            leading_args: vec![server.as_os_str().to_owned(), mode.into()],
+            environment,
+            keep_stderr: true,
+        }
+    }
+}
+
+/// Checks `prefix` is an initialised Wine prefix that runs programs of `arch`.
+fn check_prefix(prefix: &Path, arch: Architecture) -> Result<(), String> {
+    let registry = prefix.join("system.reg");
+    let text = std::fs::read_to_string(&registry).map_err(|_| {
+        format!(
+            "the Wine prefix {} is not initialised (it has no system.reg): run `WINEPREFIX={} wineboot --init` once, \
+             or name another prefix with `wine_prefix` in the sidecar",
+            prefix.display(),
+            prefix.display()
+        )
+    })?;
+    // The registry's header says which Windows the prefix is: a 32-bit one cannot run a
+    // 64-bit program, and a 64-bit one runs 32-bit programs only if it has its WoW64 half.
+    let win32_only = text.lines().take(8).any(|line| line.trim() == "#arch=win32");
+    match arch {
+        Architecture::X86_64 if win32_only => Err(format!(
+            "the Wine prefix {} is 32-bit and cannot run this 64-bit plugin: use a 64-bit prefix \
+             (`wine_prefix` in the sidecar)",
+            prefix.display()
+        )),
+        Architecture::X86 if !win32_only && !prefix.join("drive_c/windows/syswow64").is_dir() => Err(format!(
+            "the Wine prefix {} has no 32-bit part (no drive_c/windows/syswow64), so it cannot run this \
+             32-bit plugin: install 32-bit Wine (Debian: `wine32:i386`) and run `WINEPREFIX={} wineboot --update`",
+            prefix.display(),
+            prefix.display()
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prefix_with(name: &str, header: &str, syswow64: bool) -> PathBuf {
+        let prefix = std::env::temp_dir().join(format!("vstbridge-wine-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&prefix);
+        std::fs::create_dir_all(prefix.join("drive_c/windows/system32")).unwrap();
+        if syswow64 {
+            std::fs::create_dir_all(prefix.join("drive_c/windows/syswow64")).unwrap();
+        }
+        std::fs::write(
+            prefix.join("system.reg"),
+            format!("WINE REGISTRY Version 2\n;; All keys relative to \\\\Machine\n\n{header}\n"),
+        )
+        .unwrap();
+        prefix
+    }
+
+    #[test]
+    fn a_missing_or_unsuitable_prefix_is_an_error_naming_the_fix() {
+        let missing = std::env::temp_dir().join("vstbridge-no-such-prefix");
+        let error = check_prefix(&missing, Architecture::X86_64).unwrap_err();
+        assert!(error.contains("wineboot --init"), "{error}");
+
+        let win64 = prefix_with("win64", "#arch=win64", true);
+        assert_eq!(check_prefix(&win64, Architecture::X86_64), Ok(()));
+        assert_eq!(check_prefix(&win64, Architecture::X86), Ok(()));
+
+        let no_wow = prefix_with("nowow", "#arch=win64", false);
+        let error = check_prefix(&no_wow, Architecture::X86).unwrap_err();
+        assert!(error.contains("wine32:i386"), "{error}");
+
+        let win32 = prefix_with("win32", "#arch=win32", false);
+        assert_eq!(check_prefix(&win32, Architecture::X86), Ok(()));
+        let error = check_prefix(&win32, Architecture::X86_64).unwrap_err();
+        assert!(error.contains("32-bit"), "{error}");
+        for prefix in [win64, no_wow, win32] {
+            std::fs::remove_dir_all(prefix).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_wine_option_that_is_not_a_file_is_an_error() {
+        let settings = WineSettings {
+            program: Some(PathBuf::from("/nonexistent/wine")),
+            ..WineSettings::default()
+        };
+        let error = WineLaunch::resolve(&settings, Architecture::X86).unwrap_err();
+        assert!(error.contains("/nonexistent/wine"), "{error}");
+    }
+}
