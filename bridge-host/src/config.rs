@@ -402,10 +402,11 @@ pub fn standard_install_dir() -> Option<PathBuf> {
     }
 }
 
-/// Finds `vstbridge-server-<arch>` (`.exe` on Windows, and for a Windows plugin run under
-/// Wine, `windows`): in `VSTBRIDGE_SERVER_DIR`, the `server_dir` option, beside the proxy
-/// (as copied and as resolved), then, when neither names a folder, in
-/// [`standard_install_dir`].
+/// Finds `vstbridge-server-<arch>` (`.exe` on Windows), or for a Windows plugin run under
+/// Wine (`windows`) `vstbridge-server-<arch>.exe`, in a folder or in its `windows-<arch>/`
+/// subfolder (as the dist lays them out): in `VSTBRIDGE_SERVER_DIR`, the `server_dir`
+/// option, beside the proxy (as copied and as resolved), then, when neither names a
+/// folder, in [`standard_install_dir`].
 pub fn find_server(
     arch: Architecture,
     windows: bool,
@@ -438,15 +439,20 @@ pub fn find_server(
     if !explicit_given && let Some(dir) = standard_install_dir() {
         candidates.push(dir);
     }
+    let places = |dir: &PathBuf| {
+        let nested = windows.then(|| dir.join(format!("windows-{}", arch.name())).join(&name));
+        std::iter::once(dir.join(&name)).chain(nested)
+    };
     candidates
         .iter()
-        .map(|dir| dir.join(&name))
+        .flat_map(places)
         .find(|path| path.is_file())
         .ok_or_else(|| ConfigError::NoServer {
             arch: format!("{}{suffix}", arch.name()),
             searched: candidates
                 .iter()
-                .map(|d| d.display().to_string())
+                .flat_map(places)
+                .map(|path| path.parent().unwrap_or(&path).display().to_string())
                 .collect::<Vec<_>>()
                 .join(", "),
         })

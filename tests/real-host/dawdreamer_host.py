@@ -170,7 +170,8 @@ def lifecycle(args):
 
 
 def server_children():
-    """The bridge servers this process started (the proxy spawns them as our children)."""
+    """The bridge servers this process started (the proxy spawns them as our children, a
+    Windows server as the Wine process that runs it)."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -178,8 +179,9 @@ def server_children():
         try:
             with open(f"/proc/{entry}/stat") as stat:
                 fields = stat.read().rsplit(")", 1)[1].split()
-            with open(f"/proc/{entry}/comm") as comm:
-                name = comm.read().strip()
+            # A Windows server under Wine is named by its .exe (its comm is Wine's).
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                name = os.path.basename(cmdline.read().split(b"\0")[0].decode(errors="replace"))
         except OSError:
             continue
         # fields[0] is the state, fields[1] the parent's pid.
@@ -218,6 +220,56 @@ def stall(args):
         pass
     timings["restarted"], timings["peak_after"] = play_after_restart(engine, stopped)
     print(json.dumps(timings))
+
+
+def kill_mid_render(args):
+    """Kills the server (SIGKILL, from another process, so it lands while the engine is
+    inside a render) and times every render call around it; then plays after the restart."""
+    import subprocess
+    engine = dawdreamer.RenderEngine(SAMPLE_RATE, 512)
+    plugin = engine.make_plugin_processor("plugin", args.plugin)
+    inputs = plugin.get_num_input_channels()
+    source = engine.make_playback_processor("source", input_signal(inputs, SAMPLE_RATE * 4))
+    engine.load_graph([(source, []), (plugin, ["source"])])
+    engine.render(0.2)
+    servers = server_children()
+    if len(servers) != 1:
+        raise SystemExit(f"expected one server, found {servers}")
+    killed = servers[0]
+    killer = subprocess.Popen(["sh", "-c", f"sleep 0.3; kill -9 {killed}; cat /proc/uptime"],
+                              stdout=subprocess.PIPE, text=True)
+    calls = []
+    started = time.monotonic()
+    while time.monotonic() - started < 1.5:
+        begun = time.monotonic()
+        engine.render(2.0)
+        calls.append((begun, time.monotonic()))
+    killer.wait()
+    # /proc/uptime and CLOCK_MONOTONIC (time.monotonic) count from boot alike on Linux.
+    kill_time = float(killer.stdout.read().split()[0])
+    inside = any(begun <= kill_time <= ended for begun, ended in calls)
+    restarted, peak_after = play_after_restart(engine, killed)
+    print(json.dumps({
+        "render_calls": len(calls),
+        "slowest_render_seconds": max(ended - begun for begun, ended in calls),
+        "killed_inside_a_render": inside,
+        "restarted": restarted,
+        "peak_after": peak_after,
+    }))
+
+
+def hold(args):
+    """Loads PLUGIN, plays a little, prints this process's id and its servers, and waits to
+    be killed."""
+    engine = dawdreamer.RenderEngine(SAMPLE_RATE, 512)
+    plugin = engine.make_plugin_processor("plugin", args.plugin)
+    inputs = plugin.get_num_input_channels()
+    source = engine.make_playback_processor("source", input_signal(inputs, SAMPLE_RATE))
+    engine.load_graph([(source, []), (plugin, ["source"])])
+    engine.render(0.1)
+    print(json.dumps({"pid": os.getpid(), "servers": server_children()}))
+    sys.stdout.flush()
+    time.sleep(120)
 
 
 def play_after_restart(engine, replaced):
@@ -637,6 +689,12 @@ def main():
     p = commands.add_parser("stall")
     p.add_argument("plugin")
     p.set_defaults(run=stall)
+    p = commands.add_parser("kill-mid-render")
+    p.add_argument("plugin")
+    p.set_defaults(run=kill_mid_render)
+    p = commands.add_parser("hold")
+    p.add_argument("plugin")
+    p.set_defaults(run=hold)
     p = commands.add_parser("lifecycle")
     p.add_argument("plugin")
     p.add_argument("count", type=int)

@@ -12,20 +12,15 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use vstbridge_test_support::{
-    PATIENT_OPTIONS, Xvfb, install_proxy_with, peak, read_f32_file, real_plugin_for, run_dawdreamer,
-    test_plugin_for_triple,
+    PATIENT_OPTIONS, Xvfb, assert_texts_alike, dawdreamer_params as params, dawdreamer_render as render,
+    install_proxy_with, max_difference, peak, real_plugin_for, run_dawdreamer, scratch_file as scratch,
+    test_plugin_for_triple, unique_number as rand_suffix,
 };
 
 const I686: &str = "i686-unknown-linux-gnu";
 const X86_64: &str = "x86_64-unknown-linux-gnu";
 /// −120 dB of the peak (at least full scale).
 const I386_TOLERANCE: f32 = 1e-6;
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("vstbridge-real-host-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
 
 fn bridged(plugin: &Path) -> PathBuf {
     install_proxy_with(plugin, PATIENT_OPTIONS)
@@ -38,39 +33,6 @@ fn our_plugin(triple: &str, name: &str) -> PathBuf {
     } else {
         test_plugin_for_triple(triple, name)
     }
-}
-
-/// Renders `seconds` through `plugin` in DawDreamer; returns every output sample.
-fn render(plugin: &Path, extra: &[&str]) -> Vec<f32> {
-    let out = scratch(&format!(
-        "{}-{}.f32",
-        plugin.file_stem().unwrap().to_string_lossy(),
-        rand_suffix()
-    ));
-    let mut args = vec![
-        "render".to_owned(),
-        plugin.display().to_string(),
-        out.display().to_string(),
-    ];
-    args.extend(extra.iter().map(|s| (*s).to_owned()));
-    let run = run_dawdreamer(&args, None);
-    let samples = read_f32_file(&out);
-    let shape = run.findings["shape"].as_array().unwrap();
-    let expected = shape.iter().map(|n| n.as_u64().unwrap() as usize).product::<usize>();
-    assert_eq!(samples.len(), expected, "rendered samples");
-    let _ = std::fs::remove_file(&out);
-    samples
-}
-
-fn rand_suffix() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    NEXT.fetch_add(1, Ordering::Relaxed)
-}
-
-fn max_difference(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
 }
 
 /// Direct and bridged renders of the same plugin, with the same arguments.
@@ -138,41 +100,6 @@ fn dawdreamer_renders_our_32_bit_plugins_like_their_64_bit_builds() {
         &our_plugin(I686, "synth"),
         &["--notes"],
         None,
-    );
-}
-
-fn params(plugin: &Path, sets: &[(usize, f32)]) -> (Value, Vec<u8>) {
-    let state = scratch(&format!("state-{}", rand_suffix()));
-    let mut args = vec![
-        "params".to_owned(),
-        plugin.display().to_string(),
-        state.display().to_string(),
-    ];
-    for (index, value) in sets {
-        args.push("--set".into());
-        args.push(format!("{index}={value}"));
-    }
-    let run = run_dawdreamer(&args, None);
-    let bytes = std::fs::read(&state).unwrap();
-    let _ = std::fs::remove_file(&state);
-    (run.findings, bytes)
-}
-
-/// Display texts of the two builds of a dpf plugin: equal, or (i386 printing through x87)
-/// equal as numbers to about six digits.
-fn assert_texts_alike(direct: &Value, bridged: &Value, exact: bool, what: &str) {
-    let (direct, bridged) = (direct.as_str().unwrap(), bridged.as_str().unwrap());
-    if exact || direct == bridged {
-        assert_eq!(direct, bridged, "{what}");
-        return;
-    }
-    let (a, b): (f64, f64) = (
-        direct.trim().parse().unwrap_or(f64::NAN),
-        bridged.trim().parse().unwrap_or(f64::NAN),
-    );
-    assert!(
-        (a - b).abs() <= 1e-5 * a.abs().max(1.0),
-        "{what}: direct {direct:?}, bridged {bridged:?}"
     );
 }
 

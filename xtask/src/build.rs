@@ -177,6 +177,11 @@ pub fn dist() -> Result<()> {
     }
     let windows = dist.join("windows");
     crate::windows::dist(&windows)?;
+    // The Linux proxy runs the Windows servers under Wine for Windows plugins.
+    crate::windows::add_servers_for_wine(Profile::Release, &dist)?;
+    for file in crate::windows::WINE_SERVER_FILES {
+        println!("  {file}");
+    }
     println!("Windows dist ready in {}:", windows.display());
     for file in crate::windows::DIST_FILES {
         println!("  {file}");
@@ -190,16 +195,20 @@ pub fn dist() -> Result<()> {
 pub fn install() -> Result<()> {
     dist()?;
     let variable = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
-    let (from, files, dest): (PathBuf, &[&str], Option<PathBuf>) = if cfg!(windows) {
+    let (from, files, dest): (PathBuf, Vec<&str>, Option<PathBuf>) = if cfg!(windows) {
         (
             target_dir().join("dist").join("windows"),
-            &crate::windows::DIST_FILES,
+            crate::windows::DIST_FILES.to_vec(),
             variable("LOCALAPPDATA").map(|dir| dir.join("Programs").join("vstbridge")),
         )
     } else {
         (
             target_dir().join("dist"),
-            &DIST_FILES,
+            DIST_FILES
+                .iter()
+                .chain(&crate::windows::WINE_SERVER_FILES)
+                .copied()
+                .collect(),
             variable("HOME").map(|home| home.join(".local").join("lib").join("vstbridge")),
         )
     };
@@ -207,6 +216,9 @@ pub fn install() -> Result<()> {
     std::fs::create_dir_all(&dest)?;
     for file in files {
         let to = dest.join(file);
+        if let Some(folder) = to.parent() {
+            std::fs::create_dir_all(folder)?;
+        }
         // Replace rather than overwrite in place: a running server keeps its old file.
         let _ = std::fs::remove_file(&to);
         std::fs::copy(from.join(file), &to).with_context(|| format!("cannot install {}", to.display()))?;

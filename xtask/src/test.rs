@@ -104,6 +104,18 @@ const REQUIRED_ON_WINDOWS: [&str; 28] = [
     "probe_scan_and_render_handle_the_other_widths_plugin",
 ];
 
+/// The Linux proxy driving the Windows servers under Wine (`tests/tests/wine_bridge.rs`):
+/// what must pass, and the label its run has among the Windows runs.
+const REQUIRED_WINE_BRIDGE: [&str; 6] = [
+    "dawdreamer_renders_windows_dpf_dlls_through_the_linux_proxy_like_their_linux_builds",
+    "pipe_doorbells_render_what_the_futex_renders",
+    "dawdreamer_sees_the_windows_builds_parameters_names_and_state_as_the_linux_builds",
+    "dawdreamer_plays_on_when_the_wine_server_is_stopped_or_killed_and_the_plugin_comes_back",
+    "the_wine_servers_of_a_killed_host_end_with_it",
+    "a_windows_plugin_with_a_prefix_that_cannot_run_it_fails_to_load_with_the_reason",
+];
+const WINE_BRIDGE_LABEL: &str = "the Linux proxy with Windows servers";
+
 /// The longest one `cargo test` command may run before it is killed: a hung test must fail
 /// the run, not eat CI's time limit.
 const TEST_COMMAND_LIMIT_SECONDS: u32 = 1800;
@@ -263,9 +275,14 @@ pub fn test_windows() -> Result<()> {
 fn windows_problems(runs: &[(&str, Result<String>)]) -> Vec<String> {
     let mut problems = Vec::new();
     for (target, run) in runs {
+        let required: &[&str] = if *target == WINE_BRIDGE_LABEL {
+            &REQUIRED_WINE_BRIDGE
+        } else {
+            &REQUIRED_ON_WINDOWS
+        };
         match run {
             Ok(output) => problems.extend(
-                REQUIRED_ON_WINDOWS
+                required
                     .iter()
                     .filter(|name| !passed(output, name))
                     .map(|name| format!("{target} under Wine: required test `{name}` did not run and pass")),
@@ -277,10 +294,15 @@ fn windows_problems(runs: &[(&str, Result<String>)]) -> Vec<String> {
 }
 
 /// Runs the Windows tests ([`crate::windows::WINDOWS_TESTS`]) for each Windows target
-/// under Wine, setting Wine up first; one output per target (all its commands).
+/// under Wine, setting Wine up first; one output per target (all its commands), and one
+/// for the Linux proxy driving the Windows servers under Wine ([`WINE_BRIDGE_LABEL`]).
 fn run_windows_tests(totals: &mut Totals) -> Vec<(&'static str, Result<String>)> {
     let wine = match crate::windows::ensure_windows().and_then(|wine| {
         crate::windows::build_test_plugins()?;
+        crate::windows::add_servers_for_wine(
+            crate::build::Profile::Debug,
+            &crate::util::target_dir().join("debug").join("bridge"),
+        )?;
         crate::windows_plugins::build()?;
         // The Linux renderings the Windows builds of Debian's plugins are compared with.
         fetch_plugins()?;
@@ -299,6 +321,17 @@ fn run_windows_tests(totals: &mut Totals) -> Vec<(&'static str, Result<String>)>
                 .collect();
         }
     };
+    let mut wine_bridge = limited(cargo().args([
+        "test",
+        "-p",
+        "vstbridge-tests",
+        "--test",
+        "wine_bridge",
+        "--",
+        "--include-ignored",
+    ]));
+    wine.apply(&mut wine_bridge);
+    let wine_bridge = run_tests(&mut wine_bridge, totals);
     crate::windows::WINDOWS_TARGETS
         .iter()
         .map(|&target| {
@@ -316,6 +349,7 @@ fn run_windows_tests(totals: &mut Totals) -> Vec<(&'static str, Result<String>)>
             }
             (target, Ok(output))
         })
+        .chain([(WINE_BRIDGE_LABEL, wine_bridge)])
         .collect()
 }
 

@@ -242,6 +242,45 @@ pub fn server_arch(target: &str) -> &'static str {
     if target.starts_with("x86_64") { "x86_64" } else { "i686" }
 }
 
+/// The folders beside a Linux proxy's servers that hold the Windows servers it runs under
+/// Wine (`windows-<arch>/`), with the file names inside them; see [`add_servers_for_wine`].
+pub const WINE_SERVER_FILES: [&str; 4] = [
+    "windows-x86_64/vstbridge-server-x86_64.exe",
+    "windows-x86_64/bcryptprimitives.dll",
+    "windows-i686/vstbridge-server-i686.exe",
+    "windows-i686/bcryptprimitives.dll",
+];
+
+/// Copies both Windows servers of `profile` into the Linux bridge folder `dest`, each in a
+/// folder of its own (`windows-<arch>/`) with the `ProcessPrng` stand-in beside it: a Wine
+/// before 8.13 lacks `ProcessPrng`, which every Rust program imports, and loads a DLL from
+/// the program's own folder first, so the servers run in any prefix without touching it.
+/// (One folder each: a 64-bit and a 32-bit DLL of one name cannot share a folder.)
+pub fn add_servers_for_wine(profile: crate::build::Profile, dest: &Path) -> Result<()> {
+    for target in WINDOWS_TARGETS {
+        let arch = server_arch(target);
+        let folder = dest.join(format!("windows-{arch}"));
+        std::fs::create_dir_all(&folder)?;
+        let copies = [
+            (
+                target_dir()
+                    .join(target)
+                    .join(profile.dir())
+                    .join("vstbridge-server.exe"),
+                format!("vstbridge-server-{arch}.exe"),
+            ),
+            (build_process_prng(target)?, "bcryptprimitives.dll".to_owned()),
+        ];
+        for (from, name) in copies {
+            let to = folder.join(name);
+            // Replace rather than overwrite in place: a running server keeps its old file.
+            let _ = std::fs::remove_file(&to);
+            std::fs::copy(&from, &to).with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
+        }
+    }
+    Ok(())
+}
+
 /// `target/<target>/debug/bridge/`: the proxies and servers of both widths, named as in the
 /// dist.
 fn assemble_bridge(target: &str) -> Result<()> {

@@ -17,7 +17,10 @@ pub use bridged::{
     Bridged, PATIENT_OPTIONS, bridge_dir, install_proxy, install_proxy_from, install_proxy_with, load_bridged,
     load_bridged_with, load_bridged_with_options, proxy_file_name, restarted_beside_fresh,
 };
-pub use real_host::{HostRun, Xvfb, dawdreamer_python, dawdreamer_script, read_f32_file, run_dawdreamer};
+pub use real_host::{
+    HostRun, Xvfb, assert_texts_alike, dawdreamer_params, dawdreamer_python, dawdreamer_render, dawdreamer_script,
+    max_difference, read_f32_file, run_dawdreamer, scratch_file, unique_number,
+};
 pub use recording_host::{RecordingHost, SAMPLE_RATE, SeenCallback, TEMPO};
 pub use windows_plugins::{
     REFERENCE_BLOCK, REFERENCE_BLOCKS, difference_db, reference_file, reference_render, render_blocks, windows_plugin,

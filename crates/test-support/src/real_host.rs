@@ -136,3 +136,82 @@ pub fn read_f32_file(path: &Path) -> Vec<f32> {
         .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
         .collect()
 }
+
+/// A path for `name` in this test process's scratch folder.
+pub fn scratch_file(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("vstbridge-real-host-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+/// Renders `seconds` through `plugin` in DawDreamer; returns every output sample.
+pub fn dawdreamer_render(plugin: &Path, extra: &[&str]) -> Vec<f32> {
+    let out = scratch_file(&format!(
+        "{}-{}.f32",
+        plugin.file_stem().unwrap().to_string_lossy(),
+        unique_number()
+    ));
+    let mut args = vec![
+        "render".to_owned(),
+        plugin.display().to_string(),
+        out.display().to_string(),
+    ];
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    let run = run_dawdreamer(&args, None);
+    let samples = read_f32_file(&out);
+    let shape = run.findings["shape"].as_array().unwrap();
+    let expected = shape.iter().map(|n| n.as_u64().unwrap() as usize).product::<usize>();
+    assert_eq!(samples.len(), expected, "rendered samples");
+    let _ = std::fs::remove_file(&out);
+    samples
+}
+
+/// A number no other call in this process returned (for file names).
+pub fn unique_number() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The largest difference between two equally long sample runs.
+pub fn max_difference(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
+/// DawDreamer's `params` scenario on `plugin` with `sets` (index, value) applied on the
+/// processing thread: its findings and the state it saved.
+pub fn dawdreamer_params(plugin: &Path, sets: &[(usize, f32)]) -> (serde_json::Value, Vec<u8>) {
+    let state = scratch_file(&format!("state-{}", unique_number()));
+    let mut args = vec![
+        "params".to_owned(),
+        plugin.display().to_string(),
+        state.display().to_string(),
+    ];
+    for (index, value) in sets {
+        args.push("--set".into());
+        args.push(format!("{index}={value}"));
+    }
+    let run = run_dawdreamer(&args, None);
+    let bytes = std::fs::read(&state).unwrap();
+    let _ = std::fs::remove_file(&state);
+    (run.findings, bytes)
+}
+
+/// Display texts of the two builds of a dpf plugin: equal, or (i386 printing through x87)
+/// equal as numbers to about six digits.
+pub fn assert_texts_alike(direct: &serde_json::Value, bridged: &serde_json::Value, exact: bool, what: &str) {
+    let (direct, bridged) = (direct.as_str().unwrap(), bridged.as_str().unwrap());
+    if exact || direct == bridged {
+        assert_eq!(direct, bridged, "{what}");
+        return;
+    }
+    let (a, b): (f64, f64) = (
+        direct.trim().parse().unwrap_or(f64::NAN),
+        bridged.trim().parse().unwrap_or(f64::NAN),
+    );
+    assert!(
+        (a - b).abs() <= 1e-5 * a.abs().max(1.0),
+        "{what}: direct {direct:?}, bridged {bridged:?}"
+    );
+}
