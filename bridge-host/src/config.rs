@@ -141,8 +141,11 @@ impl FileOptions {
             }
         }
         if let Some(word) = &self.wine_doorbell {
-            if word != "auto" && word != "pipe" {
-                return Err(("wine_doorbell", format!("is {word:?}; it must be \"auto\" or \"pipe\"")));
+            if WineDoorbell::from_word(word).is_none() {
+                return Err((
+                    "wine_doorbell",
+                    format!("is {word:?}; it must be \"auto\", \"pipe\" or \"futex\""),
+                ));
             }
         }
         within("max_spin_us", self.max_spin_us, 0, 1000)
@@ -294,8 +297,41 @@ pub struct WineSettings {
     pub program: Option<PathBuf>,
     /// The Wine prefix (`None`: `WINEPREFIX`, else `~/.wine`).
     pub prefix: Option<PathBuf>,
-    /// Doorbells by pipes even under a Wine that allows the futex (`wine_doorbell = "pipe"`).
-    pub pipe_doorbells: bool,
+    /// How the Windows server's doorbells wake (`wine_doorbell`).
+    pub doorbell: WineDoorbell,
+}
+
+/// `wine_doorbell`: how a Windows server under Wine wakes the audio doorbells.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum WineDoorbell {
+    /// `"auto"` (the default): the futex in a 64-bit server where the Wine allows it, else
+    /// pipes (the faster of the two as measured for each width).
+    #[default]
+    Auto,
+    /// `"pipe"`: pipes, whatever the Wine.
+    Pipe,
+    /// `"futex"`: the futex where the Wine allows it (32-bit servers too), else pipes.
+    Futex,
+}
+
+impl WineDoorbell {
+    fn from_word(word: &str) -> Option<Self> {
+        match word {
+            "auto" => Some(Self::Auto),
+            "pipe" => Some(Self::Pipe),
+            "futex" => Some(Self::Futex),
+            _ => None,
+        }
+    }
+
+    /// The word the server's `--doorbell` takes.
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Pipe => "pipe",
+            Self::Futex => "futex",
+        }
+    }
 }
 
 /// The sidecar path for a proxy at `proxy`.
@@ -356,7 +392,11 @@ pub fn load(proxy: Option<&Path>) -> Result<BridgeConfig, ConfigError> {
         wine: WineSettings {
             program: options.wine.clone(),
             prefix: options.wine_prefix.clone(),
-            pipe_doorbells: options.wine_doorbell.as_deref() == Some("pipe"),
+            doorbell: options
+                .wine_doorbell
+                .as_deref()
+                .and_then(WineDoorbell::from_word)
+                .unwrap_or_default(),
         },
     })
 }

@@ -52,10 +52,10 @@ enum Mode {
 }
 
 /// How a Windows server under Wine serves a Linux proxy.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct LinuxProxyOptions {
-    /// Doorbells by pipes even where the futex is allowed.
-    pipe_doorbells: bool,
+    /// The doorbell wake asked for (`--doorbell auto|pipe|futex`).
+    doorbell: String,
 }
 
 fn parse_args() -> Result<Mode> {
@@ -65,9 +65,15 @@ fn parse_args() -> Result<Mode> {
     let mut linux_proxy = None;
     while let Some(arg) = args.next() {
         match arg.to_str() {
-            Some("--linux-proxy") => linux_proxy = Some(LinuxProxyOptions { pipe_doorbells: false }),
-            Some("--pipe-doorbells") => {
-                linux_proxy = Some(LinuxProxyOptions { pipe_doorbells: true });
+            Some("--linux-proxy") => {
+                linux_proxy = Some(LinuxProxyOptions {
+                    doorbell: "auto".into(),
+                })
+            }
+            Some("--doorbell") => {
+                let word = args.next().and_then(|word| word.into_string().ok());
+                let options = linux_proxy.as_mut().context("--doorbell follows --linux-proxy")?;
+                options.doorbell = word.context("--doorbell needs auto, pipe or futex")?;
             }
             Some("--socket") => socket = args.next().and_then(|name| name.into_string().ok()),
             Some("--parent-pid") => {
@@ -118,7 +124,7 @@ fn main() -> ExitCode {
 }
 
 fn serve(socket: &str, parent_pid: u32, linux_proxy: Option<LinuxProxyOptions>) -> Result<()> {
-    if let Some(options) = linux_proxy {
+    if let Some(options) = &linux_proxy {
         serve_linux_proxy(options)?;
     }
     let token = std::env::var(TOKEN_ENV)
@@ -138,13 +144,9 @@ fn serve(socket: &str, parent_pid: u32, linux_proxy: Option<LinuxProxyOptions>) 
 
 /// Puts the OS layer in the mode that serves a Linux proxy from under Wine.
 #[cfg(windows)]
-fn serve_linux_proxy(options: LinuxProxyOptions) -> Result<()> {
-    use bridge_ipc::os::DoorbellChoice;
-    let choice = if options.pipe_doorbells {
-        DoorbellChoice::Pipe
-    } else {
-        DoorbellChoice::Auto
-    };
+fn serve_linux_proxy(options: &LinuxProxyOptions) -> Result<()> {
+    let choice = bridge_ipc::os::DoorbellChoice::from_word(&options.doorbell)
+        .with_context(|| format!("--doorbell {:?}: it must be auto, pipe or futex", options.doorbell))?;
     let (mode, wine) = bridge_ipc::os::serve_linux_proxy(choice)?;
     tracing::info!(wine, futex = mode.futex, "serving a Linux proxy under Wine");
     Ok(())
@@ -152,13 +154,11 @@ fn serve_linux_proxy(options: LinuxProxyOptions) -> Result<()> {
 
 /// Only the Windows build runs under Wine.
 #[cfg(not(windows))]
-fn serve_linux_proxy(options: LinuxProxyOptions) -> Result<()> {
-    let doorbells = if options.pipe_doorbells {
-        "pipe"
-    } else {
-        "futex or pipe"
-    };
-    bail!("only the Windows server, run under Wine, serves a Linux proxy across systems (with {doorbells} doorbells)")
+fn serve_linux_proxy(options: &LinuxProxyOptions) -> Result<()> {
+    bail!(
+        "only the Windows server, run under Wine, serves a Linux proxy across systems (asked for {} doorbells)",
+        options.doorbell
+    )
 }
 
 /// How often the server checks that its host process still exists.

@@ -70,12 +70,20 @@ fn wine_allows_the_futex() -> bool {
 
 #[test]
 #[ignore = "needs Wine and the Windows builds: `cargo xtask test` runs it in its Wine step"]
-fn pipe_doorbells_render_what_the_futex_renders() {
-    let eq = windows_build("i686", "3BandEQ-vst");
+fn every_doorbell_renders_the_same_and_the_defaults_are_the_futex_for_x64_and_pipes_for_x86() {
     let sets = ["--set", "0=0.9", "--set", "3=0.7", "--block", "512"];
+    let allowed = wine_allows_the_futex();
     let mut renders = Vec::new();
-    for (options, futex) in [("", wine_allows_the_futex()), ("wine_doorbell = \"pipe\"\n", false)] {
-        let proxy = install_proxy_with(&eq, &format!("{PATIENT_OPTIONS}{options}"));
+    for (arch, options, futex) in [
+        ("x86_64", "", allowed),
+        ("x86_64", "wine_doorbell = \"pipe\"\n", false),
+        ("i686", "", false),
+        ("i686", "wine_doorbell = \"futex\"\n", allowed),
+    ] {
+        let proxy = install_proxy_with(
+            &windows_build(arch, "3BandEQ-vst"),
+            &format!("{PATIENT_OPTIONS}{options}"),
+        );
         let out = vstbridge_test_support::scratch_file(&format!("doorbell-{}.f32", renders.len()));
         let mut args = vec![
             "render".to_owned(),
@@ -87,7 +95,7 @@ fn pipe_doorbells_render_what_the_futex_renders() {
         // The server says which doorbell it took, and the proxy logs what its server says.
         assert!(
             run.log.contains(&format!("futex={futex}")),
-            "the server did not take the {} doorbell:\n{}",
+            "{arch} with {options:?}: the server did not take the {} doorbell:\n{}",
             if futex { "futex" } else { "pipe" },
             run.log
         );
@@ -95,7 +103,12 @@ fn pipe_doorbells_render_what_the_futex_renders() {
         let _ = std::fs::remove_file(out);
     }
     assert!(peak(&renders[0]) > 0.01, "silence");
-    assert!(renders[0] == renders[1], "the pipe doorbell rendered something else");
+    for (index, render) in renders.iter().enumerate().skip(1) {
+        assert!(
+            render == &renders[0],
+            "doorbell setting {index} rendered something else"
+        );
+    }
 }
 
 #[test]
@@ -274,4 +287,79 @@ fn a_windows_plugin_with_a_prefix_that_cannot_run_it_fails_to_load_with_the_reas
         Path::new(&empty).read_dir().unwrap().next().is_none(),
         "the prefix was touched"
     );
+}
+
+/// Runs `vstbridge sync SOURCE --into DAW` (with `extra`) with the test bridge; its stdout.
+fn sync(source: &Path, daw: &Path, extra: &[&str]) -> String {
+    let output = Command::new(vstbridge_test_support::build_dir().join("vstbridge"))
+        .arg("sync")
+        .arg(source)
+        .arg("--into")
+        .arg(daw)
+        .args(extra)
+        .arg("--dist")
+        .arg(vstbridge_test_support::bridge_dir())
+        .env("VSTBRIDGE_LOG", "warn")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "sync: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+#[test]
+#[ignore = "needs Wine and the Windows builds: `cargo xtask test` runs it in its Wine step"]
+fn vstbridge_sync_bridges_a_folder_of_windows_dlls_idempotently_and_prunes_the_gone() {
+    let (source, daw) = (
+        vstbridge_test_support::scratch_file("sync-dlls"),
+        vstbridge_test_support::scratch_file("sync-daw"),
+    );
+    for dir in [source.join("x86"), source.join("x64"), daw.clone()] {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    let bitcrush = source.join("x86").join("MaBitcrush-vst.dll");
+    std::fs::copy(windows_build("i686", "MaBitcrush-vst"), &bitcrush).unwrap();
+    std::fs::copy(
+        windows_build("x86_64", "3BandEQ-vst"),
+        source.join("x64").join("3BandEQ-vst.dll"),
+    )
+    .unwrap();
+
+    let first = sync(&source, &daw, &[]);
+    assert_eq!(first.lines().filter(|l| l.starts_with("added")).count(), 2, "{first}");
+    for stem in ["MaBitcrush-vst", "3BandEQ-vst"] {
+        assert!(daw.join(format!("{stem}.so")).is_file(), "no proxy for {stem}: {first}");
+        let sidecar = std::fs::read_to_string(daw.join(format!("{stem}.vstbridge.toml"))).unwrap();
+        assert!(sidecar.contains(&format!("{stem}.dll")), "{sidecar}");
+    }
+    // The synced proxy is what a DAW scans: it plays the Windows plugin like its Linux build.
+    let sets = ["--set", "0=0.3"];
+    assert!(
+        dawdreamer_render(&daw.join("MaBitcrush-vst.so"), &sets)
+            == dawdreamer_render(&linux_build("MaBitcrush-vst"), &sets),
+        "the synced proxy does not play like the plugin"
+    );
+
+    let second = sync(&source, &daw, &[]);
+    assert_eq!(
+        second.lines().filter(|l| l.starts_with("unchanged")).count(),
+        2,
+        "{second}"
+    );
+    assert!(!second.contains("added") && !second.contains("updated"), "{second}");
+
+    std::fs::remove_file(&bitcrush).unwrap();
+    let pruned = sync(&source, &daw, &["--prune"]);
+    assert!(
+        pruned
+            .lines()
+            .any(|l| l.starts_with("removed") && l.contains("MaBitcrush-vst")),
+        "{pruned}"
+    );
+    assert!(!daw.join("MaBitcrush-vst.so").exists(), "{pruned}");
+    assert!(daw.join("3BandEQ-vst.so").is_file(), "{pruned}");
 }

@@ -213,6 +213,7 @@ pub fn bench_handoff(quick: bool, linux_release: &Path) -> Result<()> {
     println!(
         "(Wine turns every Windows wait into a trip through wineserver and its own scheduling; these rows say little about real Windows.)"
     );
+    results.extend(bench_linux_proxy_under_wine(quick, linux_release, &wine)?);
     let path = target_dir().join("bench").join("results.json");
     let mut all: serde_json::Map<String, serde_json::Value> = std::fs::read(&path)
         .ok()
@@ -222,6 +223,112 @@ pub fn bench_handoff(quick: bool, linux_release: &Path) -> Result<()> {
     std::fs::create_dir_all(target_dir().join("bench"))?;
     std::fs::write(&path, serde_json::to_string_pretty(&serde_json::Value::Object(all))?)?;
     Ok(())
+}
+
+/// `cargo xtask bench`'s rows for Windows plugins in a Linux host: the Linux
+/// `vstbridge-handoff` bridging the Windows gain DLLs through the Linux proxy to the Windows
+/// servers under Wine, at 64 and 512 frames, with each doorbell (the futex where this Wine
+/// allows it, pipes) and with every block sent as a message on the control pipes (the
+/// socket-synced design), beside the Linux server bridging the Linux gain; the direct row is
+/// always the Linux gain in process. Then a server's start under a cold and a warm Wine.
+fn bench_linux_proxy_under_wine(
+    quick: bool,
+    linux_release: &Path,
+    wine: &WineEnvironment,
+) -> Result<Vec<(String, serde_json::Value)>> {
+    let dist = linux_release.join("bridge");
+    add_servers_for_wine(crate::build::Profile::Release, &dist)?;
+    let linux_gain = linux_release.join("libtest_plugin_gain.so");
+    let windows_gain = |target: &str| target_dir().join(target).join("release").join("test_plugin_gain.dll");
+    let blocks = if quick { "3000" } else { "20000" };
+    let handoff = |plugin: &Path, frames: usize, blocks: &str, options: &str| -> Result<serde_json::Value> {
+        let mut command = Command::new(linux_release.join("vstbridge-handoff"));
+        command
+            .arg("--dist")
+            .arg(&dist)
+            .arg("--plugin")
+            .arg(plugin)
+            .arg("--direct")
+            .arg(&linux_gain)
+            .args([
+                "--frames",
+                &frames.to_string(),
+                "--blocks",
+                blocks,
+                "--options",
+                options,
+            ])
+            .env("VSTBRIDGE_LOG", "warn");
+        wine.apply(&mut command);
+        let output = command.output().context("cannot run vstbridge-handoff")?;
+        if !output.status.success() {
+            anyhow::bail!("vstbridge-handoff failed: {}", String::from_utf8_lossy(&output.stderr));
+        }
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let line = stdout.lines().rev().find(|line| line.starts_with('{')).unwrap_or("");
+        serde_json::from_str(line).with_context(|| format!("vstbridge-handoff printed no report: {stdout}"))
+    };
+    let (x64, x86) = (WINDOWS_TARGETS[0], WINDOWS_TARGETS[1]);
+    let (pipe, futex) = ("wine_doorbell = \"pipe\"\n", "wine_doorbell = \"futex\"\n");
+    let synced = "bench_socket_wake = true\n";
+    // The defaults are the futex for x64 (where this Wine allows it) and pipes for x86.
+    let configurations: [(&str, PathBuf, &str); 8] = [
+        ("Linux server", linux_gain.clone(), ""),
+        ("Linux server, socket-synced", linux_gain.clone(), synced),
+        ("Wine x64, default (futex)", windows_gain(x64), ""),
+        ("Wine x64, pipe doorbell", windows_gain(x64), pipe),
+        ("Wine x64, pipe-synced", windows_gain(x64), synced),
+        ("Wine x86, default (pipe)", windows_gain(x86), ""),
+        ("Wine x86, futex doorbell", windows_gain(x86), futex),
+        ("Wine x86, pipe-synced", windows_gain(x86), synced),
+    ];
+    let version = Command::new("wine")
+        .arg("--version")
+        .output()
+        .map_or(String::new(), |output| {
+            String::from_utf8_lossy(&output.stdout).trim().to_owned()
+        });
+    println!(
+        "\n== Windows plugins in a Linux host: the Linux proxy, the Windows server under Wine ({version}); gain, back to back =="
+    );
+    println!(
+        "{:<8} {:<30} {:>9} {:>9} {:>9} {:>10}",
+        "frames", "", "direct", "bridged", "p99", "overhead"
+    );
+    let mut rows = Vec::new();
+    for frames in [64, 512] {
+        for (name, plugin, options) in &configurations {
+            let row = handoff(plugin, frames, blocks, options)?;
+            let median = |side: &str| row[side]["median_us"].as_f64().unwrap_or(f64::NAN);
+            println!(
+                "{frames:<8} {name:<30} {:>9.1} {:>9.1} {:>9.1} {:>10.1}",
+                median("direct"),
+                median("bridged"),
+                row["bridged"]["p99_us"].as_f64().unwrap_or(f64::NAN),
+                row["overhead_us"].as_f64().unwrap_or(f64::NAN)
+            );
+            rows.push((format!("linux-proxy-wine/{frames}/{name}"), row));
+        }
+    }
+    // Start-up: the first server after the prefix's wineserver is gone, then the next one.
+    let mut stop = Command::new("wineserver");
+    stop.arg("-k");
+    wine.apply(&mut stop);
+    let _ = stop.status();
+    let mut wait = Command::new("wineserver");
+    wait.arg("-w");
+    wine.apply(&mut wait);
+    let _ = wait.status();
+    for start in ["cold", "warm"] {
+        let row = handoff(&windows_gain(x64), 64, "100", "")?;
+        let seconds = row["load_seconds"].as_f64().unwrap_or(f64::NAN);
+        println!("loading the x64 plugin under a {start} Wine: {seconds:.2} s");
+        rows.push((
+            format!("linux-proxy-wine/start/{start}"),
+            serde_json::json!({ "load_seconds": seconds }),
+        ));
+    }
+    Ok(rows)
 }
 
 /// `cargo build` of `packages` for `target` in `profile`.

@@ -22,7 +22,13 @@ pub struct ServerCommand {
     /// Keep the last lines the process writes to stderr, for the error when it ends early
     /// (Wine explains there what it lacks); they are also logged.
     pub keep_stderr: bool,
+    /// A program run first (with the same environment, waited for at most
+    /// [`WARM_UP_PATIENCE`]); under Wine, the one that keeps a wineserver warm.
+    pub warm_up: Option<(PathBuf, Vec<OsString>)>,
 }
+
+/// The longest a [`ServerCommand::warm_up`] program may take before the server starts anyway.
+pub const WARM_UP_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl ServerCommand {
     /// A server executable of this system, run as it is.
@@ -32,6 +38,44 @@ impl ServerCommand {
             leading_args: Vec::new(),
             environment: Vec::new(),
             keep_stderr: false,
+            warm_up: None,
+        }
+    }
+
+    /// Runs the warm-up program, if any, for up to [`WARM_UP_PATIENCE`]; what it reports
+    /// is only logged (the server may start without it).
+    fn warm_up(&self) {
+        let Some((program, args)) = &self.warm_up else { return };
+        let started = Command::new(program)
+            .args(args)
+            .envs(self.environment.iter().map(|(name, value)| (name, value)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+        let mut child = match started {
+            Ok(child) => child,
+            Err(error) => {
+                tracing::debug!("cannot run {}: {error}", program.display());
+                return;
+            }
+        };
+        let deadline = std::time::Instant::now() + WARM_UP_PATIENCE;
+        loop {
+            match child.try_wait() {
+                Ok(Some(status)) => {
+                    tracing::debug!("{} ended ({status})", program.display());
+                    return;
+                }
+                Ok(None) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                }
+                _ => {
+                    tracing::debug!("{} is still running; starting the server anyway", program.display());
+                    // Reaped by nobody if it never ends; it is a daemon's starter.
+                    return;
+                }
+            }
         }
     }
 }
@@ -50,6 +94,7 @@ impl ServerProcess {
     /// Starts `command` serving on the socket `socket`, handing it `token` through the
     /// environment and this process's id so it can die with us.
     pub fn spawn(command: &ServerCommand, socket: &str, token: [u8; 16]) -> io::Result<Self> {
+        command.warm_up();
         let mut process = Command::new(&command.program);
         process
             .args(&command.leading_args)

@@ -1,6 +1,7 @@
 //! `vstbridge sync`: installs a proxy for each plugin the host cannot load itself (every
-//! 32-bit plugin; with `--all`, every plugin, for crash isolation) into a DAW's plugin
-//! folder, named after the plugin, with its sidecar. Entries already right are left alone
+//! plugin of the other width, and on Linux every Windows `.dll`, which the proxy runs under
+//! Wine; with `--all`, every plugin, for crash isolation) into a DAW's plugin folder, named
+//! after the plugin (`Foo.dll` gets `Foo.so`), with its sidecar. Entries already right are left alone
 //! (so DAWs do not rescan), `--prune` removes proxies whose plugin is gone, and a file
 //! vstbridge did not write is never overwritten: sidecars it writes carry a marker line.
 
@@ -64,12 +65,13 @@ pub fn sync(options: &SyncOptions) -> Result<Vec<(String, Action)>> {
     let mut names_taken = std::collections::HashSet::new();
     for plugin in plugins {
         let Ok(info) = BinaryInfo::read(&plugin) else { continue };
-        if info.format != vst2_host::BinaryFormat::native()
+        let under_wine = runs_under_wine(info.format);
+        if (info.format != vst2_host::BinaryFormat::native() && !under_wine)
             || !matches!(info.architecture, Architecture::X86 | Architecture::X86_64)
         {
             continue;
         }
-        if !options.all && info.architecture == Architecture::current() {
+        if !options.all && !under_wine && info.architecture == Architecture::current() {
             continue;
         }
         let stem = plugin
@@ -93,6 +95,17 @@ pub fn sync(options: &SyncOptions) -> Result<Vec<(String, Action)>> {
     Ok(report)
 }
 
+/// Whether the proxy here runs plugins of this format under Wine (Windows DLLs on Linux).
+fn runs_under_wine(format: vst2_host::BinaryFormat) -> bool {
+    cfg!(target_os = "linux") && format == vst2_host::BinaryFormat::Pe
+}
+
+/// Whether a file's extension marks a plugin here: this system's (`.so`, `.dll`), and on
+/// Linux also Windows DLLs (bridged under Wine).
+fn is_plugin_extension(extension: &std::ffi::OsStr) -> bool {
+    extension == PLUGIN_EXTENSION || (cfg!(target_os = "linux") && extension.eq_ignore_ascii_case("dll"))
+}
+
 /// Finds plugin files (`.so`, `.dll`) under `dir` (symlinked folders are not followed, to avoid loops).
 fn find_plugins(dir: &Path, found: &mut Vec<PathBuf>, depth: usize) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
@@ -101,7 +114,7 @@ fn find_plugins(dir: &Path, found: &mut Vec<PathBuf>, depth: usize) {
         let Ok(kind) = entry.file_type() else { continue };
         if kind.is_dir() && depth < 8 {
             find_plugins(&path, found, depth + 1);
-        } else if path.extension().is_some_and(|ext| ext == PLUGIN_EXTENSION) && path.is_file() {
+        } else if path.extension().is_some_and(is_plugin_extension) && path.is_file() {
             found.push(path);
         }
     }
