@@ -48,6 +48,8 @@ enum Mode {
     },
     Describe {
         plugin: PathBuf,
+        /// Under Wine for a Linux command: the path is a Linux one.
+        linux_proxy: Option<LinuxProxyOptions>,
     },
 }
 
@@ -86,6 +88,7 @@ fn parse_args() -> Result<Mode> {
             Some("--describe") => {
                 return Ok(Mode::Describe {
                     plugin: args.next().map(PathBuf::from).context("--describe needs a plugin")?,
+                    linux_proxy,
                 });
             }
             _ => bail!("unexpected argument {arg:?}"),
@@ -98,7 +101,7 @@ fn parse_args() -> Result<Mode> {
             linux_proxy,
         }),
         _ => bail!(
-            "usage: vstbridge-server-{arch} --socket PATH --parent-pid PID   (started by the proxy)\n       vstbridge-server-{arch} --describe PLUGIN",
+            "usage: vstbridge-server-{arch} --socket PATH --parent-pid PID   (started by the proxy)\n       vstbridge-server-{arch} [--linux-proxy] --describe PLUGIN",
             arch = Architecture::current()
         ),
     }
@@ -112,7 +115,16 @@ fn main() -> ExitCode {
             parent_pid,
             linux_proxy,
         } => serve(&socket, parent_pid, linux_proxy),
-        Mode::Describe { plugin } => describe(&plugin),
+        Mode::Describe { plugin, linux_proxy } => {
+            // Under Wine for a Linux command, the plugin's path is a Linux one.
+            let local = match &linux_proxy {
+                Some(options) => serve_linux_proxy(options).and_then(|()| {
+                    bridge_ipc::os::local_path(&plugin.to_string_lossy()).context("cannot reach the plugin")
+                }),
+                None => Ok(plugin),
+            };
+            local.and_then(|plugin| describe(&plugin))
+        }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -289,14 +289,10 @@ fn a_windows_plugin_with_a_prefix_that_cannot_run_it_fails_to_load_with_the_reas
     );
 }
 
-/// Runs `vstbridge sync SOURCE --into DAW` (with `extra`) with the test bridge; its stdout.
-fn sync(source: &Path, daw: &Path, extra: &[&str]) -> String {
+/// Runs `vstbridge ARGS` with the test bridge; its stdout (it must succeed).
+fn vstbridge(args: &[&std::ffi::OsStr]) -> String {
     let output = Command::new(vstbridge_test_support::build_dir().join("vstbridge"))
-        .arg("sync")
-        .arg(source)
-        .arg("--into")
-        .arg(daw)
-        .args(extra)
+        .args(args)
         .arg("--dist")
         .arg(vstbridge_test_support::bridge_dir())
         .env("VSTBRIDGE_LOG", "warn")
@@ -305,10 +301,45 @@ fn sync(source: &Path, daw: &Path, extra: &[&str]) -> String {
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success(),
-        "sync: {stdout}{}",
+        "vstbridge {args:?}: {stdout}{}",
         String::from_utf8_lossy(&output.stderr)
     );
     stdout
+}
+
+/// Runs `vstbridge sync SOURCE --into DAW` (with `extra`); its stdout.
+fn sync(source: &Path, daw: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["sync".as_ref(), source.as_os_str(), "--into".as_ref(), daw.as_os_str()];
+    args.extend(extra.iter().map(|arg| std::ffi::OsStr::new(*arg)));
+    vstbridge(&args)
+}
+
+#[test]
+#[ignore = "needs Wine and the Windows builds: `cargo xtask test` runs it in its Wine step"]
+fn vstbridge_probe_describes_windows_dlls_as_their_linux_builds_are_described() {
+    let probe = |plugin: &Path| -> serde_json::Value {
+        serde_json::from_str(&vstbridge(&["probe".as_ref(), "--json".as_ref(), plugin.as_os_str()])).unwrap()
+    };
+    let linux = probe(&linux_build("3BandEQ-vst"));
+    for arch in ["x86_64", "i686"] {
+        let windows = probe(&windows_build(arch, "3BandEQ-vst"));
+        assert_eq!(windows["status"], "ok", "{windows}");
+        assert_eq!(windows["under_wine"], true, "{windows}");
+        assert_eq!(windows["architecture"], arch, "{windows}");
+        for key in ["name", "vendor", "unique_id", "inputs", "outputs"] {
+            assert_eq!(windows[key], linux[key], "{arch}: {key}");
+        }
+        let names = |report: &serde_json::Value| -> Vec<serde_json::Value> {
+            report["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["name"].clone())
+                .collect()
+        };
+        assert!(!names(&linux).is_empty());
+        assert_eq!(names(&windows), names(&linux), "{arch}: parameter names");
+    }
 }
 
 #[test]

@@ -106,7 +106,7 @@ const REQUIRED_ON_WINDOWS: [&str; 28] = [
 
 /// The Linux proxy driving the Windows servers under Wine (`tests/tests/wine_bridge.rs`):
 /// what must pass, and the label its run has among the Windows runs.
-const REQUIRED_WINE_BRIDGE: [&str; 7] = [
+const REQUIRED_WINE_BRIDGE: [&str; 8] = [
     "dawdreamer_renders_windows_dpf_dlls_through_the_linux_proxy_like_their_linux_builds",
     "every_doorbell_renders_the_same_and_the_defaults_are_the_futex_for_x64_and_pipes_for_x86",
     "dawdreamer_sees_the_windows_builds_parameters_names_and_state_as_the_linux_builds",
@@ -114,6 +114,7 @@ const REQUIRED_WINE_BRIDGE: [&str; 7] = [
     "the_wine_servers_of_a_killed_host_end_with_it",
     "a_windows_plugin_with_a_prefix_that_cannot_run_it_fails_to_load_with_the_reason",
     "vstbridge_sync_bridges_a_folder_of_windows_dlls_idempotently_and_prunes_the_gone",
+    "vstbridge_probe_describes_windows_dlls_as_their_linux_builds_are_described",
 ];
 const WINE_BRIDGE_LABEL: &str = "the Linux proxy with Windows servers";
 

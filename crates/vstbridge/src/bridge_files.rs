@@ -29,6 +29,17 @@ pub const PLUGIN_SUFFIX: &str = std::env::consts::DLL_SUFFIX;
 /// [`PLUGIN_SUFFIX`] without its dot.
 pub const PLUGIN_EXTENSION: &str = std::env::consts::DLL_EXTENSION;
 
+/// Whether a file's extension marks a plugin here: this system's (`so`, `dll`), and on
+/// Linux also Windows DLLs, which the proxy runs under Wine.
+pub fn is_plugin_extension(extension: &std::ffi::OsStr) -> bool {
+    extension == PLUGIN_EXTENSION || (cfg!(target_os = "linux") && extension.eq_ignore_ascii_case("dll"))
+}
+
+/// Whether the proxy here runs plugins of `format` under Wine (Windows DLLs on Linux).
+pub fn runs_under_wine(format: vst2_host::BinaryFormat) -> bool {
+    cfg!(target_os = "linux") && format == vst2_host::BinaryFormat::Pe
+}
+
 /// Finds the folder holding the proxy and the servers.
 pub fn dist_dir(explicit: Option<&Path>) -> Result<PathBuf> {
     let mut candidates: Vec<PathBuf> = explicit.map(Path::to_path_buf).into_iter().collect();

@@ -58,6 +58,8 @@ pub struct Report {
     pub architecture: Option<String>,
     /// Whether this (64-bit) host needs the bridge for it.
     pub needs_bridge: bool,
+    /// Whether it is a Windows plugin, bridged under Wine.
+    pub under_wine: bool,
     /// The outcome.
     #[serde(flatten)]
     pub outcome: Outcome,
@@ -84,10 +86,13 @@ impl Report {
 
 /// Probes `path` with servers from `dist`, giving the plugin `timeout` to load.
 pub fn probe(path: &Path, dist: &Path, timeout: Duration) -> Report {
+    // A Windows plugin on Linux: probed by the Windows server under Wine.
+    let under_wine = BinaryInfo::read(path).is_ok_and(|info| crate::bridge_files::runs_under_wine(info.format));
     let report = |architecture: Option<Architecture>, outcome| Report {
         path: path.to_path_buf(),
         architecture: architecture.map(|a| a.name().to_owned()),
-        needs_bridge: architecture.is_some_and(|a| a != Architecture::current()),
+        needs_bridge: under_wine || architecture.is_some_and(|a| a != Architecture::current()),
+        under_wine,
         outcome,
     };
     if !path.exists() {
@@ -118,13 +123,27 @@ pub fn probe(path: &Path, dist: &Path, timeout: Duration) -> Report {
         }
     };
     let arch = info.architecture;
-    if info.format != vst2_host::BinaryFormat::native() || !matches!(arch, Architecture::X86 | Architecture::X86_64) {
+    if (info.format != vst2_host::BinaryFormat::native() && !under_wine)
+        || !matches!(arch, Architecture::X86 | Architecture::X86_64)
+    {
         let message = format!(
             "a {} binary for {}, which this platform's servers cannot load",
             info.format,
             arch.describe()
         );
         return report(Some(arch), Outcome::NotAPlugin { message });
+    }
+    if under_wine {
+        let name = format!("vstbridge-server-{}.exe", arch.name());
+        let server = dist.join(format!("windows-{}", arch.name())).join(&name);
+        if !server.is_file() {
+            let message = format!("no Windows server for {} plugins at {}", arch.name(), server.display());
+            return report(Some(arch), Outcome::Failed { message });
+        }
+        return report(
+            Some(arch),
+            describe_in_sandbox(under_wine_command(&server, path), timeout),
+        );
     }
     let server = dist.join(format!(
         "vstbridge-server-{}{}",
@@ -135,14 +154,30 @@ pub fn probe(path: &Path, dist: &Path, timeout: Duration) -> Report {
         let message = format!("no server for {} plugins at {}", arch.name(), server.display());
         return report(Some(arch), Outcome::Failed { message });
     }
-    report(Some(arch), describe_in_sandbox(&server, path, timeout))
+    let mut command = Command::new(&server);
+    command.arg("--describe").arg(path);
+    report(Some(arch), describe_in_sandbox(command, timeout))
+}
+
+/// The Windows `server` describing `plugin` under Wine (`wine` on `PATH`, the prefix of
+/// `WINEPREFIX` or Wine's default), quiet and without Wine's installer dialogs unless the
+/// environment says otherwise.
+fn under_wine_command(server: &Path, plugin: &Path) -> Command {
+    let mut command = Command::new("wine");
+    command.arg(server).arg("--linux-proxy").arg("--describe").arg(plugin);
+    for (name, default) in [("WINEDEBUG", "-all"), ("WINEDLLOVERRIDES", "mscoree,mshtml=")] {
+        if std::env::var_os(name).is_none() {
+            command.env(name, default);
+        }
+    }
+    command
 }
 
 /// Runs `server --describe` with a time limit and interprets how it ended.
-fn describe_in_sandbox(server: &Path, plugin: &Path, timeout: Duration) -> Outcome {
-    let mut child = match Command::new(server)
-        .arg("--describe")
-        .arg(plugin)
+/// Runs `command` (a server with `--describe PLUGIN`) within `timeout` and reads its report.
+fn describe_in_sandbox(mut command: Command, timeout: Duration) -> Outcome {
+    let program = command.get_program().to_owned();
+    let mut child = match command
         .env("VSTBRIDGE_LOG", "error")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -152,7 +187,7 @@ fn describe_in_sandbox(server: &Path, plugin: &Path, timeout: Duration) -> Outco
         Ok(child) => child,
         Err(error) => {
             return Outcome::Failed {
-                message: format!("cannot start {}: {error}", server.display()),
+                message: format!("cannot start {}: {error}", Path::new(&program).display()),
             };
         }
     };
@@ -220,7 +255,9 @@ pub fn render_text(report: &Report) -> String {
     let mut text = format!("{}\n", report.path.display());
     let line = |text: &mut String, key: &str, value: String| text.push_str(&format!("  {key:<14}{value}\n"));
     if let Some(arch) = &report.architecture {
-        let bridge = if report.needs_bridge {
+        let bridge = if report.under_wine {
+            " (a Windows plugin: bridged under Wine)"
+        } else if report.needs_bridge {
             " (needs the bridge in this 64-bit host)"
         } else {
             ""

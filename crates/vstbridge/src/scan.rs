@@ -112,13 +112,7 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>, depth: usize) {
         let path = entry.path();
         match entry.file_type() {
             Ok(kind) if kind.is_dir() && depth < 8 => collect(&path, files, depth + 1),
-            Ok(_)
-                if path
-                    .extension()
-                    .is_some_and(|ext| ext == crate::bridge_files::PLUGIN_EXTENSION) =>
-            {
-                files.push(path)
-            }
+            Ok(_) if path.extension().is_some_and(crate::bridge_files::is_plugin_extension) => files.push(path),
             _ => {}
         }
     }

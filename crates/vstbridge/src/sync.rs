@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use vst2_host::{Architecture, BinaryInfo};
 
-use crate::bridge_files::{PLUGIN_EXTENSION, PLUGIN_SUFFIX, PROXY};
+use crate::bridge_files::{PLUGIN_SUFFIX, PROXY, is_plugin_extension, runs_under_wine};
 
 /// The first line of every sidecar `sync` writes.
 pub const MARKER: &str = "# written by `vstbridge sync`; edit the options below freely, `plugin` is kept in step";
@@ -93,17 +93,6 @@ pub fn sync(options: &SyncOptions) -> Result<Vec<(String, Action)>> {
         report.extend(prune(options)?);
     }
     Ok(report)
-}
-
-/// Whether the proxy here runs plugins of this format under Wine (Windows DLLs on Linux).
-fn runs_under_wine(format: vst2_host::BinaryFormat) -> bool {
-    cfg!(target_os = "linux") && format == vst2_host::BinaryFormat::Pe
-}
-
-/// Whether a file's extension marks a plugin here: this system's (`.so`, `.dll`), and on
-/// Linux also Windows DLLs (bridged under Wine).
-fn is_plugin_extension(extension: &std::ffi::OsStr) -> bool {
-    extension == PLUGIN_EXTENSION || (cfg!(target_os = "linux") && extension.eq_ignore_ascii_case("dll"))
 }
 
 /// Finds plugin files (`.so`, `.dll`) under `dir` (symlinked folders are not followed, to avoid loops).
