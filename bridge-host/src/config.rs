@@ -39,6 +39,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use bridge_ipc::wine_launch::WineSettings;
+use bridge_proto::wine::WineDoorbell;
 use serde::Deserialize;
 use vst2_host::Architecture;
 
@@ -288,50 +290,6 @@ pub struct BridgeConfig {
     pub policy: FailurePolicy,
     /// How Windows plugins run under Wine (Linux only).
     pub wine: WineSettings,
-}
-
-/// The options for Windows plugins bridged under Wine.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct WineSettings {
-    /// The `wine` program (`None`: `wine` on `PATH`).
-    pub program: Option<PathBuf>,
-    /// The Wine prefix (`None`: `WINEPREFIX`, else `~/.wine`).
-    pub prefix: Option<PathBuf>,
-    /// How the Windows server's doorbells wake (`wine_doorbell`).
-    pub doorbell: WineDoorbell,
-}
-
-/// `wine_doorbell`: how a Windows server under Wine wakes the audio doorbells.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum WineDoorbell {
-    /// `"auto"` (the default): the futex in a 64-bit server where the Wine allows it, else
-    /// pipes (the faster of the two as measured for each width).
-    #[default]
-    Auto,
-    /// `"pipe"`: pipes, whatever the Wine.
-    Pipe,
-    /// `"futex"`: the futex where the Wine allows it (32-bit servers too), else pipes.
-    Futex,
-}
-
-impl WineDoorbell {
-    fn from_word(word: &str) -> Option<Self> {
-        match word {
-            "auto" => Some(Self::Auto),
-            "pipe" => Some(Self::Pipe),
-            "futex" => Some(Self::Futex),
-            _ => None,
-        }
-    }
-
-    /// The word the server's `--doorbell` takes.
-    pub fn word(self) -> &'static str {
-        match self {
-            Self::Auto => "auto",
-            Self::Pipe => "pipe",
-            Self::Futex => "futex",
-        }
-    }
 }
 
 /// The sidecar path for a proxy at `proxy`.

@@ -139,7 +139,7 @@ impl ProxyInstance {
     ) -> Result<Arc<Self>, CreateError> {
         let config = config::load(proxy_path)?;
         let (arch, format) = plugin_architecture(&config)?;
-        let under_wine = format != vst2_host::BinaryFormat::native();
+        let under_wine = bridge_ipc::wine_launch::runs_under_wine(format);
         let server_exe = config::find_server(arch, under_wine, &config, proxy_path)?;
         let server = server_command(&config, arch, under_wine, &server_exe)?;
         tracing::info!(plugin = %config.plugin.display(), %arch, server = %server_exe.display(), under_wine, "bridging");
@@ -613,7 +613,6 @@ impl ProxyInstance {
     }
 }
 
-/// Reads the plugin's header and checks it is something a server can load.
 /// How to start a server for the plugin: the server itself, or for a Windows plugin on
 /// Linux, Wine running the Windows server (with Wine and its prefix checked first).
 fn server_command(
@@ -625,16 +624,8 @@ fn server_command(
     if !under_wine {
         return Ok(ServerCommand::native(server_exe));
     }
-    #[cfg(target_os = "linux")]
-    {
-        let wine = crate::wine::WineLaunch::resolve(&config.wine, arch).map_err(CreateError::Plugin)?;
-        Ok(wine.command(server_exe))
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = (config, arch);
-        unreachable!("plugin_architecture lets only native plugins through here")
-    }
+    let wine = bridge_ipc::wine_launch::WineLaunch::resolve(&config.wine, arch).map_err(CreateError::Plugin)?;
+    Ok(wine.command(server_exe))
 }
 
 /// The plugin's architecture and binary format: native ones, and on Linux Windows ones (run
@@ -655,8 +646,7 @@ fn plugin_architecture(config: &BridgeConfig) -> Result<(Architecture, vst2_host
             path.display()
         )));
     }
-    let runs_under_wine = cfg!(target_os = "linux") && info.format == vst2_host::BinaryFormat::Pe;
-    if info.format != vst2_host::BinaryFormat::native() && !runs_under_wine {
+    if info.format != vst2_host::BinaryFormat::native() && !bridge_ipc::wine_launch::runs_under_wine(info.format) {
         return Err(CreateError::Plugin(format!(
             "{} is a {} binary, which this platform's servers cannot load",
             path.display(),

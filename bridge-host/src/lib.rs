@@ -45,5 +45,3 @@ mod spawner;
 mod sync;
 mod thread_role;
 mod watchdog;
-#[cfg(target_os = "linux")]
-pub mod wine;

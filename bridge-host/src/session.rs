@@ -47,8 +47,8 @@ fn server_address(under_wine: bool) -> io::Result<(ServerAddress, String)> {
     #[cfg(target_os = "linux")]
     if under_wine {
         let rendezvous = bridge_ipc::os::Rendezvous::new()?;
-        let path = rendezvous.path();
-        return Ok((ServerAddress::Wine(rendezvous), path));
+        let name = rendezvous.name()?;
+        return Ok((ServerAddress::Wine(rendezvous), name));
     }
     if under_wine {
         return Err(io::Error::new(
@@ -68,10 +68,17 @@ impl Session {
         under_wine: bool,
         timeout: Duration,
     ) -> io::Result<(Self, Arc<Channel>)> {
+        // One deadline for starting, connecting and the greeting.
+        let deadline = Instant::now() + timeout;
+        let left = || {
+            deadline
+                .saturating_duration_since(Instant::now())
+                .max(Duration::from_millis(1))
+        };
         let (address, socket) = server_address(under_wine)?;
         let token = endpoint::random_token()?;
         let mut server = crate::spawner::spawn(command, &socket, token)?;
-        let stream = match address.connect(timeout, &mut || server.check_alive()) {
+        let stream = match address.connect(left(), &mut || server.check_alive()) {
             Ok(stream) => stream,
             Err(error) => {
                 server.stop(Duration::ZERO);
@@ -82,16 +89,27 @@ impl Session {
         // that exits while starting (a Wine that cannot run it) fails the load at once.
         let channel = Channel::new(stream);
         let greeted = channel
-            .set_read_timeout(Some(timeout))
+            .set_read_timeout(Some(left()))
             .and_then(|()| {
                 endpoint::greet_patiently(
                     channel,
                     token,
                     ChannelRole::Main,
                     Architecture::current().name(),
-                    Some(timeout),
+                    Some(left()),
                     &mut || server.check_alive(),
                 )
+            })
+            .and_then(|(main, welcome)| {
+                // Pipes wake a server under Wine only; a server of this system claiming
+                // otherwise is refused rather than followed.
+                if welcome.wake == bridge_proto::WakeMethod::Pipe && !under_wine {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "the server asked for pipe doorbells, which only a server under Wine uses",
+                    ));
+                }
+                Ok((main, welcome))
             })
             .and_then(|(main, welcome)| {
                 // The heartbeat page follows the main connection's handshake.

@@ -157,7 +157,7 @@ fn serve(socket: &str, parent_pid: u32, linux_proxy: Option<LinuxProxyOptions>) 
 /// Puts the OS layer in the mode that serves a Linux proxy from under Wine.
 #[cfg(windows)]
 fn serve_linux_proxy(options: &LinuxProxyOptions) -> Result<()> {
-    let choice = bridge_ipc::os::DoorbellChoice::from_word(&options.doorbell)
+    let choice = bridge_proto::wine::WineDoorbell::from_word(&options.doorbell)
         .with_context(|| format!("--doorbell {:?}: it must be auto, pipe or futex", options.doorbell))?;
     let (mode, wine) = bridge_ipc::os::serve_linux_proxy(choice)?;
     tracing::info!(wine, futex = mode.futex, "serving a Linux proxy under Wine");

@@ -71,7 +71,7 @@ const REQUIRED_ON_BOTH: [&str; 8] = [
 /// Tests that must appear as passed on each Windows target under Wine: the ABI's layouts
 /// under the Windows C ABI, the wire format's round trips, and our test plugins as DLLs
 /// loaded and played by the host library.
-const REQUIRED_ON_WINDOWS: [&str; 28] = [
+const REQUIRED_ON_WINDOWS: [&str; 30] = [
     "layout_of::AEffect",
     "layout_of::VstTimeInfo",
     "layout_of::VstEvents",
@@ -102,6 +102,8 @@ const REQUIRED_ON_WINDOWS: [&str; 28] = [
     "a_bridged_x86_dpf_plugin_whose_server_is_killed_mid_render_comes_back_with_its_parameters",
     "a_plugin_finds_the_dlls_it_ships_beside_itself",
     "probe_scan_and_render_handle_the_other_widths_plugin",
+    "a_pipe_doorbell_sleep_ends_at_its_timeout_or_at_a_ring",
+    "the_futex_is_used_only_before_wine_11_5_and_never_under_proton",
 ];
 
 /// The Linux proxy driving the Windows servers under Wine (`tests/tests/wine_bridge.rs`):

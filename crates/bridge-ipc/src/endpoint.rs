@@ -157,9 +157,10 @@ pub fn greet(
 }
 
 /// [`greet`] on the first connection to a server that is still starting: until its answer
-/// begins to arrive (within `patience`, when given), `still_worth_waiting` is asked every
-/// few milliseconds whether the server still runs, so one that exits while starting (a
-/// Wine that cannot run it) fails the greeting at once rather than at its timeout.
+/// begins to arrive (within `patience`, when given, which then bounds the whole greeting),
+/// `still_worth_waiting` is asked every few milliseconds whether the server still runs, so
+/// one that exits while starting (a Wine that cannot run it) fails the greeting at once
+/// rather than at its timeout.
 pub fn greet_patiently(
     channel: Channel,
     token: [u8; 16],
@@ -182,6 +183,8 @@ pub fn greet_patiently(
                 return Err(io::Error::new(io::ErrorKind::TimedOut, "the server did not answer"));
             }
         }
+        let left = deadline.saturating_duration_since(Instant::now());
+        channel.set_read_timeout(Some(left.max(Duration::from_millis(1))))?;
     }
     match channel.receive()? {
         Message::Welcome(welcome) if welcome.protocol_version == PROTOCOL_VERSION => {

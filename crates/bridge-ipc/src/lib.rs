@@ -7,6 +7,8 @@
 //! - [`region`]: the shared-memory audio region (layout, mapping) and its event records;
 //! - [`doorbell`]: the cross-process wake/wait pair on a word of that region;
 //! - [`server_process`]: spawning the server and watching it;
+//! - [`wine_launch`]: Windows plugins on Linux: Wine, its prefix, and the command that starts
+//!   a Windows server under it;
 //! - [`os`]: what differs per operating system (control-channel streams, shared memory,
 //!   doorbell wakes, handing objects to the server, random bytes, parent death, audio
 //!   thread levers, own library path), Linux and Windows behind one API.
@@ -23,6 +25,7 @@ pub mod os;
 pub mod region;
 pub mod region_events;
 pub mod server_process;
+pub mod wine_launch;
 pub mod wire_events;
 
 pub use bridge_proto::WakeMethod;

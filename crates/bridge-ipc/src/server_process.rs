@@ -42,6 +42,16 @@ impl ServerCommand {
         }
     }
 
+    /// The command without the server's own arguments: the program, the leading arguments
+    /// and the environment (what `vstbridge probe` adds `--describe` to).
+    pub fn process(&self) -> Command {
+        let mut process = Command::new(&self.program);
+        process
+            .args(&self.leading_args)
+            .envs(self.environment.iter().map(|(name, value)| (name, value)));
+        process
+    }
+
     /// Runs the warm-up program, if any, for up to [`WARM_UP_PATIENCE`]; what it reports
     /// is only logged (the server may start without it).
     fn warm_up(&self) {
@@ -72,7 +82,10 @@ impl ServerCommand {
                 }
                 _ => {
                     tracing::debug!("{} is still running; starting the server anyway", program.display());
-                    // Reaped by nobody if it never ends; it is a daemon's starter.
+                    // Reaped whenever it ends, so it leaves no zombie.
+                    let _ = std::thread::Builder::new()
+                        .name("vstbridge-warm-up-reaper".into())
+                        .spawn(move || child.wait());
                     return;
                 }
             }
@@ -95,14 +108,12 @@ impl ServerProcess {
     /// environment and this process's id so it can die with us.
     pub fn spawn(command: &ServerCommand, socket: &str, token: [u8; 16]) -> io::Result<Self> {
         command.warm_up();
-        let mut process = Command::new(&command.program);
+        let mut process = command.process();
         process
-            .args(&command.leading_args)
             .arg("--socket")
             .arg(socket)
             .arg("--parent-pid")
             .arg(std::process::id().to_string())
-            .envs(command.environment.iter().map(|(name, value)| (name, value)))
             .env(TOKEN_ENV, to_hex(&token))
             .stdin(Stdio::null());
         if command.keep_stderr {

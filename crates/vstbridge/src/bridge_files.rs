@@ -35,11 +35,6 @@ pub fn is_plugin_extension(extension: &std::ffi::OsStr) -> bool {
     extension == PLUGIN_EXTENSION || (cfg!(target_os = "linux") && extension.eq_ignore_ascii_case("dll"))
 }
 
-/// Whether the proxy here runs plugins of `format` under Wine (Windows DLLs on Linux).
-pub fn runs_under_wine(format: vst2_host::BinaryFormat) -> bool {
-    cfg!(target_os = "linux") && format == vst2_host::BinaryFormat::Pe
-}
-
 /// Finds the folder holding the proxy and the servers.
 pub fn dist_dir(explicit: Option<&Path>) -> Result<PathBuf> {
     let mut candidates: Vec<PathBuf> = explicit.map(Path::to_path_buf).into_iter().collect();

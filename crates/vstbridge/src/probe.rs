@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use bridge_ipc::wine_launch::{WineLaunch, WineSettings, runs_under_wine};
 use bridge_proto::description::PluginDescription;
 use serde::Serialize;
 use vst2_abi::constants::category;
@@ -87,7 +88,7 @@ impl Report {
 /// Probes `path` with servers from `dist`, giving the plugin `timeout` to load.
 pub fn probe(path: &Path, dist: &Path, timeout: Duration) -> Report {
     // A Windows plugin on Linux: probed by the Windows server under Wine.
-    let under_wine = BinaryInfo::read(path).is_ok_and(|info| crate::bridge_files::runs_under_wine(info.format));
+    let under_wine = BinaryInfo::read(path).is_ok_and(|info| runs_under_wine(info.format));
     let report = |architecture: Option<Architecture>, outcome| Report {
         path: path.to_path_buf(),
         architecture: architecture.map(|a| a.name().to_owned()),
@@ -140,10 +141,14 @@ pub fn probe(path: &Path, dist: &Path, timeout: Duration) -> Report {
             let message = format!("no Windows server for {} plugins at {}", arch.name(), server.display());
             return report(Some(arch), Outcome::Failed { message });
         }
-        return report(
-            Some(arch),
-            describe_in_sandbox(under_wine_command(&server, path), timeout),
-        );
+        // Wine from PATH and the prefix of WINEPREFIX or ~/.wine, checked as the proxy checks them.
+        let wine = match WineLaunch::resolve(&WineSettings::default(), arch) {
+            Ok(wine) => wine,
+            Err(message) => return report(Some(arch), Outcome::Failed { message }),
+        };
+        let mut command = wine.command(&server).process();
+        command.arg("--describe").arg(path);
+        return report(Some(arch), describe_in_sandbox(command, timeout));
     }
     let server = dist.join(format!(
         "vstbridge-server-{}{}",
@@ -159,21 +164,6 @@ pub fn probe(path: &Path, dist: &Path, timeout: Duration) -> Report {
     report(Some(arch), describe_in_sandbox(command, timeout))
 }
 
-/// The Windows `server` describing `plugin` under Wine (`wine` on `PATH`, the prefix of
-/// `WINEPREFIX` or Wine's default), quiet and without Wine's installer dialogs unless the
-/// environment says otherwise.
-fn under_wine_command(server: &Path, plugin: &Path) -> Command {
-    let mut command = Command::new("wine");
-    command.arg(server).arg("--linux-proxy").arg("--describe").arg(plugin);
-    for (name, default) in [("WINEDEBUG", "-all"), ("WINEDLLOVERRIDES", "mscoree,mshtml=")] {
-        if std::env::var_os(name).is_none() {
-            command.env(name, default);
-        }
-    }
-    command
-}
-
-/// Runs `server --describe` with a time limit and interprets how it ended.
 /// Runs `command` (a server with `--describe PLUGIN`) within `timeout` and reads its report.
 fn describe_in_sandbox(mut command: Command, timeout: Duration) -> Outcome {
     let program = command.get_program().to_owned();

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use vst2_host::{Architecture, BinaryInfo};
 
-use crate::bridge_files::{PLUGIN_SUFFIX, PROXY, is_plugin_extension, runs_under_wine};
+use bridge_ipc::wine_launch::runs_under_wine;
+
+use crate::bridge_files::{PLUGIN_SUFFIX, PROXY, is_plugin_extension};
 
 /// The first line of every sidecar `sync` writes.
 pub const MARKER: &str = "# written by `vstbridge sync`; edit the options below freely, `plugin` is kept in step";

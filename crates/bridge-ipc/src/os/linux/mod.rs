@@ -84,7 +84,7 @@ impl Stream {
             Self::Socket(interprocess::local_socket::Stream::UdSocket(socket)) => socket.as_fd(),
             Self::Pipes(pipes) => pipes.incoming(),
         };
-        pipes::readable_within(fd, timeout)
+        readable_within(fd, timeout)
     }
 
     /// Bounds every read (`None`: wait forever); a read that times out fails.
@@ -519,4 +519,50 @@ pub fn library_path_of(address: *const ()) -> io::Result<PathBuf> {
     // SAFETY: dli_fname is a NUL-terminated path owned by the linker.
     let name = unsafe { CStr::from_ptr(info.dli_fname) };
     Ok(PathBuf::from(OsStr::from_bytes(name.to_bytes())))
+}
+
+/// Waits until `fd` is ready for `events` or `deadline` passes (`None`: forever);
+/// `TimedOut` then. Returns the events that came.
+pub(super) fn poll_until(
+    fd: ObjectRef<'_>,
+    events: rustix::event::PollFlags,
+    deadline: Option<std::time::Instant>,
+) -> io::Result<rustix::event::PollFlags> {
+    loop {
+        let timeout = match deadline {
+            None => None,
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                if left.is_zero() {
+                    return Err(io::Error::new(io::ErrorKind::TimedOut, "timed out"));
+                }
+                Some(
+                    rustix::event::Timespec::try_from(left).unwrap_or(rustix::event::Timespec {
+                        tv_sec: i64::MAX,
+                        tv_nsec: 0,
+                    }),
+                )
+            }
+        };
+        let mut fds = [rustix::event::PollFd::new(&fd, events)];
+        match rustix::event::poll(&mut fds, timeout.as_ref()) {
+            Ok(0) => continue,
+            Ok(_) => return Ok(fds[0].revents()),
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(error) => return Err(error.into()),
+        }
+    }
+}
+
+/// Whether `fd` has something to read (or its writers are gone) within `timeout`.
+fn readable_within(fd: ObjectRef<'_>, timeout: Duration) -> io::Result<bool> {
+    match poll_until(
+        fd,
+        rustix::event::PollFlags::IN,
+        Some(std::time::Instant::now() + timeout),
+    ) {
+        Ok(_) => Ok(true),
+        Err(error) if error.kind() == io::ErrorKind::TimedOut => Ok(false),
+        Err(error) => Err(error),
+    }
 }

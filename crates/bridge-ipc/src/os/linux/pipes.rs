@@ -10,10 +10,13 @@
 //! pipes, about 250 µs through loopback TCP, whose every read goes through wineserver).
 //!
 //! So a connection is two pipes the proxy makes: one it writes and the server reads, one the
-//! server writes and it reads. The proxy asks for a connection by writing both pipes' paths
-//! as one record into a *rendezvous* pipe the server reads (a record is shorter than
-//! `PIPE_BUF`, so concurrent requests never interleave). Only processes that may open the
-//! proxy's descriptors (its own user's) can reach any of these pipes.
+//! server writes and it reads. The proxy asks for a connection by writing both pipes' names
+//! (their `/proc` paths and inodes, [`DescriptorName`]) as one record into a *rendezvous*
+//! pipe the server reads (a record is shorter than `PIPE_BUF`, so concurrent requests never
+//! interleave). The server opens nothing whose inode differs from the name's, so a name
+//! published before its descriptor was closed and reused cannot lead it to a DAW file. Only
+//! processes that may open the proxy's descriptors (its own user's) can reach any of these
+//! pipes.
 //!
 //! The proxy's descriptors never block: every read and write polls with the stream's
 //! timeout. It keeps its own read end of the pipe it writes, so a write never raises
@@ -26,58 +29,25 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags};
+
+use super::poll_until;
+use bridge_proto::wine::{DescriptorName, RECORD_BYTES, object_kind};
+use rustix::event::Timespec;
 use rustix::pipe::PipeFlags;
 
-/// The size of one connection request on the rendezvous pipe: two paths, each ended by a
-/// newline, padded with zeros (well under `PIPE_BUF`, so a record is written whole).
-pub const RECORD_BYTES: usize = 128;
-
-/// The path another process of this user opens to reach `fd` of this process.
-pub fn path_of(fd: BorrowedFd<'_>) -> String {
-    format!("/proc/{}/fd/{}", std::process::id(), fd.as_raw_fd())
+/// How the server names `fd` of this process to open it: its `/proc` path and inode (see
+/// [`DescriptorName`]).
+pub fn name_of(fd: BorrowedFd<'_>) -> io::Result<DescriptorName> {
+    Ok(DescriptorName {
+        pid: std::process::id(),
+        fd: fd.as_raw_fd() as u32,
+        inode: rustix::fs::fstat(fd)?.st_ino,
+    })
 }
 
 /// A pipe whose ends never block, closed on exec.
 fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     Ok(rustix::pipe::pipe_with(PipeFlags::CLOEXEC | PipeFlags::NONBLOCK)?)
-}
-
-/// Waits until `fd` is ready for `events` or `deadline` passes (`None`: forever);
-/// `TimedOut` then. Returns the events that came.
-fn poll_until(fd: BorrowedFd<'_>, events: PollFlags, deadline: Option<Instant>) -> io::Result<PollFlags> {
-    loop {
-        let timeout = match deadline {
-            None => None,
-            Some(deadline) => {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    return Err(io::Error::new(io::ErrorKind::TimedOut, "timed out"));
-                }
-                Some(
-                    rustix::event::Timespec::try_from(left).unwrap_or(rustix::event::Timespec {
-                        tv_sec: i64::MAX,
-                        tv_nsec: 0,
-                    }),
-                )
-            }
-        };
-        let mut fds = [PollFd::new(&fd, events)];
-        match rustix::event::poll(&mut fds, timeout.as_ref()) {
-            Ok(0) => continue,
-            Ok(_) => return Ok(fds[0].revents()),
-            Err(rustix::io::Errno::INTR) => continue,
-            Err(error) => return Err(error.into()),
-        }
-    }
-}
-
-/// Whether `fd` has something to read (or its writers are gone) within `timeout`.
-pub fn readable_within(fd: BorrowedFd<'_>, timeout: Duration) -> io::Result<bool> {
-    match poll_until(fd, PollFlags::IN, Some(Instant::now() + timeout)) {
-        Ok(_) => Ok(true),
-        Err(error) if error.kind() == io::ErrorKind::TimedOut => Ok(false),
-        Err(error) => Err(error),
-    }
 }
 
 fn nanos(timeout: Option<Duration>) -> u64 {
@@ -115,8 +85,8 @@ impl PipeStream {
         let (from_server_reader, from_server_writer) = pipe()?;
         let address = format!(
             "{}\n{}",
-            path_of(to_server_reader.as_fd()),
-            path_of(from_server_writer.as_fd())
+            name_of(to_server_reader.as_fd())?.to_text(),
+            name_of(from_server_writer.as_fd())?.to_text()
         );
         let stream = Self {
             incoming: from_server_reader,
@@ -205,12 +175,12 @@ impl PipeStream {
     }
 
     /// Whether every writer of the incoming pipe is gone, which after the handshake means
-    /// the server's process is. (Data still unread there does not count: it can be read.)
+    /// the server's process is: then nobody will read what this side writes (whatever the
+    /// server wrote before it went can still be read).
     fn server_hung_up(&self) -> io::Result<bool> {
         let mut fds = [PollFd::new(&self.incoming, PollFlags::IN)];
-        rustix::event::poll(&mut fds, Some(&rustix::event::Timespec { tv_sec: 0, tv_nsec: 0 }))?;
-        let events = fds[0].revents();
-        Ok(events.contains(PollFlags::HUP) && !events.contains(PollFlags::IN))
+        rustix::event::poll(&mut fds, Some(&Timespec { tv_sec: 0, tv_nsec: 0 }))?;
+        Ok(fds[0].revents().contains(PollFlags::HUP))
     }
 
     /// Writes all of `bytes` within the write timeout.
@@ -237,9 +207,9 @@ impl Rendezvous {
         Ok(Self { reader, writer })
     }
 
-    /// The path the server reads requests from.
-    pub fn path(&self) -> String {
-        path_of(self.reader.as_fd())
+    /// How the server names the pipe it reads requests from (`--socket`).
+    pub fn name(&self) -> io::Result<String> {
+        Ok(name_of(self.reader.as_fd())?.to_text())
     }
 
     /// Opens a connection: makes its pipes and asks the server to open their other ends.
@@ -309,23 +279,15 @@ impl PipeWaker {
     }
 }
 
-/// The kinds of object a server under Wine opens by path.
-pub mod kind {
-    /// Shared memory: a sealed memfd, mapped.
-    pub const MEMORY: u8 = 0;
-    /// A doorbell's pipe, opened for reading and writing.
-    pub const PIPE: u8 = 1;
-}
-
 /// The message that hands `objects` to a server under Wine: a count, then per object its
-/// kind, the length of its path and the path.
+/// kind, the length of its [`DescriptorName`]'s text and the text.
 pub fn objects_message(objects: &[BorrowedFd<'_>]) -> io::Result<Vec<u8>> {
     let mut message = vec![u8::try_from(objects.len()).map_err(|_| io::Error::other("too many objects"))?];
     for object in objects {
         let stat = rustix::fs::fstat(object)?;
         let kind = match rustix::fs::FileType::from_raw_mode(stat.st_mode) {
-            rustix::fs::FileType::RegularFile => kind::MEMORY,
-            rustix::fs::FileType::Fifo => kind::PIPE,
+            rustix::fs::FileType::RegularFile => object_kind::MEMORY,
+            rustix::fs::FileType::Fifo => object_kind::PIPE,
             other => {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidInput,
@@ -333,10 +295,15 @@ pub fn objects_message(objects: &[BorrowedFd<'_>]) -> io::Result<Vec<u8>> {
                 ));
             }
         };
-        let path = path_of(*object);
+        let name = DescriptorName {
+            pid: std::process::id(),
+            fd: object.as_raw_fd() as u32,
+            inode: stat.st_ino,
+        }
+        .to_text();
         message.push(kind);
-        message.push(path.len() as u8);
-        message.extend_from_slice(path.as_bytes());
+        message.push(u8::try_from(name.len()).map_err(|_| io::Error::other("a descriptor name is too long"))?);
+        message.extend_from_slice(name.as_bytes());
     }
     Ok(message)
 }

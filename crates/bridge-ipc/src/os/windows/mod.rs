@@ -20,7 +20,7 @@ mod wine;
 
 pub use control::{Listener, Stream};
 pub use memory::{Mapping, SharedMemory};
-pub use wine::{DoorbellChoice, LinuxProxy, dos_path, futex_allowed, serve_linux_proxy, wine_version};
+pub use wine::{LinuxProxy, serve_linux_proxy};
 
 use std::ffi::{OsString, c_void};
 use std::io::{self, Read, Write};
@@ -105,7 +105,7 @@ pub fn wait(word: &AtomicU32, expected: u32, timeout: Duration, waker: &Waker) -
     let event = match waker {
         Waker::Event(event) => event,
         Waker::Futex => return wine::futex_wait(word, expected, timeout),
-        Waker::Pipe(pipe) => return wine::pipe_wait(pipe),
+        Waker::Pipe(pipe) => return pipe.wait(timeout),
     };
     // SAFETY: our event handle.
     match unsafe { WaitForSingleObject(event.as_raw_handle(), wait_millis(Some(timeout))) } {
@@ -120,7 +120,7 @@ pub fn wake(word: &AtomicU32, waker: &Waker) -> io::Result<()> {
         // SAFETY: our event handle.
         Waker::Event(event) => check(unsafe { SetEvent(event.as_raw_handle()) }),
         Waker::Futex => wine::futex_wake(word),
-        Waker::Pipe(pipe) => wine::pipe_wake(pipe),
+        Waker::Pipe(pipe) => pipe.wake(),
     }
 }
 
@@ -133,7 +133,7 @@ pub enum Waker {
     /// allows it.
     Futex,
     /// A Linux proxy's doorbell pipe, under a Wine that traps Linux system calls.
-    Pipe(std::fs::File),
+    Pipe(wine::PipeDoorbell),
 }
 
 impl Waker {
@@ -159,7 +159,7 @@ impl Waker {
         match self {
             Self::Event(event) => Some(event.as_handle()),
             Self::Futex => None,
-            Self::Pipe(pipe) => Some(pipe.as_handle()),
+            Self::Pipe(pipe) => Some(pipe.handle()),
         }
     }
 
@@ -167,10 +167,12 @@ impl Waker {
     pub fn from_objects(objects: &mut impl Iterator<Item = Object>) -> io::Result<Self> {
         match wine::linux_proxy() {
             Some(mode) if mode.futex => Ok(Self::Futex),
-            Some(_) => objects
-                .next()
-                .map(|pipe| Self::Pipe(std::fs::File::from(pipe)))
-                .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "a doorbell's pipe is missing")),
+            Some(_) => {
+                let pipe = objects
+                    .next()
+                    .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "a doorbell's pipe is missing"))?;
+                wine::PipeDoorbell::new(std::fs::File::from(pipe)).map(Self::Pipe)
+            }
             None => objects
                 .next()
                 .map(Self::Event)
@@ -183,7 +185,7 @@ impl Waker {
 /// Wine's DOS name for it, a Windows proxy's as it is.
 pub fn local_path(path: &str) -> io::Result<PathBuf> {
     if wine::linux_proxy().is_some() {
-        return dos_path(path);
+        return wine::dos_path(path);
     }
     Ok(PathBuf::from(path))
 }

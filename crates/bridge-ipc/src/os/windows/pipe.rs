@@ -188,13 +188,6 @@ impl NamedPipe {
         Ok(())
     }
 
-    /// The pipe's security descriptor admits only this user, and the pipe rejects remote
-    /// clients, so the system has already refused anyone else by the time a connection
-    /// exists: nothing is left to check here.
-    pub fn check_peer_is_same_user(&self) -> io::Result<()> {
-        Ok(())
-    }
-
     /// The process at the other end.
     pub(super) fn peer_process_id(&self) -> io::Result<u32> {
         let mut pid = 0u32;

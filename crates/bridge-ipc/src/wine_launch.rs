@@ -1,17 +1,35 @@
-//! Windows plugins in a Linux DAW: finding Wine and the prefix to run in, checking both
-//! before anything starts (each missing piece is an error naming what to install or run),
-//! and the command that starts a Windows server under Wine.
+//! Windows plugins on Linux: whether a plugin runs under Wine, finding Wine and the prefix
+//! to run in, checking both before anything starts (each missing piece is an error naming
+//! what to install or run), and the command that starts a Windows server under Wine (for the
+//! proxy, and for `vstbridge probe`).
 //!
 //! The server is a plain Windows program (no winelib), so any Wine that runs Windows
-//! programs runs it; how it then talks to this proxy is `bridge_ipc::os`'s business.
+//! programs runs it; how it then talks to the proxy is [`crate::os`]'s business.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use bridge_ipc::server_process::ServerCommand;
-use vst2_host::Architecture;
+use bridge_proto::wine::WineDoorbell;
+use vst2_host::{Architecture, BinaryFormat};
 
-use crate::config::{WineDoorbell, WineSettings};
+use crate::server_process::ServerCommand;
+
+/// Whether a plugin of `format` runs under Wine here: Windows DLLs on Linux.
+pub fn runs_under_wine(format: BinaryFormat) -> bool {
+    cfg!(target_os = "linux") && format == BinaryFormat::Pe
+}
+
+/// The options for Windows plugins bridged under Wine (the `wine`, `wine_prefix` and
+/// `wine_doorbell` keys of a sidecar or the global config).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WineSettings {
+    /// The `wine` program (`None`: `wine` on `PATH`).
+    pub program: Option<PathBuf>,
+    /// The Wine prefix (`None`: `WINEPREFIX`, else `~/.wine`).
+    pub prefix: Option<PathBuf>,
+    /// How the server's doorbells wake.
+    pub doorbell: WineDoorbell,
+}
 
 /// How long a wineserver we start stays up after its last program ends: a restart after a
 /// crash, or the next Windows plugin added a little later, starts warm (about 0.1 s instead
@@ -67,6 +85,7 @@ impl WineLaunch {
             .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".wine")))
             .ok_or_else(|| "no Wine prefix: set `wine_prefix` in the sidecar or WINEPREFIX".to_owned())?;
         check_prefix(&prefix, arch)?;
+        check_descriptors_reachable()?;
         Ok(Self {
             program,
             prefix,
@@ -112,10 +131,37 @@ impl WineLaunch {
     }
 }
 
+/// Checks that a Windows server can open this process's descriptors through `/proc`, which
+/// it opens every pipe and the shared memory by: the kernel lets the same user do that
+/// only while the process is dumpable, and a DAW given file capabilities (for realtime
+/// scheduling, say) or one that made itself undumpable is not.
+fn check_descriptors_reachable() -> Result<(), String> {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: PR_GET_DUMPABLE takes no further arguments and only reports.
+        if unsafe { libc::prctl(libc::PR_GET_DUMPABLE) } != 1 {
+            return Err(
+                "this DAW process is not dumpable (it runs with file capabilities or set \
+                        PR_SET_DUMPABLE to 0), so a Windows server under Wine cannot open the pipes and \
+                        memory it shares through /proc: Windows plugins cannot be bridged in it"
+                    .to_owned(),
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Checks `prefix` is an initialised Wine prefix that runs programs of `arch`.
 fn check_prefix(prefix: &Path, arch: Architecture) -> Result<(), String> {
     let registry = prefix.join("system.reg");
-    let text = std::fs::read_to_string(&registry).map_err(|_| {
+    // The header is in the first lines; the file itself runs to megabytes.
+    let mut head = [0u8; 1024];
+    let text = std::fs::File::open(&registry)
+        .and_then(|mut file| {
+            let read = std::io::Read::read(&mut file, &mut head)?;
+            Ok(String::from_utf8_lossy(&head[..read]).into_owned())
+        })
+        .map_err(|_| {
         format!(
             "the Wine prefix {} is not initialised (it has no system.reg): run `WINEPREFIX={} wineboot --init` once, \
              or name another prefix with `wine_prefix` in the sidecar",
