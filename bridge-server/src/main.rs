@@ -239,6 +239,14 @@ fn describe(path: &std::path::Path) -> Result<()> {
                 default: plugin.parameter(index),
             })
             .collect(),
+        editor: (info.flags & vst2_abi::effect::effect_flags::HAS_EDITOR != 0).then(|| {
+            plugin.editor_rect().map_or((0, 0), |rect| {
+                (
+                    i32::from(rect.right) - i32::from(rect.left),
+                    i32::from(rect.bottom) - i32::from(rect.top),
+                )
+            })
+        }),
         can_do: features
             .iter()
             .map(|feature| {

@@ -13,13 +13,14 @@ pub const I686: &str = "i686-unknown-linux-gnu";
 
 /// Packages built for i686: what a 32-bit plugin needs on the far side of the bridge, and
 /// what the i686 tests load.
-pub const I686_PACKAGES: [&str; 6] = [
+pub const I686_PACKAGES: [&str; 7] = [
     "vstbridge-server",
     "test-plugin-gain",
     "test-plugin-synth",
     "test-plugin-probe",
     "test-plugin-crash",
     "test-plugin-hang",
+    "test-plugin-editor",
 ];
 
 /// Adds the i686 Rust target when missing and checks that the C toolchain can link 32-bit

@@ -282,6 +282,12 @@ pub fn render_text(report: &Report) -> String {
             line(&mut text, "I/O", format!("{} in, {} out", d.inputs, d.outputs));
             line(&mut text, "flags", format!("{:#x} {}", d.flags, flags.join(" ")));
             line(&mut text, "latency", format!("{} samples", d.latency));
+            let editor = match d.editor {
+                None => "none".to_owned(),
+                Some((0, 0)) => "yes (its size is known once it opens)".to_owned(),
+                Some((width, height)) => format!("{width} × {height} pixels"),
+            };
+            line(&mut text, "editor", editor);
             line(
                 &mut text,
                 "programs",

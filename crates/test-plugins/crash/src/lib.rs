@@ -28,6 +28,7 @@ use std::time::Duration;
 
 use test_plugin_kit::{
     AtomicF32, Dispatch, DispatchCall, Host, Plugin, PluginInfo, ProcessFn, default_dispatch, export_plugin,
+    pass_through,
 };
 use vst2_abi::constants::category;
 use vst2_abi::effect::{effect_flags, four_char_code};
@@ -180,15 +181,11 @@ impl Plugin for Crash {
     }
 
     fn process_f32(&self, inputs: &[&[f32]], outputs: &mut [&mut [f32]]) {
-        for (input, output) in inputs.iter().zip(outputs.iter_mut()) {
-            output.copy_from_slice(input);
-        }
+        pass_through(inputs, outputs);
     }
 
     fn process_f64(&self, inputs: &[&[f64]], outputs: &mut [&mut [f64]]) {
-        for (input, output) in inputs.iter().zip(outputs.iter_mut()) {
-            output.copy_from_slice(input);
-        }
+        pass_through(inputs, outputs);
     }
 
     fn set_parameter(&self, index: i32, value: f32) {

@@ -238,6 +238,14 @@ pub trait Plugin: Send + Sync + Sized + 'static {
     fn get_parameter(&self, index: i32) -> f32;
 }
 
+/// Copies each input channel to the output channel of the same index: the process of a
+/// pass-through effect.
+pub fn pass_through<T: Copy>(inputs: &[&[T]], outputs: &mut [&mut [T]]) {
+    for (input, output) in inputs.iter().zip(outputs.iter_mut()) {
+        output.copy_from_slice(input);
+    }
+}
+
 /// Answers the identity opcodes from `info`: effect name, vendor and product strings,
 /// vendor version, VST version (2400) and category. Everything else returns 0.
 pub fn default_dispatch(info: &PluginInfo, call: DispatchCall<'_>) -> isize {

@@ -63,6 +63,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use test_plugin_kit::{
     AtomicF32, Dispatch, DispatchCall, Host, Plugin, PluginInfo, ProcessFn, default_dispatch, export_plugin,
+    pass_through,
 };
 use vst2_abi::constants::category;
 use vst2_abi::effect::{effect_flags, four_char_code};
@@ -264,12 +265,6 @@ fn state_bytes() -> Option<usize> {
 /// period, so a misplaced or repeated piece shows.
 pub fn state_byte(index: usize) -> u8 {
     (index.wrapping_mul(2_654_435_761) >> 13) as u8
-}
-
-fn pass_through<T: Copy>(inputs: &[&[T]], outputs: &mut [&mut [T]]) {
-    for (input, output) in inputs.iter().zip(outputs.iter_mut()) {
-        output.copy_from_slice(input);
-    }
 }
 
 impl Plugin for Probe {
