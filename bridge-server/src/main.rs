@@ -21,6 +21,7 @@
 
 mod audio;
 mod dispatch;
+mod editor_idle;
 mod fields;
 mod forward;
 mod route;

@@ -20,6 +20,7 @@ use vst2_host::{Architecture, Plugin};
 
 use crate::audio::AudioThread;
 use crate::dispatch;
+use crate::editor_idle::EditorIdle;
 use crate::fields::effect_info;
 use crate::forward::ForwardingHost;
 use crate::route::CallbackRoute;
@@ -50,6 +51,8 @@ pub struct Server {
     audio: Mutex<Option<AudioThread>>,
     /// The `change_seq` of the last audio block whose parameter changes were applied.
     applied_block_changes: Arc<AtomicU32>,
+    /// An open editor, idled by its thread when the DAW does not.
+    editor_idle: EditorIdle,
     weak: Weak<Server>,
 }
 
@@ -62,6 +65,7 @@ impl Server {
             callbacks: Mutex::new(None),
             audio: Mutex::new(None),
             applied_block_changes: Arc::new(AtomicU32::new(0)),
+            editor_idle: EditorIdle::default(),
             weak: weak.clone(),
         })
     }
@@ -144,7 +148,17 @@ impl Server {
     /// Serves `channel` on the calling thread, routing this thread's plugin callbacks to it.
     fn serve_on_this_thread(self: &Arc<Self>, channel: Arc<Channel>) {
         ROUTE.with(|route| *route.borrow_mut() = Some(channel.clone()));
-        let result = channel.serve(&mut |request| self.handle(request));
+        // Between the DAW's requests, a thread with an editor open idles it (see
+        // `editor_idle`).
+        let result = channel.serve_idling(
+            &mut |request| self.handle(request),
+            &|| self.editor_idle.interval(),
+            &mut || {
+                if let Some(plugin) = self.plugin.get() {
+                    self.editor_idle.idle_if_the_daw_does_not(plugin);
+                }
+            },
+        );
         ROUTE.with(|route| route.borrow_mut().take());
         if let Err(error) = result {
             tracing::debug!("connection ended: {error}");
@@ -161,7 +175,9 @@ impl Server {
                     if call.opcode == EffectOpcode::CLOSE.0 {
                         return Response::Dispatched(self.close(plugin));
                     }
+                    let opcode = call.opcode;
                     let reply = dispatch::execute(plugin, call);
+                    self.editor_idle.after_call(opcode, reply.result);
                     // A call may change parameters behind the host's back (a program change,
                     // a loaded chunk): the value table the host's audio thread reads must
                     // show it before the reply does.

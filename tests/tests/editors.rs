@@ -3,16 +3,18 @@
 //! directly, and bridged to the x86_64 and the i686 server), takes a screenshot of its own
 //! window and clicks and types into it through XTEST, as a user would. The bridged editor
 //! must paint the same pixels where the direct one does, and receive the same clicks at the
-//! same coordinates in its own window; idle calls reach it, and closing takes it away. Then
+//! same coordinates in its own window; idle calls reach it (and the server idles it itself
+//! when the host does not); when it grows, the host hears audioMasterSizeWindow and the
+//! grown editor shows whole; closing takes it away. Then
 //! the same with a real GUI plugin: Debian's 3BandEQ, whose editor draws with OpenGL, loaded
 //! directly (amd64) and bridged (amd64, and the i386 build in the 32-bit server).
 #![cfg(target_os = "linux")]
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use vst2_host::{DefaultHost, Plugin};
+use vst2_host::{Host, Plugin};
 use vstbridge_test_support::{I686_TRIPLE, Xvfb, install_proxy, test_plugin, test_plugin_for_triple};
 use x11rb::connection::Connection;
 use x11rb::protocol::xproto::{
@@ -23,10 +25,26 @@ use x11rb::protocol::xtest::ConnectionExt as _;
 use x11rb::rust_connection::RustConnection;
 use x11rb::wrapper::ConnectionExt as _;
 
-/// The editor plugin's size and colours (`crates/test-plugins/editor`).
+/// The editor plugin's size and colours, the key that makes it grow and the size it grows to
+/// (`crates/test-plugins/editor`).
 const WIDTH: u16 = 240;
 const HEIGHT: u16 = 160;
 const QUADRANTS: [u32; 4] = [0xd02020, 0x20a040, 0x2040d0, 0xf0f0f0];
+const RESIZE_KEY: u8 = 27;
+const GROWN: (u16, u16) = (320, 200);
+
+/// A host that lets the editor resize and remembers what it asked for.
+#[derive(Default)]
+struct SizingHost {
+    sizes: Mutex<Vec<(i32, i32)>>,
+}
+
+impl Host for SizingHost {
+    fn size_window(&self, width: i32, height: i32) -> bool {
+        self.sizes.lock().unwrap().push((width, height));
+        true
+    }
+}
 /// Where the host's window sits on the screen (no window manager moves it under Xvfb).
 const HOST_X: i16 = 50;
 const HOST_Y: i16 = 60;
@@ -70,9 +88,21 @@ impl HostWindow {
         }
     }
 
-    /// The editor's area of the host window, as `0xRRGGBB` pixels, row by row.
-    fn screenshot(&self) -> Vec<u32> {
-        self.screenshot_of(WIDTH, HEIGHT)
+    /// Screenshots of the top-left `width` × `height` pixels until the pixel at each of
+    /// `expected`'s points has its colour (painting follows mapping), for up to 5 s; the
+    /// last one.
+    fn screenshot_showing(&self, (width, height): (u16, u16), expected: &[((usize, usize), u32)]) -> Vec<u32> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let shot = self.screenshot_of(width, height);
+            let shown = expected
+                .iter()
+                .all(|&((x, y), colour)| shot[y * width as usize + x] == colour);
+            if shown || Instant::now() >= deadline {
+                return shot;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// The top-left `width` × `height` pixels of the host window.
@@ -143,12 +173,33 @@ fn wait_for_line(log: &Path, line: &str) -> String {
     }
 }
 
-/// Opens `plugin`'s editor in a fresh host window, screenshots it, clicks, types, idles and
-/// closes it; returns the screenshot.
-fn exercise(display: &str, plugin_path: &Path, log: &Path, what: &str) -> Vec<u32> {
+/// Counts the lines `line` in the editor's log.
+fn count_lines(log: &Path, line: &str) -> usize {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| *l == line)
+        .count()
+}
+
+/// Asserts that `shot` (`width` pixels wide) has each of `expected`'s colours at its point.
+fn assert_pixels(shot: &[u32], width: u16, expected: &[((usize, usize), u32)], what: &str) {
+    for &((x, y), colour) in expected {
+        assert_eq!(
+            shot[y * width as usize + x],
+            colour,
+            "{what}: pixel ({x}, {y}) of the editor is not its colour"
+        );
+    }
+}
+
+/// Opens `plugin`'s editor in a fresh host window, screenshots it, clicks, types, idles,
+/// grows and closes it; returns the screenshots before and after it grew.
+fn exercise(display: &str, plugin_path: &Path, log: &Path, what: &str, bridged: bool) -> (Vec<u32>, Vec<u32>) {
     std::fs::write(log, "").unwrap();
     let host = HostWindow::open(display);
-    let plugin = Plugin::load(plugin_path, Arc::new(DefaultHost)).unwrap_or_else(|e| panic!("{what}: {e}"));
+    let sizes = Arc::new(SizingHost::default());
+    let plugin = Plugin::load(plugin_path, sizes.clone()).unwrap_or_else(|e| panic!("{what}: {e}"));
     plugin.open();
     let rect = plugin.editor_rect().expect("a rect before the editor opens");
     assert_eq!(
@@ -157,8 +208,7 @@ fn exercise(display: &str, plugin_path: &Path, log: &Path, what: &str) -> Vec<u3
         "{what}"
     );
     assert!(plugin.open_editor(host.window as usize), "{what}: effEditOpen failed");
-    let opened = wait_for_line_starting(log, "open ");
-    assert!(opened, "{what}: the editor did not open");
+    assert!(wait_for_line_starting(log, "open "), "{what}: the editor did not open");
     let rect = plugin.editor_rect().expect("a rect with the editor open");
     assert_eq!(
         (rect.right - rect.left, rect.bottom - rect.top),
@@ -166,26 +216,24 @@ fn exercise(display: &str, plugin_path: &Path, log: &Path, what: &str) -> Vec<u3
         "{what}"
     );
 
-    // Painted: each quadrant's colour at its centre (polled: painting follows the mapping).
-    let centres = [(60usize, 40usize), (180, 40), (60, 120), (180, 120)];
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let screenshot = loop {
-        let shot = host.screenshot();
-        let painted = centres
-            .iter()
-            .zip(QUADRANTS)
-            .all(|((x, y), colour)| shot[y * WIDTH as usize + x] == colour);
-        if painted || Instant::now() >= deadline {
-            break shot;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    for ((x, y), colour) in centres.iter().zip(QUADRANTS) {
-        assert_eq!(
-            screenshot[y * WIDTH as usize + x],
-            colour,
-            "{what}: pixel ({x}, {y}) of the editor is not its colour"
-        );
+    // Painted: each quadrant's colour at its centre.
+    let centres = [
+        ((60, 40), QUADRANTS[0]),
+        ((180, 40), QUADRANTS[1]),
+        ((60, 120), QUADRANTS[2]),
+        ((180, 120), QUADRANTS[3]),
+    ];
+    let screenshot = host.screenshot_showing((WIDTH, HEIGHT), &centres);
+    assert_pixels(&screenshot, WIDTH, &centres, what);
+
+    // Left alone by the host, the editor is idled by its server (about 30 Hz); a plugin
+    // loaded directly gets only the host's idles.
+    std::thread::sleep(Duration::from_millis(500));
+    let idles = count_lines(log, "idle");
+    if bridged {
+        assert!(idles >= 5, "{what}: the server idled the editor {idles} times in 0.5 s");
+    } else {
+        assert_eq!(idles, 0, "{what}: idles nobody made");
     }
 
     // Clicks and a key arrive at the coordinates they were made at, in the editor's window.
@@ -205,12 +253,39 @@ fn exercise(display: &str, plugin_path: &Path, log: &Path, what: &str) -> Vec<u3
         "{what}: the key did not arrive:\n{text}"
     );
 
+    let before = count_lines(log, "idle");
     plugin.editor_idle();
-    let text = wait_for_line(log, "idle");
     assert!(
-        text.lines().any(|l| l == "idle"),
-        "{what}: effEditIdle did not reach the editor:\n{text}"
+        wait_for_count(log, "idle", before + 1),
+        "{what}: effEditIdle did not reach the editor"
     );
+
+    // Grown by the plugin from its own thread: the host hears of it, and sees all of it.
+    host.type_key(RESIZE_KEY);
+    let resized = format!("resized {} {} 1", GROWN.0, GROWN.1);
+    let text = wait_for_line(log, &resized);
+    assert!(
+        text.lines().any(|l| l == resized),
+        "{what}: no `{resized}` (the host's answer):\n{text}"
+    );
+    assert_eq!(
+        *sizes.sizes.lock().unwrap(),
+        [(i32::from(GROWN.0), i32::from(GROWN.1))],
+        "{what}: audioMasterSizeWindow"
+    );
+    let rect = plugin.editor_rect().expect("a rect after growing");
+    assert_eq!(
+        (rect.right - rect.left, rect.bottom - rect.top),
+        (GROWN.0 as i16, GROWN.1 as i16),
+        "{what}"
+    );
+    let corners = [
+        ((80, 50), QUADRANTS[0]),
+        ((300, 190), QUADRANTS[3]),
+        ((300, 10), QUADRANTS[1]),
+    ];
+    let grown = host.screenshot_showing(GROWN, &corners);
+    assert_pixels(&grown, GROWN.0, &corners, &format!("{what} (grown)"));
 
     plugin.close_editor();
     let text = wait_for_line(log, "close");
@@ -220,14 +295,26 @@ fn exercise(display: &str, plugin_path: &Path, log: &Path, what: &str) -> Vec<u3
     );
     // The editor is gone from the host's window: its area is the host's black again.
     let deadline = Instant::now() + Duration::from_secs(5);
-    while host.screenshot().iter().any(|&p| p != 0) && Instant::now() < deadline {
+    while host.screenshot_of(GROWN.0, GROWN.1).iter().any(|&p| p != 0) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert!(
-        host.screenshot().iter().all(|&p| p == 0),
+        host.screenshot_of(GROWN.0, GROWN.1).iter().all(|&p| p == 0),
         "{what}: the editor stayed on screen after closing"
     );
-    screenshot
+    (screenshot, grown)
+}
+
+/// Waits up to 5 s for at least `count` lines `line` in the log.
+fn wait_for_count(log: &Path, line: &str, count: usize) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if count_lines(log, line) >= count {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    false
 }
 
 fn wait_for_line_starting(log: &Path, prefix: &str) -> bool {
@@ -249,7 +336,7 @@ fn wait_for_line_starting(log: &Path, prefix: &str) -> bool {
 /// repaints on idle) for a second, and returns its screenshot and size.
 fn screenshot_dpf_editor(display: &str, plugin_path: &Path, what: &str) -> (Vec<u32>, (u16, u16)) {
     let host = HostWindow::open(display);
-    let plugin = Plugin::load(plugin_path, Arc::new(DefaultHost)).unwrap_or_else(|e| panic!("{what}: {e}"));
+    let plugin = Plugin::load(plugin_path, Arc::new(vst2_host::DefaultHost)).unwrap_or_else(|e| panic!("{what}: {e}"));
     plugin.open();
     plugin.start(48_000.0, 512);
     let rect = plugin.editor_rect().unwrap_or_else(|| panic!("{what}: no editor rect"));
@@ -300,15 +387,19 @@ fn bridged_editors_paint_and_take_clicks_and_keys_as_they_do_directly() {
         std::env::set_var("DISPLAY", display.display());
         std::env::set_var("VSTBRIDGE_TEST_EDITOR_LOG", &log);
     }
-    let direct = exercise(display.display(), &test_plugin("editor"), &log, "direct");
+    let direct = exercise(display.display(), &test_plugin("editor"), &log, "direct", false);
     for (what, plugin) in [
         ("bridged x86_64", test_plugin("editor")),
         ("bridged i686", test_plugin_for_triple(I686_TRIPLE, "editor")),
     ] {
-        let bridged = exercise(display.display(), &install_proxy(&plugin), &log, what);
+        let bridged = exercise(display.display(), &install_proxy(&plugin), &log, what, true);
         assert!(
-            bridged == direct,
+            bridged.0 == direct.0,
             "{what}: the editor's pixels differ from the direct editor's"
+        );
+        assert!(
+            bridged.1 == direct.1,
+            "{what}: the grown editor's pixels differ from the direct one's"
         );
     }
     let _ = std::fs::remove_file(log);

@@ -241,7 +241,25 @@ impl Channel {
     /// Serves requests until the other side closes the connection (returns `Ok`) or an
     /// error occurs.
     pub fn serve(&self, serve: &mut dyn FnMut(Request) -> Response) -> io::Result<()> {
+        self.serve_idling(serve, &|| None, &mut || {})
+    }
+
+    /// [`Channel::serve`], calling `idle` whenever nothing has arrived for as long as
+    /// `interval` says (`None`: wait for the next request however long). Only where the
+    /// stream can report readiness (Linux); elsewhere the wait is the read itself.
+    pub fn serve_idling(
+        &self,
+        serve: &mut dyn FnMut(Request) -> Response,
+        interval: &dyn Fn() -> Option<Duration>,
+        idle: &mut dyn FnMut(),
+    ) -> io::Result<()> {
         loop {
+            if let Some(interval) = interval()
+                && !self.wait_readable(interval)?
+            {
+                idle();
+                continue;
+            }
             let message = match self.receive() {
                 Ok(message) => message,
                 Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => return Ok(()),

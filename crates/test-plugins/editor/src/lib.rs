@@ -4,13 +4,17 @@
 //! ([`QUADRANTS`]); it logs, one line each, to the file named by `VSTBRIDGE_TEST_EDITOR_LOG`
 //! (if set): `open <parent>` and `close`, every `click <x> <y> <button>` and `key <keycode>`
 //! it receives (coordinates in the editor's own window), and `idle` for each effEditIdle.
+//! The key [`RESIZE_KEY`] makes it grow to [`GROWN`]: it resizes its window, asks the host
+//! with audioMasterSizeWindow (from its own thread, as GUI toolkits do) and logs
+//! `resized <width> <height> <answer>`; effEditGetRect then reports the new size.
 //!
 //! Flags CanReplacing | HasEditor (HasEditor on Linux only: elsewhere it has no editor);
 //! category Effect; effect name "Editor", vendor "vstbridge", product "vstbridge test
 //! editor", version 1; no parameters or programs.
 
 use std::io::Write;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 
 use test_plugin_kit::{
     Dispatch, DispatchCall, Host, Plugin, PluginInfo, ProcessFn, default_dispatch, export_plugin, pass_through,
@@ -27,6 +31,11 @@ pub const HEIGHT: u16 = 160;
 /// The colours (`0xRRGGBB`) of the editor's quadrants: top left, top right, bottom left,
 /// bottom right.
 pub const QUADRANTS: [u32; 4] = [0xd02020, 0x20a040, 0x2040d0, 0xf0f0f0];
+
+/// The keycode that makes the editor grow ('r' in the usual X keymap).
+pub const RESIZE_KEY: u8 = 27;
+/// The size the editor grows to.
+pub const GROWN: (u16, u16) = (320, 200);
 
 /// The environment variable naming the log file.
 pub const LOG_VAR: &str = "VSTBRIDGE_TEST_EDITOR_LOG";
@@ -60,8 +69,34 @@ fn log(line: &str) {
     }
 }
 
+/// The editor's current size, `width << 16 | height`, shared with its window's thread.
+#[derive(Debug)]
+struct Size(AtomicU32);
+
+impl Size {
+    fn new(width: u16, height: u16) -> Self {
+        Self(AtomicU32::new(u32::from(width) << 16 | u32::from(height)))
+    }
+
+    fn get(&self) -> (u16, u16) {
+        let packed = self.0.load(Ordering::Acquire);
+        ((packed >> 16) as u16, packed as u16)
+    }
+
+    #[cfg_attr(
+        not(target_os = "linux"),
+        expect(dead_code, reason = "only the X11 editor opens and grows")
+    )]
+    fn set(&self, width: u16, height: u16) {
+        self.0
+            .store(u32::from(width) << 16 | u32::from(height), Ordering::Release);
+    }
+}
+
 /// The editor plugin.
 pub struct Editor {
+    host: Host,
+    size: Arc<Size>,
     #[cfg(target_os = "linux")]
     window: Mutex<Option<x11::EditorWindow>>,
     #[cfg(not(target_os = "linux"))]
@@ -73,8 +108,10 @@ impl Plugin for Editor {
         INFO
     }
 
-    fn new(_host: Host) -> Self {
+    fn new(host: Host) -> Self {
         Self {
+            host,
+            size: Arc::new(Size::new(WIDTH, HEIGHT)),
             window: Mutex::new(None),
         }
     }
@@ -82,10 +119,11 @@ impl Plugin for Editor {
     fn dispatch(&self, d: Dispatch<'_>) -> isize {
         match (d.opcode, d.call) {
             (_, DispatchCall::EditGetRect(rect)) => {
+                let (width, height) = self.size.get();
                 rect.top = 0;
                 rect.left = 0;
-                rect.bottom = HEIGHT as i16;
-                rect.right = WIDTH as i16;
+                rect.bottom = height as i16;
+                rect.right = width as i16;
                 1
             }
             (EffectOpcode::EDIT_OPEN, DispatchCall::Raw { ptr }) => self.open(ptr as usize),
@@ -129,7 +167,8 @@ impl Editor {
         if window.is_some() || parent == 0 {
             return 0;
         }
-        match x11::EditorWindow::open(parent as u32) {
+        self.size.set(WIDTH, HEIGHT);
+        match x11::EditorWindow::open(parent as u32, self.host.clone(), self.size.clone()) {
             Ok(editor) => {
                 log(&format!("open {parent}"));
                 *window = Some(editor);
@@ -151,19 +190,21 @@ impl Editor {
 
 #[cfg(target_os = "linux")]
 mod x11 {
-    //! The editor's X11 window, on a connection of its own, with a thread that paints it
-    //! and logs its input.
+    //! The editor's X11 window, on a connection of its own, with a thread that paints it,
+    //! logs its input and grows it on request.
 
     use std::sync::Arc;
 
+    use test_plugin_kit::Host;
     use x11rb::connection::Connection;
     use x11rb::protocol::Event;
     use x11rb::protocol::xproto::{
-        ChangeGCAux, ClientMessageEvent, ConnectionExt, CreateGCAux, CreateWindowAux, EventMask, Rectangle, WindowClass,
+        ChangeGCAux, ClientMessageEvent, ConfigureWindowAux, ConnectionExt, CreateGCAux, CreateWindowAux, EventMask,
+        Rectangle, WindowClass,
     };
     use x11rb::rust_connection::RustConnection;
 
-    use super::{HEIGHT, QUADRANTS, WIDTH, log};
+    use super::{GROWN, HEIGHT, QUADRANTS, RESIZE_KEY, Size, WIDTH, log};
 
     /// An open editor; closed (and its thread ended) on drop.
     pub struct EditorWindow {
@@ -176,11 +217,14 @@ mod x11 {
     const QUIT: u32 = u32::from_be_bytes(*b"VbEd");
 
     impl EditorWindow {
-        /// Creates the window inside `parent`, maps it, and starts its thread.
-        pub fn open(parent: u32) -> Result<Self, Box<dyn std::error::Error>> {
+        /// Creates the window inside `parent`, maps it, and starts its thread, which asks
+        /// `host` for more room when the editor grows and keeps `size` current.
+        pub fn open(parent: u32, host: Host, size: Arc<Size>) -> Result<Self, Box<dyn std::error::Error>> {
             let (connection, _) = x11rb::connect(None)?;
             let connection = Arc::new(connection);
             let window = connection.generate_id()?;
+            let events =
+                EventMask::EXPOSURE | EventMask::BUTTON_PRESS | EventMask::KEY_PRESS | EventMask::STRUCTURE_NOTIFY;
             connection
                 .create_window(
                     x11rb::COPY_DEPTH_FROM_PARENT,
@@ -193,19 +237,14 @@ mod x11 {
                     0,
                     WindowClass::INPUT_OUTPUT,
                     x11rb::COPY_FROM_PARENT,
-                    &CreateWindowAux::new().event_mask(
-                        EventMask::EXPOSURE
-                            | EventMask::BUTTON_PRESS
-                            | EventMask::KEY_PRESS
-                            | EventMask::STRUCTURE_NOTIFY,
-                    ),
+                    &CreateWindowAux::new().event_mask(events),
                 )?
                 .check()?;
             connection.map_window(window)?.check()?;
             let painter = connection.clone();
             let thread = std::thread::Builder::new()
                 .name("test-editor".into())
-                .spawn(move || run(&painter, window))?;
+                .spawn(move || run(&painter, window, &host, &size))?;
             Ok(Self {
                 connection,
                 window,
@@ -230,34 +269,52 @@ mod x11 {
         }
     }
 
-    /// Paints on every exposure and logs input until told to quit or the window goes.
-    fn run(connection: &RustConnection, window: u32) {
+    /// Paints the four quadrants over the whole of a `width` × `height` window.
+    fn paint(connection: &RustConnection, window: u32, gc: u32, (width, height): (u16, u16)) {
+        let (half_w, half_h) = (width / 2, height / 2);
+        let quadrants = [(0, 0), (half_w, 0), (0, half_h), (half_w, half_h)];
+        for ((x, y), colour) in quadrants.iter().zip(QUADRANTS) {
+            let _ = connection.change_gc(gc, &ChangeGCAux::new().foreground(colour));
+            let rectangle = Rectangle {
+                x: *x as i16,
+                y: *y as i16,
+                width: width - half_w,
+                height: height - half_h,
+            };
+            let _ = connection.poly_fill_rectangle(window, gc, &[rectangle]);
+        }
+        let _ = connection.flush();
+    }
+
+    /// Paints on every exposure, logs input and grows on [`RESIZE_KEY`], until told to quit
+    /// or the window goes.
+    fn run(connection: &RustConnection, window: u32, host: &Host, size: &Size) {
         let Ok(gc) = connection.generate_id() else { return };
         if connection.create_gc(gc, window, &CreateGCAux::new()).is_err() {
             return;
         }
-        let (half_w, half_h) = ((WIDTH / 2) as i16, (HEIGHT / 2) as i16);
-        let quadrants = [(0, 0), (half_w, 0), (0, half_h), (half_w, half_h)];
         loop {
             let Ok(event) = connection.wait_for_event() else { return };
             match event {
-                Event::Expose(_) => {
-                    for ((x, y), colour) in quadrants.iter().zip(QUADRANTS) {
-                        let _ = connection.change_gc(gc, &ChangeGCAux::new().foreground(colour));
-                        let rectangle = Rectangle {
-                            x: *x,
-                            y: *y,
-                            width: WIDTH / 2,
-                            height: HEIGHT / 2,
-                        };
-                        let _ = connection.poly_fill_rectangle(window, gc, &[rectangle]);
-                    }
-                    let _ = connection.flush();
-                }
+                Event::Expose(_) => paint(connection, window, gc, size.get()),
                 Event::ButtonPress(press) => {
                     log(&format!("click {} {} {}", press.event_x, press.event_y, press.detail))
                 }
-                Event::KeyPress(key) => log(&format!("key {}", key.detail)),
+                Event::KeyPress(key) => {
+                    log(&format!("key {}", key.detail));
+                    if key.detail == RESIZE_KEY {
+                        let (width, height) = GROWN;
+                        size.set(width, height);
+                        let grown = ConfigureWindowAux::new()
+                            .width(u32::from(width))
+                            .height(u32::from(height));
+                        let _ = connection.configure_window(window, &grown);
+                        let _ = connection.flush();
+                        let answer = host.size_window(i32::from(width), i32::from(height));
+                        log(&format!("resized {width} {height} {answer}"));
+                        paint(connection, window, gc, (width, height));
+                    }
+                }
                 Event::ClientMessage(message) if message.data.as_data32()[0] == QUIT => return,
                 Event::DestroyNotify(_) => return,
                 _ => {}

@@ -163,6 +163,11 @@ impl Host {
         self.scalar(HostOpcode::UPDATE_DISPLAY, 0, 0, 0.0)
     }
 
+    /// `audioMasterSizeWindow`: the editor wants to be `width` × `height` pixels.
+    pub fn size_window(&self, width: i32, height: i32) -> isize {
+        self.scalar(HostOpcode::SIZE_WINDOW, width, height as isize, 0.0)
+    }
+
     /// `audioMasterGetCurrentProcessLevel`.
     pub fn process_level(&self) -> isize {
         self.scalar(HostOpcode::GET_CURRENT_PROCESS_LEVEL, 0, 0, 0.0)
