@@ -95,6 +95,10 @@ impl Size {
 
 /// The editor plugin.
 pub struct Editor {
+    #[cfg_attr(
+        not(target_os = "linux"),
+        expect(dead_code, reason = "only the X11 editor asks the host")
+    )]
     host: Host,
     size: Arc<Size>,
     #[cfg(target_os = "linux")]
