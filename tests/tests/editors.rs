@@ -294,15 +294,31 @@ fn exercise(display: &str, plugin_path: &Path, log: &Path, what: &str, bridged: 
         "{what}: effEditClose did not reach the editor:\n{text}"
     );
     // The editor is gone from the host's window: its area is the host's black again.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while host.screenshot_of(GROWN.0, GROWN.1).iter().any(|&p| p != 0) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    assert_editor_gone(&host, &format!("{what}: the editor stayed on screen after closing"));
+
+    // Closing the instance with its editor open takes the editor away too.
     assert!(
-        host.screenshot_of(GROWN.0, GROWN.1).iter().all(|&p| p == 0),
-        "{what}: the editor stayed on screen after closing"
+        plugin.open_editor(host.window as usize),
+        "{what}: effEditOpen failed the second time"
+    );
+    host.screenshot_showing((WIDTH, HEIGHT), &centres);
+    drop(plugin);
+    assert_editor_gone(
+        &host,
+        &format!("{what}: the editor stayed on screen after the instance closed"),
     );
     (screenshot, grown)
+}
+
+/// Waits up to 5 s for the host window's editor area to be the host's black again; fails
+/// with `message` if it is not.
+fn assert_editor_gone(host: &HostWindow, message: &str) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let empty = || host.screenshot_of(GROWN.0, GROWN.1).iter().all(|&p| p == 0);
+    while !empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(empty(), "{message}");
 }
 
 /// Waits up to 5 s for at least `count` lines `line` in the log.
@@ -402,6 +418,31 @@ fn bridged_editors_paint_and_take_clicks_and_keys_as_they_do_directly() {
             "{what}: the grown editor's pixels differ from the direct one's"
         );
     }
+
+    // `vstbridge editor`: the bridged editor in a window of its own, idled, then closed.
+    std::fs::write(&log, "").unwrap();
+    let output = std::process::Command::new(vstbridge_test_support::build_dir().join("vstbridge"))
+        .arg("editor")
+        .arg(test_plugin_for_triple(I686_TRIPLE, "editor"))
+        .args(["--seconds", "1"])
+        .arg("--dist")
+        .arg(vstbridge_test_support::bridge_dir())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "vstbridge editor: {said}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(said.contains("editor 240 × 160 pixels"), "{said}");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.lines().next().is_some_and(|l| l.starts_with("open ")), "{text}");
+    assert!(
+        text.lines().filter(|l| *l == "idle").count() >= 10,
+        "an editor idled too rarely:\n{text}"
+    );
+    assert_eq!(text.lines().last(), Some("close"), "{text}");
     let _ = std::fs::remove_file(log);
 
     // A real GUI plugin: dpf's OpenGL editor, drawn by Mesa into the host's window.

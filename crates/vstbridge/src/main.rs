@@ -4,6 +4,7 @@
 
 mod bridge_files;
 mod demo;
+mod editor;
 mod probe;
 mod render;
 mod scan;
@@ -128,6 +129,18 @@ enum Command {
         #[arg(long)]
         dist: Option<PathBuf>,
     },
+    /// Open a plugin's editor, bridged, in a window of its own (X11) until the window is
+    /// closed.
+    Editor {
+        /// The plugin file.
+        plugin: PathBuf,
+        /// End after this many seconds instead of when the window is closed.
+        #[arg(long)]
+        seconds: Option<f64>,
+        /// Where the proxy and servers are.
+        #[arg(long)]
+        dist: Option<PathBuf>,
+    },
     /// Bridge a 32-bit synth into this 64-bit process, render a phrase to a WAV file and
     /// report architectures, processes, blocks and the per-block cost of the bridge.
     Demo {
@@ -158,6 +171,11 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<ExitCode> {
     match command {
+        Command::Editor { plugin, seconds, dist } => {
+            let dist = bridge_files::dist_dir(dist.as_deref())?;
+            editor::run(&plugin, &dist, seconds)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Probe {
             plugin,
             json,
