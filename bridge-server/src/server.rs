@@ -249,6 +249,8 @@ impl Server {
     /// the plugin while it frees itself), then the plugin is closed and never touched again.
     /// The reply carries the fields as they were before the close.
     fn close(&self, plugin: &Plugin) -> bridge_proto::DispatchReply {
+        // No idle may reach a closed plugin.
+        self.editor_idle.after_call(EffectOpcode::CLOSE.0, 0);
         if let Some(audio) = lock(&self.audio).take() {
             audio.stop(AUDIO_STOP_PATIENCE);
         }
