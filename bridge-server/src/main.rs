@@ -240,8 +240,12 @@ fn describe(path: &std::path::Path) -> Result<()> {
                 default: plugin.parameter(index),
             })
             .collect(),
+        // Some editors (dpf's) make their window to learn their size, which crashes without
+        // a display: the size is asked for only where one is reachable.
         editor: (info.flags & vst2_abi::effect::effect_flags::HAS_EDITOR != 0).then(|| {
-            plugin.editor_rect().map_or((0, 0), |rect| {
+            let display = !cfg!(target_os = "linux") || std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty());
+            let rect = if display { plugin.editor_rect() } else { None };
+            rect.map_or((0, 0), |rect| {
                 (
                     i32::from(rect.right) - i32::from(rect.left),
                     i32::from(rect.bottom) - i32::from(rect.top),

@@ -54,7 +54,7 @@ pub struct PluginDescription {
     /// canDo answers: (feature, "yes" | "no" | "unknown").
     pub can_do: Vec<(String, String)>,
     /// The editor's size in pixels (width, height) from `effEditGetRect`, when the plugin
-    /// says it has an editor (`None`: no editor; a size of 0 × 0: one that does not say
-    /// its size before it opens).
+    /// says it has an editor (`None`: no editor; 0 × 0: one that does not say its size
+    /// before it opens, or no display to ask it on).
     pub editor: Option<(i32, i32)>,
 }

@@ -284,7 +284,7 @@ pub fn render_text(report: &Report) -> String {
             line(&mut text, "latency", format!("{} samples", d.latency));
             let editor = match d.editor {
                 None => "none".to_owned(),
-                Some((0, 0)) => "yes (its size is known once it opens)".to_owned(),
+                Some((0, 0)) => "yes (size unknown: it says once it opens, or no display was reachable)".to_owned(),
                 Some((width, height)) => format!("{width} × {height} pixels"),
             };
             line(&mut text, "editor", editor);
