@@ -490,4 +490,26 @@ fn bridged_editors_paint_and_take_clicks_and_keys_as_they_do_directly() {
             share * 100.0
         );
     }
+
+    // A GTK editor: amsynth (amd64), directly and bridged.
+    let amsynth = PathBuf::from("/usr/lib/vst/amsynth_vst.so");
+    assert!(
+        amsynth.is_file(),
+        "{} is missing: `cargo xtask fetch-plugins` installs Debian's amsynth",
+        amsynth.display()
+    );
+    let (direct, size) = screenshot_dpf_editor(display.display(), &amsynth, "amsynth direct");
+    println!("amsynth's editor: {size:?}, {} colours directly", colours(&direct));
+    assert!(colours(&direct) > 50, "amsynth's editor drew nothing directly");
+    let (bridged, bridged_size) = screenshot_dpf_editor(display.display(), &install_proxy(&amsynth), "amsynth bridged");
+    assert_eq!(bridged_size, size, "amsynth bridged: editor size");
+    let same = bridged.iter().zip(&direct).filter(|(a, b)| a == b).count();
+    println!(
+        "amsynth bridged: {:.1}% of pixels as drawn directly",
+        same as f64 * 100.0 / direct.len() as f64
+    );
+    assert!(
+        same as f64 > 0.95 * direct.len() as f64,
+        "amsynth bridged: the editor differs from the direct one"
+    );
 }

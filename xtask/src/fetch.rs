@@ -1,6 +1,8 @@
 //! `cargo xtask fetch-plugins`: Debian's `dpf-plugins-vst` for amd64 and i386, unpacked side
 //! by side into `target/real-plugins/<arch>/`, plus the i386 runtime libraries the 32-bit
-//! builds need. Already-present pieces are left alone, so it is cheap to run every time.
+//! builds need; and Debian's `amsynth` (a synth with a GTK editor), installed, since it
+//! finds its skins only under `/usr/share/amsynth`. Already-present pieces are left alone,
+//! so it is cheap to run every time.
 
 use std::path::Path;
 use std::process::Command;
@@ -26,8 +28,9 @@ const I386_RUNTIME: [&str; 7] = [
     "libxext6:i386",
     "libxrandr2:i386",
 ];
-/// The amd64 libraries the GUI-linked 64-bit dpf plugins need.
-const AMD64_RUNTIME: [&str; 5] = ["libgl1", "libx11-6", "libxcursor1", "libxext6", "libxrandr2"];
+/// The amd64 libraries the GUI-linked 64-bit dpf plugins need, and amsynth (installed with
+/// its own dependencies; its plugin is `/usr/lib/vst/amsynth_vst.so`).
+const AMD64_RUNTIME: [&str; 6] = ["libgl1", "libx11-6", "libxcursor1", "libxext6", "libxrandr2", "amsynth"];
 
 /// Fetches and unpacks both architectures and installs the i386 runtime.
 pub fn fetch_plugins() -> Result<()> {
