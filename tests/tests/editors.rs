@@ -348,8 +348,8 @@ fn wait_for_line_starting(log: &Path, prefix: &str) -> bool {
     false
 }
 
-/// Opens a dpf plugin's OpenGL editor in a fresh host window, idles it as a DAW does (dpf
-/// repaints on idle) for a second, and returns its screenshot and size.
+/// Opens a plugin's editor in a fresh host window, idles it as a DAW does (dpf and GTK
+/// editors repaint on idle) for a second, and returns its screenshot and size.
 fn screenshot_dpf_editor(display: &str, plugin_path: &Path, what: &str) -> (Vec<u32>, (u16, u16)) {
     let host = HostWindow::open(display);
     let plugin = Plugin::load(plugin_path, Arc::new(vst2_host::DefaultHost)).unwrap_or_else(|e| panic!("{what}: {e}"));
@@ -369,6 +369,30 @@ fn screenshot_dpf_editor(display: &str, plugin_path: &Path, what: &str) -> (Vec<
     let shot = host.screenshot_of(size.0, size.1);
     plugin.close_editor();
     (shot, size)
+}
+
+/// A real GUI plugin's editor loaded directly (`direct`) and through the bridge (each of
+/// `bridged`, named): each bridged editor has the direct one's size and at least 95 % of its
+/// pixels (the same drawing code; an i386 build may round a few edges differently).
+/// Returns the editor's size.
+fn assert_bridged_editors_look_direct(display: &str, direct: &Path, bridged: &[(&str, PathBuf)]) -> (u16, u16) {
+    let name = direct.file_stem().unwrap().to_string_lossy().into_owned();
+    let (expected, size) = screenshot_dpf_editor(display, direct, &format!("{name} direct"));
+    println!("{name}'s editor: {size:?}, {} colours directly", colours(&expected));
+    assert!(colours(&expected) > 50, "{name}'s editor drew nothing directly");
+    for (what, plugin) in bridged {
+        let (shot, shot_size) = screenshot_dpf_editor(display, &install_proxy(plugin), what);
+        assert_eq!(shot_size, size, "{what}: editor size");
+        let same = shot.iter().zip(&expected).filter(|(a, b)| a == b).count();
+        let share = same as f64 / expected.len() as f64;
+        println!("{what}: {:.1}% of pixels as drawn directly", share * 100.0);
+        assert!(
+            share > 0.95,
+            "{what}: only {:.1}% of the editor's pixels match the direct editor's",
+            share * 100.0
+        );
+    }
+    size
 }
 
 /// `vstbridge probe --json PLUGIN`'s report (the plugin loaded in a sandboxed server).
@@ -445,9 +469,19 @@ fn bridged_editors_paint_and_take_clicks_and_keys_as_they_do_directly() {
     assert_eq!(text.lines().last(), Some("close"), "{text}");
     let _ = std::fs::remove_file(log);
 
-    // A real GUI plugin: dpf's OpenGL editor, drawn by Mesa into the host's window.
+    // Real GUI plugins: dpf's OpenGL editor (drawn by Mesa) and amsynth's GTK 2 editor.
     let amd64 = vstbridge_test_support::real_plugin_for("amd64", "3BandEQ-vst.so");
-    let (direct, size) = screenshot_dpf_editor(display.display(), &amd64, "3BandEQ direct");
+    let size = assert_bridged_editors_look_direct(
+        display.display(),
+        &amd64,
+        &[
+            ("3BandEQ bridged (amd64)", amd64.clone()),
+            (
+                "3BandEQ bridged (i386)",
+                vstbridge_test_support::real_plugin_for("i386", "3BandEQ-vst.so"),
+            ),
+        ],
+    );
     // `vstbridge probe` says which plugins have an editor, and its size.
     for (plugin, expected) in [
         (amd64.clone(), serde_json::json!([size.0, size.1])),
@@ -464,52 +498,21 @@ fn bridged_editors_paint_and_take_clicks_and_keys_as_they_do_directly() {
             plugin.display()
         );
     }
-    println!("3BandEQ's editor: {size:?}, {} colours directly", colours(&direct));
-    assert!(colours(&direct) > 50, "3BandEQ's editor drew nothing directly");
-    for (what, plugin) in [
-        ("3BandEQ bridged (amd64)", amd64.clone()),
-        (
-            "3BandEQ bridged (i386)",
-            vstbridge_test_support::real_plugin_for("i386", "3BandEQ-vst.so"),
-        ),
-    ] {
-        let (bridged, bridged_size) = screenshot_dpf_editor(display.display(), &install_proxy(&plugin), what);
-        assert_eq!(bridged_size, size, "{what}: editor size");
-        let same = bridged.iter().zip(&direct).filter(|(a, b)| a == b).count();
-        let share = same as f64 / direct.len() as f64;
-        println!(
-            "{what}: {} colours, {:.1}% of pixels as drawn directly",
-            colours(&bridged),
-            share * 100.0
-        );
-        // The same drawing code with the same Mesa; the i386 build may round a few edges
-        // differently.
-        assert!(
-            share > 0.95,
-            "{what}: only {:.1}% of the editor's pixels match the direct editor's",
-            share * 100.0
-        );
-    }
-
-    // A GTK editor: amsynth (amd64), directly and bridged.
     let amsynth = PathBuf::from("/usr/lib/vst/amsynth_vst.so");
     assert!(
         amsynth.is_file(),
         "{} is missing: `cargo xtask fetch-plugins` installs Debian's amsynth",
         amsynth.display()
     );
-    let (direct, size) = screenshot_dpf_editor(display.display(), &amsynth, "amsynth direct");
-    println!("amsynth's editor: {size:?}, {} colours directly", colours(&direct));
-    assert!(colours(&direct) > 50, "amsynth's editor drew nothing directly");
-    let (bridged, bridged_size) = screenshot_dpf_editor(display.display(), &install_proxy(&amsynth), "amsynth bridged");
-    assert_eq!(bridged_size, size, "amsynth bridged: editor size");
-    let same = bridged.iter().zip(&direct).filter(|(a, b)| a == b).count();
-    println!(
-        "amsynth bridged: {:.1}% of pixels as drawn directly",
-        same as f64 * 100.0 / direct.len() as f64
-    );
-    assert!(
-        same as f64 > 0.95 * direct.len() as f64,
-        "amsynth bridged: the editor differs from the direct one"
+    assert_bridged_editors_look_direct(
+        display.display(),
+        &amsynth,
+        &[
+            ("amsynth bridged (amd64)", amsynth.clone()),
+            (
+                "amsynth bridged (i386)",
+                vstbridge_test_support::real_plugin_for("i386", "amsynth_vst.so"),
+            ),
+        ],
     );
 }

@@ -1,8 +1,9 @@
 //! `cargo xtask fetch-plugins`: Debian's `dpf-plugins-vst` for amd64 and i386, unpacked side
 //! by side into `target/real-plugins/<arch>/`, plus the i386 runtime libraries the 32-bit
-//! builds need; and Debian's `amsynth` (a synth with a GTK editor), installed, since it
-//! finds its skins only under `/usr/share/amsynth`. Already-present pieces are left alone,
-//! so it is cheap to run every time.
+//! builds need; and Debian's `amsynth` (a synth with a GTK editor): the amd64 package
+//! installed, since the plugin finds its skins only under `/usr/share/amsynth`, and the
+//! i386 plugin unpacked beside the i386 dpf plugins (it uses the same skins) with the i386
+//! GTK 2 runtime. Already-present pieces are left alone, so it is cheap to run every time.
 
 use std::path::Path;
 use std::process::Command;
@@ -17,9 +18,11 @@ const PACKAGE: &str = "dpf-plugins-vst";
 const ARCHES: [&str; 2] = ["amd64", "i386"];
 /// A file whose presence proves an architecture was unpacked.
 const MARKER: &str = "usr/lib/vst/Kars-vst.so";
+/// The 32-bit amsynth, unpacked into the i386 tree.
+const AMSYNTH_I386: &str = "usr/lib/vst/amsynth_vst.so";
 /// The i386 libraries the 32-bit dpf plugins link against (the GUI-linked ones, such as
 /// 3BandEQ, need the X11 and GL libraries too).
-const I386_RUNTIME: [&str; 7] = [
+const I386_RUNTIME: [&str; 11] = [
     "libc6:i386",
     "libstdc++6:i386",
     "libgl1:i386",
@@ -27,6 +30,11 @@ const I386_RUNTIME: [&str; 7] = [
     "libxcursor1:i386",
     "libxext6:i386",
     "libxrandr2:i386",
+    // amsynth's.
+    "libgtk2.0-0:i386",
+    "libjack-jackd2-0:i386",
+    "liblo7:i386",
+    "libasound2:i386",
 ];
 /// The amd64 libraries the GUI-linked 64-bit dpf plugins need, and amsynth (installed with
 /// its own dependencies; its plugin is `/usr/lib/vst/amsynth_vst.so`).
@@ -42,16 +50,24 @@ pub fn fetch_plugins() -> Result<()> {
             eprintln!("real plugins ({arch}) already in {}", dest.display());
             continue;
         }
-        download_and_unpack(arch, &dest)?;
+        download_and_unpack(PACKAGE, arch, &dest, MARKER)?;
+    }
+    let i386 = root.join("i386");
+    if !i386.join(AMSYNTH_I386).is_file() {
+        download_and_unpack("amsynth", "i386", &i386, AMSYNTH_I386)?;
     }
     eprintln!("real plugins ready in {}", root.display());
     Ok(())
 }
 
-fn download_and_unpack(arch: &str, dest: &Path) -> Result<()> {
-    let work = target_dir().join("real-plugins").join(format!(".download-{arch}"));
+/// Downloads Debian's `package` for `arch` and unpacks it into `dest`, which must then hold
+/// `marker`.
+fn download_and_unpack(package: &str, arch: &str, dest: &Path, marker: &str) -> Result<()> {
+    let work = target_dir()
+        .join("real-plugins")
+        .join(format!(".download-{package}-{arch}"));
     std::fs::create_dir_all(&work)?;
-    let spec = format!("{PACKAGE}:{arch}");
+    let spec = format!("{package}:{arch}");
     let mut download = Command::new("apt-get");
     download.args(["download", &spec]).current_dir(&work);
     if run(&mut download).is_err() {
@@ -66,8 +82,8 @@ fn download_and_unpack(arch: &str, dest: &Path) -> Result<()> {
     std::fs::create_dir_all(dest)?;
     run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(dest))?;
     std::fs::remove_dir_all(&work).ok();
-    if !dest.join(MARKER).is_file() {
-        bail!("{} was unpacked but {MARKER} is missing", deb.display());
+    if !dest.join(marker).is_file() {
+        bail!("{} was unpacked but {marker} is missing", deb.display());
     }
     Ok(())
 }
