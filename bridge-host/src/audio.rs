@@ -21,7 +21,6 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use bridge_ipc::endpoint;
 use bridge_ipc::os::ObjectRef;
 use bridge_ipc::region::{CALLBACK_BYTES, block_kind, command, region_flags, state};
 use bridge_ipc::region_events::{EventReader, EventWriter, VstEventsBuilder};
@@ -461,7 +460,7 @@ impl ProxyAudio {
         // Benchmarks only: a socket the server connects to and both sides signal blocks
         // through, instead of the futex.
         let signal = if instance.policy().bench_socket_wake {
-            Some(SignalConnection::offer(instance.under_wine())?)
+            Some(crate::bench_signal::SignalConnection::offer(instance.under_wine())?)
         } else {
             None
         };
@@ -769,55 +768,6 @@ impl ProxyAudio {
             let slot = &raw mut (*reply).callback;
             ptr::copy_nonoverlapping(buffer.as_ptr(), (&raw mut (*slot).bytes).cast::<u8>(), length);
             (*slot).len = length as u32;
-        }
-    }
-}
-
-/// Benchmarks only: the connection both sides signal blocks through instead of the
-/// doorbells' wakes, being opened: a socket the server connects to, or for a server under
-/// Wine, a pair of pipes it opens.
-struct SignalConnection {
-    /// What the server connects to (`AttachAudio`'s `signal_socket`).
-    address: String,
-    pending: PendingSignal,
-}
-
-enum PendingSignal {
-    Socket(std::thread::JoinHandle<std::io::Result<endpoint::Stream>>),
-    #[cfg(target_os = "linux")]
-    Pipes(bridge_ipc::os::PipeStream),
-}
-
-impl SignalConnection {
-    fn offer(under_wine: bool) -> std::io::Result<Self> {
-        #[cfg(target_os = "linux")]
-        if under_wine {
-            let (pipes, address) = bridge_ipc::os::PipeStream::pair()?;
-            return Ok(Self {
-                address,
-                pending: PendingSignal::Pipes(pipes),
-            });
-        }
-        let _ = under_wine;
-        let address = endpoint::new_socket_name()?;
-        let listener = endpoint::listen(&address)?;
-        Ok(Self {
-            address,
-            pending: PendingSignal::Socket(std::thread::spawn(move || endpoint::accept(&listener))),
-        })
-    }
-
-    /// The connection, once the server has attached the region (and so opened its end).
-    fn connected(self) -> std::io::Result<endpoint::Stream> {
-        match self.pending {
-            PendingSignal::Socket(accepting) => accepting
-                .join()
-                .map_err(|_| std::io::Error::other("the signal socket was not accepted"))?,
-            #[cfg(target_os = "linux")]
-            PendingSignal::Pipes(pipes) => {
-                pipes.peer_opened();
-                Ok(pipes.into())
-            }
         }
     }
 }

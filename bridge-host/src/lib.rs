@@ -29,6 +29,7 @@
 //! `audio::AudioLink` trait.
 
 pub mod audio;
+mod bench_signal;
 pub mod config;
 mod daw_buffers;
 mod dispatch;
