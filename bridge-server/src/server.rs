@@ -149,13 +149,17 @@ impl Server {
     fn serve_on_this_thread(self: &Arc<Self>, channel: Arc<Channel>) {
         ROUTE.with(|route| *route.borrow_mut() = Some(channel.clone()));
         // Between the DAW's requests, a thread with an editor open idles it (see
-        // `editor_idle`).
+        // `editor_idle`). No request of the DAW's is waiting for an answer then, so nobody
+        // on the proxy's side reads this connection: callbacks the plugin makes from that
+        // idle go over the callbacks connection, as a plugin thread's would.
         let result = channel.serve_idling(
             &mut |request| self.handle(request),
             &|| self.editor_idle.interval(),
             &mut || {
                 if let Some(plugin) = self.plugin.get() {
+                    let route = ROUTE.with(|route| route.borrow_mut().take());
                     self.editor_idle.idle_if_the_daw_does_not(plugin);
+                    ROUTE.with(|slot| *slot.borrow_mut() = route);
                 }
             },
         );

@@ -3,7 +3,8 @@
 //! window the host hands to effEditOpen, painted in four quadrants of known colours
 //! ([`QUADRANTS`]); it logs, one line each, to the file named by `VSTBRIDGE_TEST_EDITOR_LOG`
 //! (if set): `open <parent>` and `close`, every `click <x> <y> <button>` and `key <keycode>`
-//! it receives (coordinates in the editor's own window), and `idle` for each effEditIdle.
+//! it receives (coordinates in the editor's own window), and `idle` for each effEditIdle
+//! (after calling audioMasterUpdateDisplay from it, as many plugins call back from idle).
 //! The key [`RESIZE_KEY`] makes it grow to [`GROWN`]: it resizes its window, asks the host
 //! with audioMasterSizeWindow (from its own thread, as GUI toolkits do) and logs
 //! `resized <width> <height> <answer>`; effEditGetRect then reports the new size.
@@ -95,10 +96,6 @@ impl Size {
 
 /// The editor plugin.
 pub struct Editor {
-    #[cfg_attr(
-        not(target_os = "linux"),
-        expect(dead_code, reason = "only the X11 editor asks the host")
-    )]
     host: Host,
     size: Arc<Size>,
     #[cfg(target_os = "linux")]
@@ -139,6 +136,8 @@ impl Plugin for Editor {
                 0
             }
             (EffectOpcode::EDIT_IDLE, _) => {
+                // As many plugins do from their idle: a callback, which must come back.
+                self.host.update_display();
                 log("idle");
                 0
             }
