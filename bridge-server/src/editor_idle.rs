@@ -1,7 +1,10 @@
 //! Keeping an open editor idled: many plugins only repaint and react when `effEditIdle`
 //! comes, and some DAWs call it rarely or never. While an editor is open the thread that
 //! opened it (its GUI thread, serving the DAW's connection) idles it itself about
-//! [`IDLE_EVERY`], whenever the DAW has not done so within that time.
+//! [`IDLE_EVERY`], whenever the DAW has not done so within that time. On Windows that
+//! thread also owns the editor's windows, whose messages only it can dispatch: it pumps
+//! them every [`PUMP_EVERY`] between the DAW's requests (a DAW pumps its own GUI thread's;
+//! this thread is the server's).
 
 use std::sync::Mutex;
 use std::thread::ThreadId;
@@ -12,6 +15,13 @@ use vst2_host::Plugin;
 
 /// How often an open editor is idled when the DAW does not (about 30 Hz).
 pub const IDLE_EVERY: Duration = Duration::from_millis(33);
+/// How often the editor's thread looks between requests: on Windows, where its window
+/// messages wait for it, often; elsewhere only to idle.
+pub const PUMP_EVERY: Duration = if cfg!(windows) {
+    Duration::from_millis(10)
+} else {
+    IDLE_EVERY
+};
 
 /// Which thread has an editor open, and when the DAW last idled it.
 #[derive(Debug, Default)]
@@ -49,7 +59,7 @@ impl EditorIdle {
     /// How long the calling thread may wait for the DAW before it idles the editor: `None`
     /// unless it is the thread with the editor open.
     pub fn interval(&self) -> Option<Duration> {
-        (self.state().editor_thread == Some(std::thread::current().id())).then_some(IDLE_EVERY)
+        (self.state().editor_thread == Some(std::thread::current().id())).then_some(PUMP_EVERY)
     }
 
     /// Idles the editor if the calling thread opened it and the DAW has not idled it within
@@ -57,8 +67,15 @@ impl EditorIdle {
     pub fn idle_if_the_daw_does_not(&self, plugin: &Plugin) {
         {
             let mut state = self.state();
+            if state.editor_thread != Some(std::thread::current().id()) {
+                return;
+            }
+            // Outside the lock: a window procedure may call into the plugin and back.
+            drop(state);
+            pump_window_messages();
+            state = self.state();
             let due = state.last_idle.is_none_or(|last| last.elapsed() >= IDLE_EVERY);
-            if state.editor_thread != Some(std::thread::current().id()) || !due {
+            if !due {
                 return;
             }
             state.last_idle = Some(Instant::now());
@@ -67,3 +84,24 @@ impl EditorIdle {
         plugin.editor_idle();
     }
 }
+
+/// Dispatches the window messages waiting for the calling thread (its editor's).
+#[cfg(windows)]
+fn pump_window_messages() {
+    use windows_sys::Win32::UI::WindowsAndMessaging::{
+        DispatchMessageW, MSG, PM_REMOVE, PeekMessageW, TranslateMessage,
+    };
+    // SAFETY: a zeroed MSG is a valid out-parameter; PeekMessageW fills it for this
+    // thread's queue, and Translate/Dispatch take the message it filled.
+    unsafe {
+        let mut message: MSG = std::mem::zeroed();
+        while PeekMessageW(&mut message, std::ptr::null_mut(), 0, 0, PM_REMOVE) != 0 {
+            TranslateMessage(&message);
+            DispatchMessageW(&message);
+        }
+    }
+}
+
+/// Nothing to pump elsewhere: X11 editors read their own connections.
+#[cfg(not(windows))]
+fn pump_window_messages() {}

@@ -11,11 +11,11 @@
 #![cfg(target_os = "linux")]
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use vst2_host::{Host, Plugin};
-use vstbridge_test_support::{I686_TRIPLE, Xvfb, install_proxy, test_plugin, test_plugin_for_triple};
+use vst2_host::Plugin;
+use vstbridge_test_support::{I686_TRIPLE, Xvfb, install_proxy, load_with_editor, test_plugin, test_plugin_for_triple};
 use x11rb::connection::Connection;
 use x11rb::protocol::xproto::{
     BUTTON_PRESS_EVENT, BUTTON_RELEASE_EVENT, ConnectionExt, CreateWindowAux, EventMask, ImageFormat, InputFocus,
@@ -33,18 +33,6 @@ const QUADRANTS: [u32; 4] = [0xd02020, 0x20a040, 0x2040d0, 0xf0f0f0];
 const RESIZE_KEY: u8 = 27;
 const GROWN: (u16, u16) = (320, 200);
 
-/// A host that lets the editor resize and remembers what it asked for.
-#[derive(Default)]
-struct SizingHost {
-    sizes: Mutex<Vec<(i32, i32)>>,
-}
-
-impl Host for SizingHost {
-    fn size_window(&self, width: i32, height: i32) -> bool {
-        self.sizes.lock().unwrap().push((width, height));
-        true
-    }
-}
 /// Where the host's window sits on the screen (no window manager moves it under Xvfb).
 const HOST_X: i16 = 50;
 const HOST_Y: i16 = 60;
@@ -198,15 +186,7 @@ fn assert_pixels(shot: &[u32], width: u16, expected: &[((usize, usize), u32)], w
 fn exercise(display: &str, plugin_path: &Path, log: &Path, what: &str, bridged: bool) -> (Vec<u32>, Vec<u32>) {
     std::fs::write(log, "").unwrap();
     let host = HostWindow::open(display);
-    let sizes = Arc::new(SizingHost::default());
-    let plugin = Plugin::load(plugin_path, sizes.clone()).unwrap_or_else(|e| panic!("{what}: {e}"));
-    plugin.open();
-    let rect = plugin.editor_rect().expect("a rect before the editor opens");
-    assert_eq!(
-        (rect.right - rect.left, rect.bottom - rect.top),
-        (WIDTH as i16, HEIGHT as i16),
-        "{what}"
-    );
+    let (plugin, sizes) = load_with_editor(plugin_path, (WIDTH as i16, HEIGHT as i16), what);
     assert!(plugin.open_editor(host.window as usize), "{what}: effEditOpen failed");
     assert!(wait_for_line_starting(log, "open "), "{what}: the editor did not open");
     let rect = plugin.editor_rect().expect("a rect with the editor open");

@@ -72,7 +72,8 @@ const REQUIRED_ON_BOTH: [&str; 8] = [
 /// Tests that must appear as passed on each Windows target under Wine: the ABI's layouts
 /// under the Windows C ABI, the wire format's round trips, and our test plugins as DLLs
 /// loaded and played by the host library.
-const REQUIRED_ON_WINDOWS: [&str; 30] = [
+const REQUIRED_ON_WINDOWS: [&str; 31] = [
+    "bridged_win32_editors_open_without_deadlock_are_pumped_and_take_clicks_where_made",
     "layout_of::AEffect",
     "layout_of::VstTimeInfo",
     "layout_of::VstEvents",
@@ -351,6 +352,26 @@ fn run_windows_tests(totals: &mut Totals) -> Vec<(&'static str, Result<String>)>
                     Ok(text) => output.push_str(&text),
                     Err(error) => return (target, Err(error)),
                 }
+            }
+            // The editor test makes windows: Wine needs an X display for it.
+            let editors = crate::windows::Xvfb::start().and_then(|display| {
+                let mut command = cargo();
+                command.args([
+                    "test",
+                    "--target",
+                    target,
+                    "-p",
+                    "vstbridge-tests",
+                    "--test",
+                    "editors_windows",
+                ]);
+                wine.apply(&mut command);
+                command.env("DISPLAY", display.name());
+                run_tests(&mut limited(&mut command), totals)
+            });
+            match editors {
+                Ok(text) => output.push_str(&text),
+                Err(error) => return (target, Err(error)),
             }
             (target, Ok(output))
         })

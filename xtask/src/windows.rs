@@ -61,7 +61,8 @@ pub const WINDOWS_TESTS: [(&str, &[&str]); 6] = [
 ];
 
 /// The test plugins built as DLLs for both Windows targets before the tests.
-const WINDOWS_TEST_PLUGINS: [&str; 6] = [
+const WINDOWS_TEST_PLUGINS: [&str; 7] = [
+    "test-plugin-editor",
     "test-plugin-gain",
     "test-plugin-synth",
     "test-plugin-probe",
@@ -437,6 +438,49 @@ fn mingw_gcc(target: &str) -> &'static str {
         "x86_64-w64-mingw32-gcc"
     } else {
         "i686-w64-mingw32-gcc"
+    }
+}
+
+/// An Xvfb server on a free display for Windows programs that make windows under Wine;
+/// killed on drop.
+pub struct Xvfb {
+    child: std::process::Child,
+    name: String,
+}
+
+impl Xvfb {
+    /// Starts one and waits until it reports its display.
+    pub fn start() -> Result<Self> {
+        use std::io::Read;
+        let mut child = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-nolisten", "tcp", "-screen", "0", "1280x800x24"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .context("Xvfb is needed for the Windows editor test: sudo apt-get install xvfb")?;
+        let mut stdout = child.stdout.take().context("Xvfb's stdout")?;
+        let mut number = String::new();
+        let mut byte = [0u8; 1];
+        while stdout.read(&mut byte)? == 1 && byte[0] != b'\n' {
+            number.push(char::from(byte[0]));
+        }
+        anyhow::ensure!(!number.is_empty(), "Xvfb reported no display");
+        Ok(Self {
+            child,
+            name: format!(":{number}"),
+        })
+    }
+
+    /// The `DISPLAY` value.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -21,7 +21,7 @@ pub use real_host::{
     HostRun, Xvfb, assert_texts_alike, dawdreamer_params, dawdreamer_python, dawdreamer_render, dawdreamer_script,
     max_difference, read_f32_file, run_dawdreamer, scratch_file, unique_number,
 };
-pub use recording_host::{RecordingHost, SAMPLE_RATE, SeenCallback, TEMPO};
+pub use recording_host::{RecordingHost, SAMPLE_RATE, SeenCallback, SizingHost, TEMPO, load_with_editor};
 pub use windows_plugins::{
     REFERENCE_BLOCK, REFERENCE_BLOCKS, difference_db, reference_file, reference_render, render_blocks, windows_plugin,
     write_f32_file,

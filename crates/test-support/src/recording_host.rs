@@ -123,3 +123,43 @@ impl Host for RecordingHost {
         0
     }
 }
+
+/// A host that lets a plugin's editor resize (`audioMasterSizeWindow` answers yes) and
+/// remembers every size asked for; everything else as [`vst2_host::DefaultHost`].
+#[derive(Debug, Default)]
+pub struct SizingHost {
+    /// The sizes asked for, in order.
+    pub sizes: Mutex<Vec<(i32, i32)>>,
+}
+
+impl Host for SizingHost {
+    fn size_window(&self, width: i32, height: i32) -> bool {
+        self.sizes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((width, height));
+        true
+    }
+}
+
+/// Loads `plugin` answering with a [`SizingHost`] and opens it; checks that its editor
+/// reports `width` × `height` before it opens (hosts size their window by it). `what` names
+/// the case in failures.
+pub fn load_with_editor(
+    plugin: &std::path::Path,
+    (width, height): (i16, i16),
+    what: &str,
+) -> (vst2_host::Plugin, std::sync::Arc<SizingHost>) {
+    let sizes = std::sync::Arc::new(SizingHost::default());
+    let loaded = vst2_host::Plugin::load(plugin, sizes.clone()).unwrap_or_else(|e| panic!("{what}: {e}"));
+    loaded.open();
+    let rect = loaded
+        .editor_rect()
+        .unwrap_or_else(|| panic!("{what}: no editor rect before it opens"));
+    assert_eq!(
+        (rect.right - rect.left, rect.bottom - rect.top),
+        (width, height),
+        "{what}: editor rect"
+    );
+    (loaded, sizes)
+}

@@ -1,17 +1,21 @@
-//! `test-plugin-editor` ('VbEd'): a 2 in / 2 out pass-through effect with a small X11
-//! editor, for the editor tests. The editor is a 240 × 160 window, made a child of the
-//! window the host hands to effEditOpen, painted in four quadrants of known colours
+//! `test-plugin-editor` ('VbEd'): a 2 in / 2 out pass-through effect with a small editor
+//! (X11 on Linux, Win32 on Windows), for the editor tests. The editor is a 240 × 160
+//! window, made a child of the window the host hands to effEditOpen, painted in four
+//! quadrants of known colours
 //! ([`QUADRANTS`]); it logs, one line each, to the file named by `VSTBRIDGE_TEST_EDITOR_LOG`
 //! (if set): `open <parent>` and `close`, every `click <x> <y> <button>` and `key <keycode>`
 //! it receives (coordinates in the editor's own window), and `idle` for each effEditIdle
-//! (after calling audioMasterUpdateDisplay from it, as many plugins call back from idle).
-//! The key [`RESIZE_KEY`] makes it grow to [`GROWN`]: it resizes its window, asks the host
-//! with audioMasterSizeWindow (from its own thread, as GUI toolkits do) and logs
-//! `resized <width> <height> <answer>`; effEditGetRect then reports the new size.
+//! (after calling audioMasterUpdateDisplay from it, as many plugins call back from idle),
+//! and on Win32 `paint` for each WM_PAINT.
+//! The key [`RESIZE_KEY`] (X11) or a middle click (Win32) makes it grow to [`GROWN`]: it
+//! resizes its window, asks the host with audioMasterSizeWindow (on X11 from its own thread,
+//! as GUI toolkits do; on Win32 from its window procedure) and logs
+//! `resized <width> <height> <answer>`; effEditGetRect then reports the new size. Keys are
+//! logged as X keycodes on X11 and virtual-key codes on Win32.
 //!
-//! Flags CanReplacing | HasEditor (HasEditor on Linux only: elsewhere it has no editor);
-//! category Effect; effect name "Editor", vendor "vstbridge", product "vstbridge test
-//! editor", version 1; no parameters or programs.
+//! Flags CanReplacing | HasEditor (HasEditor on Linux and Windows only); category Effect;
+//! effect name "Editor", vendor "vstbridge", product "vstbridge test editor", version 1; no
+//! parameters or programs.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -50,7 +54,7 @@ pub const INFO: PluginInfo = PluginInfo {
     inputs: 2,
     outputs: 2,
     flags: effect_flags::CAN_REPLACING
-        | if cfg!(target_os = "linux") {
+        | if cfg!(any(target_os = "linux", windows)) {
             effect_flags::HAS_EDITOR
         } else {
             0
@@ -84,10 +88,6 @@ impl Size {
         ((packed >> 16) as u16, packed as u16)
     }
 
-    #[cfg_attr(
-        not(target_os = "linux"),
-        expect(dead_code, reason = "only the X11 editor opens and grows")
-    )]
     fn set(&self, width: u16, height: u16) {
         self.0
             .store(u32::from(width) << 16 | u32::from(height), Ordering::Release);
@@ -98,9 +98,9 @@ impl Size {
 pub struct Editor {
     host: Host,
     size: Arc<Size>,
-    #[cfg(target_os = "linux")]
-    window: Mutex<Option<x11::EditorWindow>>,
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(any(target_os = "linux", windows))]
+    window: Mutex<Option<platform::EditorWindow>>,
+    #[cfg(not(any(target_os = "linux", windows)))]
     window: Mutex<Option<()>>,
 }
 
@@ -163,15 +163,16 @@ impl Plugin for Editor {
 }
 
 impl Editor {
-    /// effEditOpen: the editor as a child of `parent` (an X11 window id); 1 if it opened.
-    #[cfg(target_os = "linux")]
+    /// effEditOpen: the editor as a child of `parent` (an X11 window id, or an HWND); 1 if
+    /// it opened.
+    #[cfg(any(target_os = "linux", windows))]
     fn open(&self, parent: usize) -> isize {
         let mut window = self.window.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if window.is_some() || parent == 0 {
             return 0;
         }
         self.size.set(WIDTH, HEIGHT);
-        match x11::EditorWindow::open(parent as u32, self.host.clone(), self.size.clone()) {
+        match platform::EditorWindow::open(parent, self.host.clone(), self.size.clone()) {
             Ok(editor) => {
                 log(&format!("open {parent}"));
                 *window = Some(editor);
@@ -184,12 +185,17 @@ impl Editor {
         }
     }
 
-    /// effEditOpen without X11: no editor.
-    #[cfg(not(target_os = "linux"))]
+    /// effEditOpen elsewhere: no editor.
+    #[cfg(not(any(target_os = "linux", windows)))]
     fn open(&self, _parent: usize) -> isize {
         0
     }
 }
+
+#[cfg(windows)]
+use win32 as platform;
+#[cfg(target_os = "linux")]
+use x11 as platform;
 
 #[cfg(target_os = "linux")]
 mod x11 {
@@ -222,7 +228,8 @@ mod x11 {
     impl EditorWindow {
         /// Creates the window inside `parent`, maps it, and starts its thread, which asks
         /// `host` for more room when the editor grows and keeps `size` current.
-        pub fn open(parent: u32, host: Host, size: Arc<Size>) -> Result<Self, Box<dyn std::error::Error>> {
+        pub fn open(parent: usize, host: Host, size: Arc<Size>) -> Result<Self, Box<dyn std::error::Error>> {
+            let parent = u32::try_from(parent)?;
             let (connection, _) = x11rb::connect(None)?;
             let connection = Arc::new(connection);
             let window = connection.generate_id()?;
@@ -323,6 +330,207 @@ mod x11 {
                 _ => {}
             }
         }
+    }
+}
+
+#[cfg(windows)]
+mod win32 {
+    //! The editor's Win32 window: a child of the host's window, painted and answered by a
+    //! window procedure on the thread that made it (the host's GUI thread, whose messages
+    //! the host dispatches).
+
+    use std::sync::{Arc, OnceLock};
+
+    use test_plugin_kit::Host;
+    use windows_sys::Win32::Foundation::{HWND, LPARAM, LRESULT, RECT, WPARAM};
+    use windows_sys::Win32::Graphics::Gdi::{
+        BeginPaint, CreateSolidBrush, DeleteObject, EndPaint, FillRect, InvalidateRect, PAINTSTRUCT,
+    };
+    use windows_sys::Win32::System::LibraryLoader::GetModuleHandleW;
+    use windows_sys::Win32::UI::WindowsAndMessaging::{
+        CreateWindowExW, DefWindowProcW, DestroyWindow, GWLP_USERDATA, GetWindowLongPtrW, RegisterClassW, SWP_NOMOVE,
+        SWP_NOZORDER, SetWindowLongPtrW, SetWindowPos, WM_KEYDOWN, WM_LBUTTONDOWN, WM_MBUTTONDOWN, WM_PAINT,
+        WM_RBUTTONDOWN, WNDCLASSW, WS_CHILD, WS_VISIBLE,
+    };
+
+    use super::{GROWN, HEIGHT, QUADRANTS, Size, WIDTH, log};
+
+    /// What the window procedure needs, owned by the [`EditorWindow`].
+    struct State {
+        host: Host,
+        size: Arc<Size>,
+    }
+
+    /// An open editor; destroyed on drop (on the thread that opened it, as Win32 requires:
+    /// effEditClose and effClose come on the host's GUI thread).
+    pub struct EditorWindow {
+        window: HWND,
+        state: *mut State,
+    }
+
+    // SAFETY: the window and its state are only touched on the thread that made them (the
+    // host's GUI thread, where effEditOpen, effEditClose and effClose arrive); the kit keeps
+    // the value in a mutex only to satisfy its `Sync` bound.
+    unsafe impl Send for EditorWindow {}
+
+    fn wide(text: &str) -> Vec<u16> {
+        text.encode_utf16().chain(Some(0)).collect()
+    }
+
+    /// The window class, registered once.
+    fn class() -> &'static [u16] {
+        static CLASS: OnceLock<Vec<u16>> = OnceLock::new();
+        CLASS.get_or_init(|| {
+            let name = wide("vstbridge test editor");
+            // SAFETY: a class whose name and procedure live for the process.
+            unsafe {
+                let class = WNDCLASSW {
+                    style: 0,
+                    lpfnWndProc: Some(procedure),
+                    cbClsExtra: 0,
+                    cbWndExtra: 0,
+                    hInstance: GetModuleHandleW(std::ptr::null()),
+                    hIcon: std::ptr::null_mut(),
+                    hCursor: std::ptr::null_mut(),
+                    hbrBackground: std::ptr::null_mut(),
+                    lpszMenuName: std::ptr::null(),
+                    lpszClassName: name.as_ptr(),
+                };
+                RegisterClassW(&class);
+            }
+            name
+        })
+    }
+
+    impl EditorWindow {
+        /// Creates the window inside `parent` (an HWND).
+        pub fn open(parent: usize, host: Host, size: Arc<Size>) -> Result<Self, Box<dyn std::error::Error>> {
+            let title = wide("editor");
+            // SAFETY: the class is registered; `parent` is the host's window (an HWND is
+            // valid in every process); the strings outlive the call.
+            let window = unsafe {
+                CreateWindowExW(
+                    0,
+                    class().as_ptr(),
+                    title.as_ptr(),
+                    WS_CHILD | WS_VISIBLE,
+                    0,
+                    0,
+                    i32::from(WIDTH),
+                    i32::from(HEIGHT),
+                    parent as HWND,
+                    std::ptr::null_mut(),
+                    GetModuleHandleW(std::ptr::null()),
+                    std::ptr::null(),
+                )
+            };
+            if window.is_null() {
+                return Err(std::io::Error::last_os_error().into());
+            }
+            let state = Box::into_raw(Box::new(State { host, size }));
+            // SAFETY: our window; its procedure reads this pointer until drop clears it.
+            unsafe { SetWindowLongPtrW(window, GWLP_USERDATA, state as _) };
+            Ok(Self { window, state })
+        }
+    }
+
+    impl Drop for EditorWindow {
+        fn drop(&mut self) {
+            // SAFETY: our window, on its own thread; the state is freed only after the
+            // window can no longer reach it.
+            unsafe {
+                SetWindowLongPtrW(self.window, GWLP_USERDATA, 0);
+                DestroyWindow(self.window);
+                drop(Box::from_raw(self.state));
+            }
+        }
+    }
+
+    /// Fills the window's quadrants with their colours.
+    fn paint(window: HWND, (width, height): (u16, u16)) {
+        let (half_w, half_h) = (i32::from(width / 2), i32::from(height / 2));
+        let (width, height) = (i32::from(width), i32::from(height));
+        let quadrants = [
+            (0, 0, half_w, half_h),
+            (half_w, 0, width, half_h),
+            (0, half_h, half_w, height),
+            (half_w, half_h, width, height),
+        ];
+        // SAFETY: a paint cycle on our window, on its thread; every brush is deleted.
+        unsafe {
+            let mut paint: PAINTSTRUCT = std::mem::zeroed();
+            let dc = BeginPaint(window, &mut paint);
+            for ((left, top, right, bottom), colour) in quadrants.into_iter().zip(QUADRANTS) {
+                // COLORREF is 0x00BBGGRR.
+                let (r, g, b) = ((colour >> 16) & 0xff, (colour >> 8) & 0xff, colour & 0xff);
+                let brush = CreateSolidBrush(b << 16 | g << 8 | r);
+                FillRect(
+                    dc,
+                    &RECT {
+                        left,
+                        top,
+                        right,
+                        bottom,
+                    },
+                    brush,
+                );
+                DeleteObject(brush);
+            }
+            EndPaint(window, &paint);
+        }
+    }
+
+    /// Grows the window to [`GROWN`] and asks the host for the room.
+    fn grow(window: HWND, state: &State) {
+        let (width, height) = GROWN;
+        state.size.set(width, height);
+        // SAFETY: our window, on its thread.
+        unsafe {
+            SetWindowPos(
+                window,
+                std::ptr::null_mut(),
+                0,
+                0,
+                i32::from(width),
+                i32::from(height),
+                SWP_NOMOVE | SWP_NOZORDER,
+            );
+            InvalidateRect(window, std::ptr::null(), 1);
+        }
+        let answer = state.host.size_window(i32::from(width), i32::from(height));
+        log(&format!("resized {width} {height} {answer}"));
+    }
+
+    /// The window procedure: paints, logs clicks and keys, grows on a middle click.
+    unsafe extern "system" fn procedure(window: HWND, message: u32, wparam: WPARAM, lparam: LPARAM) -> LRESULT {
+        // SAFETY: our window's user data is null or the state its `EditorWindow` owns,
+        // alive until drop clears it, on this same thread.
+        let state = unsafe { (GetWindowLongPtrW(window, GWLP_USERDATA) as usize as *const State).as_ref() };
+        let point = || ((lparam & 0xffff) as u16 as i16, ((lparam >> 16) & 0xffff) as u16 as i16);
+        match (message, state) {
+            (WM_PAINT, Some(state)) => {
+                log("paint");
+                paint(window, state.size.get());
+                return 0;
+            }
+            (WM_LBUTTONDOWN | WM_RBUTTONDOWN | WM_MBUTTONDOWN, Some(state)) => {
+                let button = match message {
+                    WM_LBUTTONDOWN => 1,
+                    WM_MBUTTONDOWN => 2,
+                    _ => 3,
+                };
+                let (x, y) = point();
+                log(&format!("click {x} {y} {button}"));
+                if message == WM_MBUTTONDOWN {
+                    grow(window, state);
+                }
+                return 0;
+            }
+            (WM_KEYDOWN, Some(_)) => log(&format!("key {wparam}")),
+            _ => {}
+        }
+        // SAFETY: the default handling of a message to our window.
+        unsafe { DefWindowProcW(window, message, wparam, lparam) }
     }
 }
 

@@ -28,11 +28,13 @@ impl Stream {
     /// Nothing to do on Windows: a named pipe connection exists only once both ends hold it.
     pub fn peer_opened(&self) {}
 
-    /// Whether something can be read within `timeout`. A named pipe connection is only
-    /// handed out connected, so this answers yes at once and the read's own timeout bounds
-    /// the wait.
-    pub fn wait_readable(&self, _timeout: Duration) -> io::Result<bool> {
-        Ok(true)
+    /// Whether something can be read within `timeout`. A Linux proxy's pipes cannot be
+    /// asked (see `wine`): they answer yes at once, and the read itself waits.
+    pub fn wait_readable(&self, timeout: Duration) -> io::Result<bool> {
+        match self {
+            Self::Pipe(pipe) => pipe.wait_readable(timeout),
+            Self::Linux(_) => Ok(true),
+        }
     }
 
     /// Bounds every read (`None`: wait forever); a read that times out fails. A Linux

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use windows_sys::Win32::Foundation::{
     ERROR_BROKEN_PIPE, ERROR_IO_PENDING, ERROR_OPERATION_ABORTED, ERROR_PIPE_CONNECTED, ERROR_PIPE_NOT_CONNECTED,
-    GENERIC_READ, GENERIC_WRITE, LocalFree, WAIT_TIMEOUT,
+    GENERIC_READ, GENERIC_WRITE, HANDLE, LocalFree, WAIT_OBJECT_0, WAIT_TIMEOUT,
 };
 use windows_sys::Win32::Security::Authorization::{
     ConvertSidToStringSidW, ConvertStringSecurityDescriptorToSecurityDescriptorW, SDDL_REVISION_1,
@@ -24,9 +24,12 @@ use windows_sys::Win32::Storage::FileSystem::{
 use windows_sys::Win32::System::IO::{CancelIoEx, GetOverlappedResult, OVERLAPPED};
 use windows_sys::Win32::System::Pipes::{
     ConnectNamedPipe, CreateNamedPipeW, GetNamedPipeClientProcessId, GetNamedPipeServerProcessId, PIPE_READMODE_BYTE,
-    PIPE_REJECT_REMOTE_CLIENTS, PIPE_TYPE_BYTE, PIPE_UNLIMITED_INSTANCES, PIPE_WAIT,
+    PIPE_REJECT_REMOTE_CLIENTS, PIPE_TYPE_BYTE, PIPE_UNLIMITED_INSTANCES, PIPE_WAIT, PeekNamedPipe,
 };
-use windows_sys::Win32::System::Threading::{CreateEventW, GetCurrentProcess, OpenProcessToken, WaitForSingleObject};
+use windows_sys::Win32::System::Threading::{CreateEventW, GetCurrentProcess, OpenProcessToken};
+use windows_sys::Win32::UI::WindowsAndMessaging::{
+    MSG, MsgWaitForMultipleObjects, PM_NOREMOVE, PM_QS_SENDMESSAGE, PeekMessageW, QS_SENDMESSAGE,
+};
 
 use super::{check, owned, wait_millis, wide};
 
@@ -188,6 +191,36 @@ impl NamedPipe {
         Ok(())
     }
 
+    /// Whether something can be read (or the other end closed) within `timeout`, looked at
+    /// every millisecond or two: a server thread with an editor open waits so, to pump its
+    /// window messages between the DAW's requests.
+    pub fn wait_readable(&self, timeout: Duration) -> io::Result<bool> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let mut available = 0u32;
+            // SAFETY: our pipe handle; no buffer, only the count of bytes waiting is stored.
+            let peeked = unsafe {
+                PeekNamedPipe(
+                    self.pipe.as_raw_handle(),
+                    std::ptr::null_mut(),
+                    0,
+                    std::ptr::null_mut(),
+                    &mut available,
+                    std::ptr::null_mut(),
+                )
+            };
+            // A broken pipe is "readable": the read that follows reports the end.
+            if peeked == 0 || available > 0 {
+                return Ok(true);
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Ok(false);
+            }
+            std::thread::sleep(left.min(Duration::from_millis(1)));
+        }
+    }
+
     /// The process at the other end.
     pub(super) fn peer_process_id(&self) -> io::Result<u32> {
         let mut pid = 0u32;
@@ -221,8 +254,7 @@ impl NamedPipe {
             if error.raw_os_error() != Some(ERROR_IO_PENDING as i32) {
                 return Err(error);
             }
-            // SAFETY: our event handle.
-            if unsafe { WaitForSingleObject(event.as_raw_handle(), wait_millis(timeout)) } == WAIT_TIMEOUT {
+            if wait_dispatching_sent_messages(event.as_raw_handle(), timeout) == WAIT_TIMEOUT {
                 timed_out = true;
                 // SAFETY: cancels only the operation on `overlapped`, on our pipe.
                 unsafe { CancelIoEx(self.pipe.as_raw_handle(), &overlapped) };
@@ -240,6 +272,42 @@ impl NamedPipe {
             return Err(io::Error::new(io::ErrorKind::TimedOut, "the pipe operation timed out"));
         }
         Err(error)
+    }
+}
+
+/// Waits for `event` up to `timeout` (`None`: forever), meanwhile dispatching the messages
+/// other threads *send* to this one (not posted ones: no input, no timers). A thread waiting
+/// for the other process may own windows that process's windows are children of (the
+/// DAW's, which a server's editor is made a child of): creating such a child, or resizing
+/// it, sends the parent's thread a message and waits for it to be handled, so a thread
+/// that only waited would deadlock with the server. Dispatching sent messages is what a
+/// modal wait does. Returns `WAIT_TIMEOUT` or `WAIT_OBJECT_0`.
+fn wait_dispatching_sent_messages(event: HANDLE, timeout: Option<Duration>) -> u32 {
+    let deadline = timeout.map(|timeout| std::time::Instant::now() + timeout);
+    loop {
+        let left = deadline.map(|deadline| deadline.saturating_duration_since(std::time::Instant::now()));
+        // SAFETY: our event handle; waits for it or for a message sent to this thread.
+        let woke = unsafe { MsgWaitForMultipleObjects(1, &event, 0, wait_millis(left), QS_SENDMESSAGE) };
+        if woke != WAIT_OBJECT_0 + 1 {
+            return if woke == WAIT_OBJECT_0 {
+                WAIT_OBJECT_0
+            } else {
+                WAIT_TIMEOUT
+            };
+        }
+        // Peeking dispatches the sent messages waiting for this thread (and removes none of
+        // its posted ones).
+        // SAFETY: a zeroed MSG is a valid out-parameter; nothing is removed from the queue.
+        unsafe {
+            let mut message: MSG = std::mem::zeroed();
+            PeekMessageW(
+                &mut message,
+                std::ptr::null_mut(),
+                0,
+                0,
+                PM_NOREMOVE | PM_QS_SENDMESSAGE,
+            );
+        }
     }
 }
 
