@@ -75,6 +75,7 @@ pub fn install_proxy_with(plugin: &Path, options: &str) -> PathBuf {
 
 /// Like [`install_proxy_with`], with the proxy and servers taken from `dist`.
 pub fn install_proxy_from(dist: &Path, plugin: &Path, options: &str) -> PathBuf {
+    crate::sweep_stale_temp_files();
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let folder = std::env::temp_dir().join(format!(
         "vstbridge-test-{}-{}",

@@ -159,3 +159,39 @@ pub fn rms(samples: &[f32]) -> f32 {
 pub fn peak(samples: &[f32]) -> f32 {
     samples.iter().fold(0.0, |max, s| max.max(s.abs()))
 }
+
+/// Removes what earlier test processes left in the temporary folder (`vstbridge-…<pid>…`:
+/// proxy copies, scratch files, logs) once those processes are gone: tests leave their
+/// files for a failure to be looked into, and over many runs they would fill the disk.
+/// Runs once per process; a name whose process still runs is left alone.
+pub fn sweep_stale_temp_files() {
+    static SWEPT: std::sync::Once = std::sync::Once::new();
+    SWEPT.call_once(|| {
+        if !cfg!(target_os = "linux") {
+            return;
+        }
+        let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(rest) = name.strip_prefix("vstbridge-") else {
+                continue;
+            };
+            let pid = rest
+                .split(['-', '.'])
+                .find(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|part| part.parse::<u32>().ok());
+            let Some(pid) = pid else { continue };
+            if pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists() {
+                continue;
+            }
+            let path = entry.path();
+            let _ = if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+        }
+    });
+}

@@ -139,6 +139,7 @@ pub fn read_f32_file(path: &Path) -> Vec<f32> {
 
 /// A path for `name` in this test process's scratch folder.
 pub fn scratch_file(name: &str) -> PathBuf {
+    crate::sweep_stale_temp_files();
     let dir = std::env::temp_dir().join(format!("vstbridge-real-host-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
