@@ -353,7 +353,9 @@ fn run_windows_tests(totals: &mut Totals) -> Vec<(&'static str, Result<String>)>
                     Err(error) => return (target, Err(error)),
                 }
             }
-            // The editor test makes windows: Wine needs an X display for it.
+            // The editor test makes windows: Wine needs an X display for it, in a Wine
+            // session of its own (the one the tests above left running has none).
+            wine.restart_session();
             let editors = crate::windows::Xvfb::start().and_then(|display| {
                 let mut command = cargo();
                 command.args([
@@ -369,6 +371,8 @@ fn run_windows_tests(totals: &mut Totals) -> Vec<(&'static str, Result<String>)>
                 command.env("DISPLAY", display.name());
                 run_tests(&mut limited(&mut command), totals)
             });
+            // And the tests after it must not meet a session bound to the display just gone.
+            wine.restart_session();
             match editors {
                 Ok(text) => output.push_str(&text),
                 Err(error) => return (target, Err(error)),

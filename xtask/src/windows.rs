@@ -490,6 +490,18 @@ pub struct WineEnvironment {
 }
 
 impl WineEnvironment {
+    /// Ends the prefix's Wine session (its wineserver, and the desktop process made without
+    /// a display) and waits for it, so the next program starts a fresh one with its own
+    /// environment.
+    pub fn restart_session(&self) {
+        for flag in ["-k", "-w"] {
+            let mut command = Command::new("wineserver");
+            command.arg(flag);
+            self.apply(&mut command);
+            let _ = command.status();
+        }
+    }
+
     /// Sets Wine's variables on `command` (and on everything it starts).
     pub fn apply(&self, command: &mut Command) {
         command
