@@ -56,7 +56,7 @@ fn own_vendor_answer(instance: &ProxyInstance, index: i32) -> Option<isize> {
     })
 }
 
-/// Marks this library as a vstbridge proxy (named [`crate::instance::PROXY_MARKER_SYMBOL`]):
+/// Marks this library as a vstbridge proxy (named [`crate::launch::PROXY_MARKER_SYMBOL`]):
 /// a proxy refuses to bridge a target that exports it, so a sidecar naming a proxy (itself, or one whose sidecar names this one) fails at
 /// once instead of starting servers without end.
 #[unsafe(no_mangle)]

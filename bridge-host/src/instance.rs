@@ -22,18 +22,15 @@ use bridge_ipc::os::ObjectRef;
 use bridge_ipc::server_process::ServerCommand;
 use bridge_proto::{ChannelRole, EffectInfo, PendingChanges, Request, Response};
 use vst2_abi::{EffectOpcode, HostCallbackProc, HostOpcode};
-use vst2_host::{Architecture, BinaryInfo};
+use vst2_host::Architecture;
 
 use crate::audio::{AudioLink, ProxyAudio};
 use crate::config::{self, BridgeConfig};
 use crate::effect::{OwnedEffect, SharedEffectInfo};
+use crate::launch;
 use crate::recorder::Recorder;
 pub use crate::session::Session;
 pub use crate::sync::lock;
-
-/// The symbol every vstbridge proxy exports (`ffi::VSTBRIDGE_PROXY_MARKER`): a target that
-/// exports it is a proxy, which a proxy never bridges to.
-pub const PROXY_MARKER_SYMBOL: &str = "VSTBRIDGE_PROXY_MARKER";
 
 /// How long closing waits for a watchdog busy restarting the plugin.
 pub const WATCHDOG_JOIN_PATIENCE: Duration = Duration::from_millis(200);
@@ -138,10 +135,10 @@ impl ProxyInstance {
         effect: OwnedEffect,
     ) -> Result<Arc<Self>, CreateError> {
         let config = config::load(proxy_path)?;
-        let (arch, format) = plugin_architecture(&config)?;
+        let (arch, format) = launch::plugin_architecture(&config).map_err(CreateError::Plugin)?;
         let under_wine = bridge_ipc::wine_launch::runs_under_wine(format);
         let server_exe = config::find_server(arch, under_wine, &config, proxy_path)?;
-        let server = server_command(&config, arch, under_wine, &server_exe)?;
+        let server = launch::server_command(&config, arch, under_wine, &server_exe).map_err(CreateError::Plugin)?;
         tracing::info!(plugin = %config.plugin.display(), %arch, server = %server_exe.display(), under_wine, "bridging");
         let instance = Arc::new(Self {
             effect,
@@ -610,56 +607,6 @@ impl ProxyInstance {
     /// Registers the watchdog thread so `shut_down` can wait for it.
     pub fn set_watchdog(&self, handle: JoinHandle<()>) {
         *lock(&self.watchdog) = Some(handle);
-    }
-}
-
-/// How to start a server for the plugin: the server itself, or for a Windows plugin on
-/// Linux, Wine running the Windows server (with Wine and its prefix checked first).
-fn server_command(
-    config: &BridgeConfig,
-    arch: Architecture,
-    under_wine: bool,
-    server_exe: &Path,
-) -> Result<ServerCommand, CreateError> {
-    if !under_wine {
-        return Ok(ServerCommand::native(server_exe));
-    }
-    let wine = bridge_ipc::wine_launch::WineLaunch::resolve(&config.wine, arch).map_err(CreateError::Plugin)?;
-    Ok(wine.command(server_exe))
-}
-
-/// The plugin's architecture and binary format: native ones, and on Linux Windows ones (run
-/// under Wine); anything else is refused with the reason.
-fn plugin_architecture(config: &BridgeConfig) -> Result<(Architecture, vst2_host::BinaryFormat), CreateError> {
-    let path = &config.plugin;
-    if !path.is_file() {
-        return Err(CreateError::Plugin(format!(
-            "plugin not found: {} does not exist or is not a file",
-            path.display()
-        )));
-    }
-    let info = BinaryInfo::read(path).map_err(|error| CreateError::Plugin(error.to_string()))?;
-    if BinaryInfo::exports_symbol(path, PROXY_MARKER_SYMBOL).unwrap_or(false) {
-        return Err(CreateError::Plugin(format!(
-            "{} is itself a vstbridge proxy: a proxy never bridges to a proxy (that would be a chain or, \
-             through two sidecars naming each other, a loop); point the sidecar's `plugin` at the real plugin",
-            path.display()
-        )));
-    }
-    if info.format != vst2_host::BinaryFormat::native() && !bridge_ipc::wine_launch::runs_under_wine(info.format) {
-        return Err(CreateError::Plugin(format!(
-            "{} is a {} binary, which this platform's servers cannot load",
-            path.display(),
-            info.format
-        )));
-    }
-    match info.architecture {
-        Architecture::X86 | Architecture::X86_64 => Ok((info.architecture, info.format)),
-        other => Err(CreateError::Plugin(format!(
-            "{}: plugins for {} are not supported",
-            path.display(),
-            other.describe()
-        ))),
     }
 }
 

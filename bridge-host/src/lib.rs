@@ -39,6 +39,7 @@ pub mod effect;
 pub mod ffi;
 mod host_calls;
 pub mod instance;
+pub mod launch;
 mod parameters;
 pub mod recorder;
 pub mod session;

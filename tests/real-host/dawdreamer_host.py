@@ -190,11 +190,12 @@ def server_children():
     return found
 
 
-def stall(args):
-    """Stops the server (SIGSTOP) and times what the host does next; then lets it go."""
-    import signal
+def playing_with_one_server(path):
+    """Loads the plugin at `path` playing a source, renders 0.2 s and finds its one server;
+    returns the engine, the plugin, the source (held, as the engine needs it) and the
+    server's pid."""
     engine = dawdreamer.RenderEngine(SAMPLE_RATE, 512)
-    plugin = engine.make_plugin_processor("plugin", args.plugin)
+    plugin = engine.make_plugin_processor("plugin", path)
     inputs = plugin.get_num_input_channels()
     source = engine.make_playback_processor("source", input_signal(inputs, SAMPLE_RATE * 4))
     engine.load_graph([(source, []), (plugin, ["source"])])
@@ -202,7 +203,13 @@ def stall(args):
     servers = server_children()
     if len(servers) != 1:
         raise SystemExit(f"expected one server, found {servers}")
-    stopped = servers[0]
+    return engine, plugin, source, servers[0]
+
+
+def stall(args):
+    """Stops the server (SIGSTOP) and times what the host does next; then lets it go."""
+    import signal
+    engine, plugin, _source, stopped = playing_with_one_server(args.plugin)
     os.kill(stopped, signal.SIGSTOP)
     timings = {}
     started = time.perf_counter()
@@ -226,16 +233,7 @@ def kill_mid_render(args):
     """Kills the server (SIGKILL, from another process, so it lands while the engine is
     inside a render) and times every render call around it; then plays after the restart."""
     import subprocess
-    engine = dawdreamer.RenderEngine(SAMPLE_RATE, 512)
-    plugin = engine.make_plugin_processor("plugin", args.plugin)
-    inputs = plugin.get_num_input_channels()
-    source = engine.make_playback_processor("source", input_signal(inputs, SAMPLE_RATE * 4))
-    engine.load_graph([(source, []), (plugin, ["source"])])
-    engine.render(0.2)
-    servers = server_children()
-    if len(servers) != 1:
-        raise SystemExit(f"expected one server, found {servers}")
-    killed = servers[0]
+    engine, _plugin, _source, killed = playing_with_one_server(args.plugin)
     killer = subprocess.Popen(["sh", "-c", f"sleep 0.3; kill -9 {killed}; cat /proc/uptime"],
                               stdout=subprocess.PIPE, text=True)
     calls = []

@@ -154,15 +154,7 @@ pub fn bench_handoff(quick: bool, linux_release: &Path) -> Result<()> {
             false,
         )?;
     }
-    let measure = |mut command: Command| -> Result<serde_json::Value> {
-        let output = command.output().context("cannot run vstbridge-handoff")?;
-        if !output.status.success() {
-            anyhow::bail!("vstbridge-handoff failed: {}", String::from_utf8_lossy(&output.stderr));
-        }
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let line = stdout.lines().rev().find(|line| line.starts_with('{')).unwrap_or("");
-        serde_json::from_str(line).with_context(|| format!("vstbridge-handoff printed no report: {stdout}"))
-    };
+    let measure = |mut command: Command| handoff_report(&mut command);
     // `run` starts the program; `path` spells a path for it (Wine's Z: drive is the Linux
     // root: a Windows program would read /work as C:\work).
     let handoff = |mut command: Command, dir: &Path, plugin: &str, path: &dyn Fn(PathBuf) -> String| {
@@ -226,6 +218,17 @@ pub fn bench_handoff(quick: bool, linux_release: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Runs a `vstbridge-handoff` command and reads the JSON report it prints last.
+fn handoff_report(command: &mut Command) -> Result<serde_json::Value> {
+    let output = command.output().context("cannot run vstbridge-handoff")?;
+    if !output.status.success() {
+        anyhow::bail!("vstbridge-handoff failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout.lines().rev().find(|line| line.starts_with('{')).unwrap_or("");
+    serde_json::from_str(line).with_context(|| format!("vstbridge-handoff printed no report: {stdout}"))
+}
+
 /// `cargo xtask bench`'s rows for Windows plugins in a Linux host: the Linux
 /// `vstbridge-handoff` bridging the Windows gain DLLs through the Linux proxy to the Windows
 /// servers under Wine, at 64 and 512 frames, with each doorbell (the futex where this Wine
@@ -261,13 +264,7 @@ fn bench_linux_proxy_under_wine(
             ])
             .env("VSTBRIDGE_LOG", "warn");
         wine.apply(&mut command);
-        let output = command.output().context("cannot run vstbridge-handoff")?;
-        if !output.status.success() {
-            anyhow::bail!("vstbridge-handoff failed: {}", String::from_utf8_lossy(&output.stderr));
-        }
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let line = stdout.lines().rev().find(|line| line.starts_with('{')).unwrap_or("");
-        serde_json::from_str(line).with_context(|| format!("vstbridge-handoff printed no report: {stdout}"))
+        handoff_report(&mut command)
     };
     let (x64, x86) = (WINDOWS_TARGETS[0], WINDOWS_TARGETS[1]);
     let (pipe, futex) = ("wine_doorbell = \"pipe\"\n", "wine_doorbell = \"futex\"\n");
