@@ -1,7 +1,9 @@
 //! Keeping an open editor idled: many plugins only repaint and react when `effEditIdle`
 //! comes, and some DAWs call it rarely or never. While an editor is open the thread that
-//! opened it (its GUI thread, serving the DAW's connection) idles it itself about
-//! [`IDLE_EVERY`], whenever the DAW has not done so within that time. On Windows that
+//! opened it (its GUI thread, serving the DAW's connection) idles it itself about every
+//! [`IDLE_EVERY`] once the DAW has not idled it for [`DAW_QUIET`]: a DAW that idles its
+//! editors (most do, 10–60 times a second) is left to it, so the plugin's callbacks from
+//! idle reach the DAW on its own GUI thread. On Windows that
 //! thread also owns the editor's windows, whose messages only it can dispatch: it pumps
 //! them every [`PUMP_EVERY`] between the DAW's requests (a DAW pumps its own GUI thread's;
 //! this thread is the server's).
@@ -15,6 +17,8 @@ use vst2_host::Plugin;
 
 /// How often an open editor is idled when the DAW does not (about 30 Hz).
 pub const IDLE_EVERY: Duration = Duration::from_millis(33);
+/// How long the DAW must leave an open editor un-idled before the server idles it.
+pub const DAW_QUIET: Duration = Duration::from_millis(150);
 /// How often the editor's thread looks between requests: on Windows, where its window
 /// messages wait for it, often; elsewhere only to idle.
 pub const PUMP_EVERY: Duration = if cfg!(windows) {
@@ -35,6 +39,8 @@ struct State {
     editor_thread: Option<ThreadId>,
     /// The last idle, the DAW's or ours.
     last_idle: Option<Instant>,
+    /// The DAW's last idle (or the editor's opening).
+    last_daw_idle: Option<Instant>,
 }
 
 impl EditorIdle {
@@ -49,9 +55,13 @@ impl EditorIdle {
             EffectOpcode::EDIT_OPEN if result != 0 => {
                 state.editor_thread = Some(std::thread::current().id());
                 state.last_idle = Some(Instant::now());
+                state.last_daw_idle = state.last_idle;
             }
             EffectOpcode::EDIT_CLOSE | EffectOpcode::CLOSE => state.editor_thread = None,
-            EffectOpcode::EDIT_IDLE => state.last_idle = Some(Instant::now()),
+            EffectOpcode::EDIT_IDLE => {
+                state.last_idle = Some(Instant::now());
+                state.last_daw_idle = state.last_idle;
+            }
             _ => {}
         }
     }
@@ -74,7 +84,8 @@ impl EditorIdle {
             drop(state);
             pump_window_messages();
             state = self.state();
-            let due = state.last_idle.is_none_or(|last| last.elapsed() >= IDLE_EVERY);
+            let elapsed = |at: Option<Instant>, after: Duration| at.is_none_or(|at| at.elapsed() >= after);
+            let due = elapsed(state.last_daw_idle, DAW_QUIET) && elapsed(state.last_idle, IDLE_EVERY);
             if !due {
                 return;
             }

@@ -347,8 +347,8 @@ def close_editor_after(seconds, report=False):
 
 def close_windows(args):
     """Sends WM_DELETE_WINDOW to the top-level windows of process PID after SECONDS (once
-    they are there), again every 50 ms, until that process has none left; kills it if that
-    takes 30 s."""
+    they are there), again every 50 ms, until that process has had none for a second; kills
+    it if that takes 30 s."""
     x11 = ctypes.CDLL(ctypes.util.find_library("X11") or "libX11.so.6")
     x11.XOpenDisplay.restype = ctypes.c_void_p
     x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
@@ -408,15 +408,19 @@ def close_windows(args):
 
     time.sleep(args.seconds)
     deadline = time.monotonic() + 30
-    seen = False
+    seen, gone_since = False, None
     while time.monotonic() < deadline:
         windows = windows_of(args.pid)
         if not windows:
-            if seen:
+            # Closed: done once none has come back for a while (a host may put up a window
+            # again while it closes one). Not open yet (a loaded machine): wait for it.
+            if seen and gone_since is None:
+                gone_since = time.monotonic()
+            if gone_since is not None and time.monotonic() - gone_since > 1.0:
                 return
-            # Not open yet (a loaded machine): wait for it.
             time.sleep(0.01)
             continue
+        gone_since = None
         if not seen:
             grandchildren = sum(len(children_of(child)) for window in windows for child in children_of(window))
             print(json.dumps({"grandchildren": grandchildren}), flush=True)
