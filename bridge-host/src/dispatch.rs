@@ -55,6 +55,9 @@ impl ProxyInstance {
         };
         self.apply_effect_info(&reply.effect);
         tracing::trace!(%opcode, result = reply.result, "dispatched");
+        if let (EffectOpcode::EDIT_OPEN, ReplyPayload::EditorWindow(foreign)) = (opcode, &reply.payload) {
+            self.embed_server_window(*foreign);
+        }
         // SAFETY: forwarded contract.
         unsafe { self.write_reply(shape, value, ptr, reply.result as isize, reply.payload) }
     }

@@ -27,26 +27,49 @@ impl ProxyInstance {
         let target = window
             .as_ref()
             .map_or(parent, |window| window.id() as usize as *mut c_void);
+        // A second effEditOpen without a close replaces (and so destroys) the first. Ours is
+        // in place before the call: a Windows server's answer is embedded in it.
+        let opened_in_ours = window.is_some();
+        if opened_in_ours {
+            *lock(&self.editor_window) = window;
+        }
         // SAFETY: effEditOpen's pointer is a window: the DAW's, or ours inside it.
         let result = unsafe { self.dispatch(EffectOpcode::EDIT_OPEN, index, value, target, opt) };
-        tracing::debug!(
-            window = ?window.as_ref().map(EditorWindow::id),
-            result,
-            "effEditOpen into our window"
-        );
-        if let Some(window) = window {
+        tracing::debug!(window = ?self.editor_window_id(), result, "effEditOpen");
+        if opened_in_ours {
             // Some editors know their size only once open.
-            if let Some((width, height)) = self.editor_size() {
+            if let Some((width, height)) = self.editor_size()
+                && let Some(window) = lock(&self.editor_window).as_ref()
+            {
                 window.resize(width, height);
             }
-            // A second effEditOpen without a close replaces (and so destroys) the first.
-            *lock(&self.editor_window) = Some(window);
         }
         result
     }
 
+    /// A Windows server's editor opened in a window of its own (see `editor_window`): it
+    /// goes into ours, if the server may have it there.
+    pub fn embed_server_window(&self, foreign: u64) {
+        let Some(session) = self.session() else { return };
+        let is_server = |pid| session.is_server_process(pid);
+        let Some(window) = lock(&self.editor_window)
+            .as_ref()
+            .map(|window| window.embed(foreign, &is_server))
+        else {
+            tracing::warn!("the server named an editor window, but no editor window of ours is open");
+            return;
+        };
+        if let Err(error) = window {
+            tracing::warn!(foreign, "the server's editor window cannot be embedded: {error}");
+        }
+    }
+
     /// effEditClose: closes the plugin's editor, then our window.
     pub fn close_editor(&self, index: i32, value: isize, opt: f32) -> isize {
+        // A server's own window goes back where its owner expects it before it is destroyed.
+        if let Some(window) = lock(&self.editor_window).as_ref() {
+            window.release_embedded();
+        }
         // SAFETY: effEditClose carries no pointer.
         let result = unsafe { self.dispatch(EffectOpcode::EDIT_CLOSE, index, value, std::ptr::null_mut(), opt) };
         let window = lock(&self.editor_window).take();

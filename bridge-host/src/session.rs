@@ -32,6 +32,8 @@ pub struct Session {
     /// The server's process id.
     pub pid: u32,
     pub(crate) address: ServerAddress,
+    /// What the server was told its address is (`--socket`): unique to this session.
+    socket_argument: String,
     pub(crate) token: [u8; 16],
     /// How the server wakes the audio region's doorbells.
     wake: bridge_proto::WakeMethod,
@@ -39,6 +41,29 @@ pub struct Session {
     pub(crate) callback_thread: Mutex<Option<JoinHandle<()>>>,
     /// The server's liveness, raised by a thread of it that never enters the plugin.
     pub heartbeat: Heartbeat,
+}
+
+impl Session {
+    /// Whether process `pid` is this session's server: the process we started or, under
+    /// Wine, the one Wine's `start.exe` started for it (Wine runs a program that its own
+    /// loader cannot, a 64-bit one under a 32-bit `wine`, through `start.exe` in a process of
+    /// its own), known by the address on its command line, which only this session's server
+    /// is given. Never the DAW's own process.
+    pub fn is_server_process(&self, pid: u32) -> bool {
+        if pid == std::process::id() {
+            return false;
+        }
+        if pid == self.pid {
+            return true;
+        }
+        let Ok(command_line) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+            return false;
+        };
+        let wanted = format!("--socket\0{}\0", self.socket_argument);
+        command_line
+            .windows(wanted.len())
+            .any(|window| window == wanted.as_bytes())
+    }
 }
 
 /// A fresh address for a server: a random socket name, or a rendezvous pipe for a server
@@ -135,6 +160,7 @@ impl Session {
             server: Mutex::new(server),
             pid,
             address,
+            socket_argument: socket,
             token,
             wake: welcome.wake,
             channels: Mutex::new(HashMap::from([(std::thread::current().id(), main.clone())])),

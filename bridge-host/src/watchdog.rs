@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-use bridge_proto::{DispatchCall, DispatchPayload, PendingChanges, Request, Response, Snapshot};
+use bridge_proto::{DispatchCall, DispatchPayload, PendingChanges, ReplyPayload, Request, Response, Snapshot};
 use vst2_abi::EffectOpcode;
 
 use crate::instance::{CreateError, Health, ProxyInstance, lock};
@@ -201,6 +201,10 @@ fn replay(instance: &ProxyInstance) -> Result<(), CreateError> {
         match instance.call_within(Request::Dispatch(call), instance.timeout_for(opcode)) {
             Some(Response::Dispatched(reply)) => {
                 instance.apply_effect_info(&reply.effect);
+                if let ReplyPayload::EditorWindow(foreign) = reply.payload {
+                    // A Windows server reopened the editor in a window of its own.
+                    instance.embed_server_window(foreign);
+                }
                 Ok(reply.snapshot)
             }
             _ => Err(CreateError::Refused(format!("replaying {opcode} failed"))),

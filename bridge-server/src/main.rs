@@ -26,6 +26,8 @@ mod fields;
 mod forward;
 mod route;
 mod server;
+#[cfg(windows)]
+mod wine_editor;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -53,6 +53,9 @@ pub struct Server {
     applied_block_changes: Arc<AtomicU32>,
     /// An open editor, idled by its thread when the DAW does not.
     editor_idle: EditorIdle,
+    /// The window a Linux proxy's editor is open in (see `wine_editor`).
+    #[cfg(windows)]
+    wine_editor: Mutex<Option<crate::wine_editor::WineEditorWindow>>,
     weak: Weak<Server>,
 }
 
@@ -66,6 +69,8 @@ impl Server {
             audio: Mutex::new(None),
             applied_block_changes: Arc::new(AtomicU32::new(0)),
             editor_idle: EditorIdle::default(),
+            #[cfg(windows)]
+            wine_editor: Mutex::new(None),
             weak: weak.clone(),
         })
     }
@@ -180,7 +185,7 @@ impl Server {
                         return Response::Dispatched(self.close(plugin));
                     }
                     let opcode = call.opcode;
-                    let reply = dispatch::execute(plugin, call);
+                    let reply = self.execute(plugin, call);
                     self.editor_idle.after_call(opcode, reply.result);
                     // A call may change parameters behind the host's back (a program change,
                     // a loaded chunk): the value table the host's audio thread reads must
@@ -215,6 +220,27 @@ impl Server {
                 Response::Failed("the server does not answer host calls".into())
             }
         }
+    }
+
+    /// Runs a dispatcher call; a Linux proxy's editor opens in a window of ours and closes
+    /// with it (see `wine_editor`).
+    fn execute(&self, plugin: &Plugin, call: bridge_proto::DispatchCall) -> bridge_proto::DispatchReply {
+        #[cfg(windows)]
+        if bridge_ipc::os::linux_proxy().is_some() {
+            let opcode = EffectOpcode(call.opcode);
+            if opcode == EffectOpcode::EDIT_OPEN {
+                let (reply, window) = crate::wine_editor::open_editor(plugin, call);
+                // A second effEditOpen without a close replaces the first window.
+                *lock(&self.wine_editor) = window;
+                return reply;
+            }
+            if opcode == EffectOpcode::EDIT_CLOSE {
+                let reply = dispatch::execute(plugin, call);
+                lock(&self.wine_editor).take();
+                return reply;
+            }
+        }
+        dispatch::execute(plugin, call)
     }
 
     /// Brings the plugin up to what the DAW did before the call that carries `pending`:
@@ -260,6 +286,9 @@ impl Server {
         }
         let effect = effect_info(plugin);
         plugin.close();
+        // The editor went with the plugin; its window goes now.
+        #[cfg(windows)]
+        lock(&self.wine_editor).take();
         bridge_proto::DispatchReply {
             result: 0,
             payload: bridge_proto::ReplyPayload::None,

@@ -110,8 +110,9 @@ const REQUIRED_ON_WINDOWS: [&str; 31] = [
 
 /// The Linux proxy driving the Windows servers under Wine (`tests/tests/wine_bridge.rs`):
 /// what must pass, and the label its run has among the Windows runs.
-const REQUIRED_WINE_BRIDGE: [&str; 8] = [
+const REQUIRED_WINE_BRIDGE: [&str; 9] = [
     "dawdreamer_renders_windows_dpf_dlls_through_the_linux_proxy_like_their_linux_builds",
+    "windows_editors_embed_in_a_linux_hosts_window_and_take_clicks_where_made",
     "every_doorbell_renders_the_same_and_the_defaults_are_the_futex_for_x64_and_pipes_for_x86",
     "dawdreamer_sees_the_windows_builds_parameters_names_and_state_as_the_linux_builds",
     "dawdreamer_plays_on_when_the_wine_server_is_stopped_or_killed_and_the_plugin_comes_back",
@@ -337,7 +338,23 @@ fn run_windows_tests(totals: &mut Totals) -> Vec<(&'static str, Result<String>)>
         "--include-ignored",
     ]));
     wine.apply(&mut wine_bridge);
-    let wine_bridge = run_tests(&mut wine_bridge, totals);
+    let wine_bridge = run_tests(&mut wine_bridge, totals).and_then(|mut output| {
+        // Windows editors in a Linux host's window: an X display of their own, in a Wine
+        // session of their own (the headless one above has none).
+        output.push_str(&test_with_display(
+            &wine,
+            totals,
+            &[
+                "-p",
+                "vstbridge-tests",
+                "--test",
+                "wine_editors",
+                "--",
+                "--include-ignored",
+            ],
+        )?);
+        Ok(output)
+    });
     crate::windows::WINDOWS_TARGETS
         .iter()
         .map(|&target| {
@@ -353,26 +370,12 @@ fn run_windows_tests(totals: &mut Totals) -> Vec<(&'static str, Result<String>)>
                     Err(error) => return (target, Err(error)),
                 }
             }
-            // The editor test makes windows: Wine needs an X display for it, in a Wine
-            // session of its own (the one the tests above left running has none).
-            wine.restart_session();
-            let editors = crate::windows::Xvfb::start().and_then(|display| {
-                let mut command = cargo();
-                command.args([
-                    "test",
-                    "--target",
-                    target,
-                    "-p",
-                    "vstbridge-tests",
-                    "--test",
-                    "editors_windows",
-                ]);
-                wine.apply(&mut command);
-                command.env("DISPLAY", display.name());
-                run_tests(&mut limited(&mut command), totals)
-            });
-            // And the tests after it must not meet a session bound to the display just gone.
-            wine.restart_session();
+            // The editor test makes windows: Wine needs an X display for it.
+            let editors = test_with_display(
+                &wine,
+                totals,
+                &["--target", target, "-p", "vstbridge-tests", "--test", "editors_windows"],
+            );
             match editors {
                 Ok(text) => output.push_str(&text),
                 Err(error) => return (target, Err(error)),
@@ -381,6 +384,22 @@ fn run_windows_tests(totals: &mut Totals) -> Vec<(&'static str, Result<String>)>
         })
         .chain([(WINE_BRIDGE_LABEL, wine_bridge)])
         .collect()
+}
+
+/// Runs `cargo test ARGS` under Wine with an Xvfb of its own in `DISPLAY`, in a Wine
+/// session of its own: the one headless tests leave running has no display, and no window
+/// can be made in it; and the tests after it must not meet a session bound to a display gone.
+fn test_with_display(wine: &crate::windows::WineEnvironment, totals: &mut Totals, args: &[&str]) -> Result<String> {
+    wine.restart_session();
+    let output = crate::windows::Xvfb::start().and_then(|display| {
+        let mut command = cargo();
+        command.arg("test").args(args);
+        wine.apply(&mut command);
+        command.env("DISPLAY", display.name());
+        run_tests(&mut limited(&mut command), totals)
+    });
+    wine.restart_session();
+    output
 }
 
 /// Whether `output` shows `name` (a test path suffix) as `ok`. Parallel tests that print

@@ -25,4 +25,4 @@ pub use messages::*;
 pub use payload::{DispatchShape, HostShape, dispatch_shape, host_shape};
 
 /// The protocol version both sides must agree on; bumped on every wire change.
-pub const PROTOCOL_VERSION: u32 = 4;
+pub const PROTOCOL_VERSION: u32 = 5;

@@ -304,6 +304,7 @@ impl ReplyPayload {
             Self::Rect(_) => "a rect",
             Self::Struct(_) => "a struct",
             Self::SpeakerArrangements { .. } => "speaker arrangements",
+            Self::EditorWindow(_) => "an editor window",
         }
     }
 
@@ -315,7 +316,8 @@ impl ReplyPayload {
             | (S::ChunkOut, Self::Chunk(_))
             | (S::RectOut, Self::Rect(_))
             | (S::StructOut { .. } | S::StructInOut { .. }, Self::Struct(_))
-            | (S::SpeakerArrangementsOut, Self::SpeakerArrangements { .. }) => true,
+            | (S::SpeakerArrangementsOut, Self::SpeakerArrangements { .. })
+            | (S::WindowIn, Self::EditorWindow(_)) => true,
             // Shapes that bring something back need it; the others bring nothing.
             (
                 S::StringOut { .. }
@@ -351,6 +353,10 @@ pub enum ReplyPayload {
         /// Output arrangement bytes.
         output: Option<serde_bytes::ByteBuf>,
     },
+    /// effEditOpen's answer from a Windows server under Wine to a Linux proxy: the X11
+    /// window Wine made for the editor's top-level window, which the proxy embeds in its
+    /// own (a Win32 window cannot be the child of an X11 one).
+    EditorWindow(u64),
 }
 
 /// A plugin → host call as it travels.

@@ -6,7 +6,9 @@
 //! (if set): `open <parent>` and `close`, every `click <x> <y> <button>` and `key <keycode>`
 //! it receives (coordinates in the editor's own window), and `idle` for each effEditIdle
 //! (after calling audioMasterUpdateDisplay from it, as many plugins call back from idle),
-//! and on Win32 `paint` for each WM_PAINT.
+//! and on Win32 `paint` for each WM_PAINT and, after each click, `cursor <x> <y>`: where
+//! `GetCursorPos` puts the pointer in the window (the click's point unless Windows, or Wine,
+//! is wrong about where the window is on the screen); a click gives the window the focus.
 //! The key [`RESIZE_KEY`] (X11) or a middle click (Win32) makes it grow to [`GROWN`]: it
 //! resizes its window, asks the host with audioMasterSizeWindow (on X11 from its own thread,
 //! as GUI toolkits do; on Win32 from its window procedure) and logs
@@ -342,15 +344,16 @@ mod win32 {
     use std::sync::{Arc, OnceLock};
 
     use test_plugin_kit::Host;
-    use windows_sys::Win32::Foundation::{HWND, LPARAM, LRESULT, RECT, WPARAM};
+    use windows_sys::Win32::Foundation::{HWND, LPARAM, LRESULT, POINT, RECT, WPARAM};
     use windows_sys::Win32::Graphics::Gdi::{
-        BeginPaint, CreateSolidBrush, DeleteObject, EndPaint, FillRect, InvalidateRect, PAINTSTRUCT,
+        BeginPaint, CreateSolidBrush, DeleteObject, EndPaint, FillRect, InvalidateRect, PAINTSTRUCT, ScreenToClient,
     };
     use windows_sys::Win32::System::LibraryLoader::GetModuleHandleW;
+    use windows_sys::Win32::UI::Input::KeyboardAndMouse::SetFocus;
     use windows_sys::Win32::UI::WindowsAndMessaging::{
-        CreateWindowExW, DefWindowProcW, DestroyWindow, GWLP_USERDATA, GetWindowLongPtrW, RegisterClassW, SWP_NOMOVE,
-        SWP_NOZORDER, SetWindowLongPtrW, SetWindowPos, WM_KEYDOWN, WM_LBUTTONDOWN, WM_MBUTTONDOWN, WM_PAINT,
-        WM_RBUTTONDOWN, WNDCLASSW, WS_CHILD, WS_VISIBLE,
+        CreateWindowExW, DefWindowProcW, DestroyWindow, GWLP_USERDATA, GetCursorPos, GetWindowLongPtrW, RegisterClassW,
+        SWP_NOMOVE, SWP_NOZORDER, SetWindowLongPtrW, SetWindowPos, WM_KEYDOWN, WM_LBUTTONDOWN, WM_MBUTTONDOWN,
+        WM_PAINT, WM_RBUTTONDOWN, WNDCLASSW, WS_CHILD, WS_VISIBLE,
     };
 
     use super::{GROWN, HEIGHT, QUADRANTS, Size, WIDTH, log};
@@ -521,6 +524,17 @@ mod win32 {
                 };
                 let (x, y) = point();
                 log(&format!("click {x} {y} {button}"));
+                // Where the pointer is by screen coordinates, mapped into the window: the same
+                // point unless Windows (Wine) is wrong about where the window is.
+                let mut cursor = POINT { x: 0, y: 0 };
+                // SAFETY: our window; the point is ours, on the stack.
+                unsafe {
+                    GetCursorPos(&mut cursor);
+                    ScreenToClient(window, &mut cursor);
+                    // Keys go to the window a click gave the focus to, as plugins do.
+                    SetFocus(window);
+                }
+                log(&format!("cursor {} {}", cursor.x, cursor.y));
                 if message == WM_MBUTTONDOWN {
                     grow(window, state);
                 }

@@ -28,12 +28,13 @@ impl Stream {
     /// Nothing to do on Windows: a named pipe connection exists only once both ends hold it.
     pub fn peer_opened(&self) {}
 
-    /// Whether something can be read within `timeout`. A Linux proxy's pipes cannot be
-    /// asked (see `wine`): they answer yes at once, and the read itself waits.
+    /// Whether something can be read within `timeout`, meanwhile dispatching the messages
+    /// sent to this thread (a Linux proxy's pipes are read by a relay thread from the first
+    /// call on, see `wine`).
     pub fn wait_readable(&self, timeout: Duration) -> io::Result<bool> {
         match self {
             Self::Pipe(pipe) => pipe.wait_readable(timeout),
-            Self::Linux(_) => Ok(true),
+            Self::Linux(pipes) => pipes.wait_readable(timeout),
         }
     }
 

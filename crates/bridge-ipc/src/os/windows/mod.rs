@@ -20,7 +20,7 @@ mod wine;
 
 pub use control::{Listener, Stream};
 pub use memory::{Mapping, SharedMemory};
-pub use wine::{LinuxProxy, serve_linux_proxy};
+pub use wine::{LinuxProxy, linux_proxy, serve_linux_proxy};
 
 use std::ffi::{OsString, c_void};
 use std::io::{self, Read, Write};

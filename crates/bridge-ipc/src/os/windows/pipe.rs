@@ -282,7 +282,7 @@ impl NamedPipe {
 /// it, sends the parent's thread a message and waits for it to be handled, so a thread
 /// that only waited would deadlock with the server. Dispatching sent messages is what a
 /// modal wait does. Returns `WAIT_TIMEOUT` or `WAIT_OBJECT_0`.
-fn wait_dispatching_sent_messages(event: HANDLE, timeout: Option<Duration>) -> u32 {
+pub(super) fn wait_dispatching_sent_messages(event: HANDLE, timeout: Option<Duration>) -> u32 {
     let deadline = timeout.map(|timeout| std::time::Instant::now() + timeout);
     loop {
         let left = deadline.map(|deadline| deadline.saturating_duration_since(std::time::Instant::now()));

@@ -17,7 +17,12 @@
 //! Reads on this side have no timeouts: Wine gives a plain (non-overlapped) read of a Linux
 //! pipe straight to the kernel, which is what makes it fast, and such a read cannot be
 //! bounded. A read ends when the proxy writes, or when its process (the only writer) ends.
+//! Nor can such a pipe be asked whether it holds anything (`PeekNamedPipe` is "not
+//! supported" on it), which a thread with an editor open must know, to pump its window
+//! messages until the proxy's next request: that thread's connection is read by a relay
+//! thread from then on, which signals an event the editor's thread can wait on.
 
+use std::collections::VecDeque;
 use std::ffi::{CStr, c_char};
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -26,7 +31,7 @@ use std::os::windows::io::AsHandle;
 use std::os::windows::io::{AsRawHandle, OwnedHandle};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use bridge_proto::wine::{DescriptorName, RECORD_BYTES, WineDoorbell, object_kind};
@@ -214,6 +219,8 @@ fn open_descriptor(text: &str, read: bool, write: bool) -> io::Result<File> {
 pub struct LinuxPipes {
     incoming: File,
     outgoing: File,
+    /// Reads come through this once a thread has waited for readiness (see [`Relay`]).
+    relay: OnceLock<io::Result<Arc<Relay>>>,
 }
 
 impl LinuxPipes {
@@ -230,12 +237,124 @@ impl LinuxPipes {
         Ok(Self {
             incoming: open_descriptor(incoming, true, false)?,
             outgoing: open_descriptor(outgoing, false, true)?,
+            relay: OnceLock::new(),
         })
+    }
+
+    /// Whether something can be read (or the proxy is gone) within `timeout`; meanwhile
+    /// the messages other threads send this one are dispatched. The first call hands this
+    /// connection's reading to a [`Relay`] for good.
+    pub fn wait_readable(&self, timeout: Duration) -> io::Result<bool> {
+        let relay = match self.relay.get_or_init(|| Relay::start(&self.incoming)) {
+            Ok(relay) => relay,
+            Err(error) => return Err(io::Error::new(error.kind(), error.to_string())),
+        };
+        if relay.readable() {
+            return Ok(true);
+        }
+        super::pipe::wait_dispatching_sent_messages(relay.ready.as_raw_handle(), Some(timeout));
+        Ok(relay.readable())
+    }
+}
+
+/// Reads the proxy's pipe for a thread that must not block in a read (it has windows to
+/// pump): a thread of its own makes the blocking reads, keeps what they bring, and sets an
+/// event while anything (or the end of the stream) waits to be taken.
+#[derive(Debug)]
+struct Relay {
+    state: Mutex<RelayState>,
+    /// Manual-reset; set exactly while `state` holds bytes or the end.
+    ready: OwnedHandle,
+}
+
+#[derive(Debug, Default)]
+struct RelayState {
+    bytes: VecDeque<u8>,
+    ended: bool,
+}
+
+impl Relay {
+    /// Starts reading `incoming` (a duplicate of it) on a thread of its own. The thread ends
+    /// with the stream: when the proxy closes its end or its process ends.
+    fn start(incoming: &File) -> io::Result<Arc<Self>> {
+        let reader = incoming.try_clone()?;
+        // SAFETY: a manual-reset, unnamed event, initially unset.
+        let ready = owned(unsafe {
+            windows_sys::Win32::System::Threading::CreateEventW(std::ptr::null(), 1, 0, std::ptr::null())
+        })?;
+        let relay = Arc::new(Self {
+            state: Mutex::new(RelayState::default()),
+            ready,
+        });
+        let relayed = relay.clone();
+        std::thread::Builder::new()
+            .name("vstbridge-relay".into())
+            .spawn(move || relayed.run(&reader))?;
+        Ok(relay)
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, RelayState> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn run(&self, mut reader: &File) {
+        let mut buffer = vec![0u8; 64 << 10];
+        loop {
+            let read = match reader.read(&mut buffer) {
+                Ok(read) => read,
+                // The proxy is gone (Wine reports a pipe without writers as broken).
+                Err(error) if error.kind() == io::ErrorKind::BrokenPipe => 0,
+                Err(error) => {
+                    tracing::warn!("reading the proxy's pipe failed: {error}");
+                    0
+                }
+            };
+            let mut state = self.state();
+            state.bytes.extend(&buffer[..read]);
+            state.ended = read == 0;
+            // SAFETY: our event handle.
+            unsafe { windows_sys::Win32::System::Threading::SetEvent(self.ready.as_raw_handle()) };
+            if read == 0 {
+                return;
+            }
+        }
+    }
+
+    fn readable(&self) -> bool {
+        let state = self.state();
+        !state.bytes.is_empty() || state.ended
+    }
+
+    /// What a read of the connection gives: the bytes waiting, else 0 at the end, else it
+    /// waits for either, dispatching the messages sent to this thread meanwhile.
+    fn read(&self, buffer: &mut [u8]) -> usize {
+        loop {
+            {
+                let mut state = self.state();
+                if !state.bytes.is_empty() || state.ended {
+                    let length = buffer.len().min(state.bytes.len());
+                    for (slot, byte) in buffer.iter_mut().zip(state.bytes.drain(..length)) {
+                        *slot = byte;
+                    }
+                    if state.bytes.is_empty() && !state.ended {
+                        // SAFETY: our event handle; unset under the lock the relay sets it under.
+                        unsafe { windows_sys::Win32::System::Threading::ResetEvent(self.ready.as_raw_handle()) };
+                    }
+                    return length;
+                }
+                // SAFETY: as above.
+                unsafe { windows_sys::Win32::System::Threading::ResetEvent(self.ready.as_raw_handle()) };
+            }
+            super::pipe::wait_dispatching_sent_messages(self.ready.as_raw_handle(), None);
+        }
     }
 }
 
 impl Read for &LinuxPipes {
     fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        if let Some(Ok(relay)) = self.relay.get() {
+            return Ok(relay.read(buffer));
+        }
         match (&self.incoming).read(buffer) {
             // The proxy is gone (Wine reports a pipe without writers as broken).
             Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(0),
