@@ -19,6 +19,8 @@ impl ProxyInstance {
         let (width, height) = self.editor_size().unwrap_or((1, 1));
         let window = match EditorWindow::open(parent as usize as u64, width, height) {
             Ok(window) => Some(window),
+            // Where windows of our own are not made (Windows), that is the design.
+            Err(error) if error.kind() == std::io::ErrorKind::Unsupported => None,
             Err(error) => {
                 tracing::warn!("the editor goes straight into the DAW's window ({error})");
                 None
@@ -32,6 +34,8 @@ impl ProxyInstance {
         let opened_in_ours = window.is_some();
         if opened_in_ours {
             *lock(&self.editor_window) = window;
+        } else {
+            *lock(&self.editor_parent) = Some(parent as usize as u64);
         }
         // SAFETY: effEditOpen's pointer is a window: the DAW's, or ours inside it.
         let result = unsafe { self.dispatch(EffectOpcode::EDIT_OPEN, index, value, target, opt) };
@@ -72,6 +76,7 @@ impl ProxyInstance {
         }
         // SAFETY: effEditClose carries no pointer.
         let result = unsafe { self.dispatch(EffectOpcode::EDIT_CLOSE, index, value, std::ptr::null_mut(), opt) };
+        lock(&self.editor_parent).take();
         let window = lock(&self.editor_window).take();
         tracing::debug!(window = ?window.as_ref().map(EditorWindow::id), "effEditClose; our window goes");
         result
@@ -85,9 +90,27 @@ impl ProxyInstance {
         }
     }
 
-    /// Our window, while the DAW has the editor open (a restart opens it there again).
+    /// The window the editor is open in while the DAW has it open, ours or the DAW's (a
+    /// restart opens it there again).
     pub fn editor_window_id(&self) -> Option<u64> {
-        lock(&self.editor_window).as_ref().map(EditorWindow::id)
+        lock(&self.editor_window)
+            .as_ref()
+            .map(EditorWindow::id)
+            .or(*lock(&self.editor_parent))
+    }
+
+    /// Whether the editor, open straight in the DAW's window, has stopped answering its
+    /// window messages, in Windows' own sense (`IsHungAppWindow`: none taken for 5 s). On
+    /// Windows the server's editor is a child of the DAW's window, which attaches their
+    /// threads' input: a hung editor would freeze the DAW's window too, even while the DAW
+    /// asks nothing of the plugin. Declared hung, the server is killed (and with it its
+    /// windows and the attachment) and the plugin restarted with its editor.
+    pub fn editor_is_hung(&self) -> bool {
+        #[cfg(windows)]
+        if let (Some(parent), Some(session)) = (*lock(&self.editor_parent), self.session()) {
+            return crate::editor_window::has_hung_child_of(parent, session.pid);
+        }
+        false
     }
 
     /// The editor's size as the plugin reports it (effEditGetRect), if it does.

@@ -114,6 +114,37 @@ impl EditorWindow {
     }
 }
 
+/// Whether a child window of `parent` that process `pid` made is hung (Windows' sense:
+/// it has taken no message for 5 s).
+#[cfg(windows)]
+pub fn has_hung_child_of(parent: u64, pid: u32) -> bool {
+    use windows_sys::Win32::UI::WindowsAndMessaging::{
+        GW_CHILD, GW_HWNDNEXT, GetWindow, GetWindowThreadProcessId, IsHungAppWindow, IsWindow,
+    };
+    let parent = parent as usize as windows_sys::Win32::Foundation::HWND;
+    // SAFETY: window handles are values; a stale one makes these calls fail, not misbehave.
+    unsafe {
+        if IsWindow(parent) == 0 {
+            return false;
+        }
+        let mut child = GetWindow(parent, GW_CHILD);
+        // Bounded: the DAW's window has a few children, and a list that changes meanwhile
+        // must not keep us here.
+        for _ in 0..256 {
+            if child.is_null() {
+                break;
+            }
+            let mut owner = 0u32;
+            GetWindowThreadProcessId(child, &mut owner);
+            if owner == pid && IsHungAppWindow(child) != 0 {
+                return true;
+            }
+            child = GetWindow(child, GW_HWNDNEXT);
+        }
+    }
+    false
+}
+
 #[cfg(target_os = "linux")]
 mod x11 {
     //! The X11 side, on a connection of our own (x11rb speaks the protocol itself: no

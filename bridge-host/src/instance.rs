@@ -118,6 +118,9 @@ pub struct ProxyInstance {
     watchdog: Mutex<Option<JoinHandle<()>>>,
     /// The window the editor is embedded in while it is open (see `editor_window`).
     pub(crate) editor_window: Mutex<Option<crate::editor_window::EditorWindow>>,
+    /// The DAW's window, while the editor is open straight in it (no window of ours:
+    /// Windows), for a restart to open it there again.
+    pub(crate) editor_parent: Mutex<Option<u64>>,
 }
 
 // SAFETY: `effect` owns our heap AEffect, which the DAW may read from any thread and which
@@ -161,6 +164,7 @@ impl ProxyInstance {
             restoring_thread: Mutex::new(None),
             watchdog: Mutex::new(None),
             editor_window: Mutex::new(None),
+            editor_parent: Mutex::new(None),
         });
         let mut started = instance.start_session();
         if let Err(CreateError::Io(error)) = &started {
@@ -536,6 +540,7 @@ impl ProxyInstance {
         self.audio.detach();
         // A DAW that closes the instance with the editor open still has its window.
         lock(&self.editor_window).take();
+        lock(&self.editor_parent).take();
         if let Some(session) = self.session.write().unwrap_or_else(PoisonError::into_inner).take() {
             // A healthy server leaves by itself once its connections close; a dead one is
             // only reaped.

@@ -45,6 +45,10 @@ fn run(weak: Weak<ProxyInstance>) {
                         instance.mark_dead(&error.to_string());
                         continue;
                     }
+                    if instance.editor_is_hung() {
+                        instance.mark_dead("the editor's window has taken no message for 5 s (hung)");
+                        continue;
+                    }
                     // A stopped or wholly stuck server stops beating, whether or not audio
                     // runs; a plugin busy in a long call does not stop the beat.
                     let count = session.heartbeat.count();

@@ -17,6 +17,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use vstbridge_test_support::proxy_status::restarts;
 use vstbridge_test_support::{
     I686_TRIPLE, X86_64_TRIPLE, install_proxy, load_with_editor, test_plugin, test_plugin_for_triple,
 };
@@ -29,7 +30,8 @@ use windows_sys::Win32::UI::Input::KeyboardAndMouse::{
 };
 use windows_sys::Win32::UI::WindowsAndMessaging::{
     CreateWindowExW, DefWindowProcW, DestroyWindow, DispatchMessageW, MSG, PM_REMOVE, PeekMessageW, RegisterClassW,
-    SetCursorPos, TranslateMessage, WNDCLASSW, WS_CLIPCHILDREN, WS_POPUP, WS_VISIBLE,
+    SMTO_ABORTIFHUNG, SendMessageTimeoutW, SetCursorPos, TranslateMessage, WM_NULL, WNDCLASSW, WS_CLIPCHILDREN,
+    WS_POPUP, WS_VISIBLE,
 };
 
 /// The editor plugin's size, colours and grown size (`crates/test-plugins/editor`).
@@ -200,9 +202,11 @@ fn wait_for(log: &Path, wanted: impl Fn(&str) -> bool) -> String {
     }
 }
 
-/// Opens `plugin`'s editor in a fresh host window and exercises it (its pixels too, when
-/// `check_pixels`).
-fn exercise(plugin_path: &Path, log: &Path, what: &str, check_pixels: bool) {
+/// Opens `plugin`'s editor in a fresh host window and exercises it: its pixels too when
+/// loaded directly, and a hang of its thread when `bridged`.
+fn exercise(plugin_path: &Path, log: &Path, what: &str, bridged: bool) {
+    // Pixels only directly (see the module docs).
+    let check_pixels = !bridged;
     std::fs::write(log, "").unwrap();
     let host = HostWindow::open();
     let (plugin, sizes) = load_with_editor(plugin_path, (WIDTH as i16, HEIGHT as i16), what);
@@ -292,6 +296,56 @@ fn exercise(plugin_path: &Path, log: &Path, what: &str, check_pixels: bool) {
             "{what}: the editor stayed on screen after closing"
         );
     }
+    if bridged {
+        editor_hangs(&host, &plugin, log, what);
+    }
+}
+
+/// The bridged editor's thread hangs while the host asks nothing of the plugin (it only
+/// pumps its own window): within Windows' 5 s the proxy declares the server hung, the host's
+/// window answers all along, and the plugin comes back with its editor open again.
+fn editor_hangs(host: &HostWindow, plugin: &vst2_host::Plugin, log: &Path, what: &str) {
+    assert!(plugin.open_editor(host.0 as usize), "{what}: effEditOpen failed again");
+    let text = wait_for(log, |l| l == "paint");
+    assert!(text.lines().any(|l| l == "paint"), "{what}: not painted again:\n{text}");
+    std::fs::write(log, "").unwrap();
+    host.click(2, 2, 3);
+    let text = wait_for(log, |l| l == "hang");
+    assert!(
+        text.lines().any(|l| l == "hang"),
+        "{what}: the editor did not hang:\n{text}"
+    );
+    let hung_at = Instant::now();
+    let mut slowest_answer = Duration::ZERO;
+    while restarts(plugin) < 1 && hung_at.elapsed() < Duration::from_secs(15) {
+        // The host's own window answers at once all along.
+        let asked = Instant::now();
+        let mut answer = 0usize;
+        // SAFETY: our window; WM_NULL does nothing, the answer is stored in `answer`.
+        let answered = unsafe { SendMessageTimeoutW(host.0, WM_NULL, 0, 0, SMTO_ABORTIFHUNG, 1000, &mut answer) };
+        assert_ne!(answered, 0, "{what}: the host's window stopped answering");
+        slowest_answer = slowest_answer.max(asked.elapsed());
+        pump(Duration::from_millis(50));
+    }
+    let restarted_after = hung_at.elapsed();
+    println!(
+        "{what}: hung editor: restarted after {restarted_after:?}; the host's window answered within {slowest_answer:?}"
+    );
+    assert!(
+        restarts(plugin) >= 1,
+        "{what}: the hung editor's server was never restarted"
+    );
+    let text = wait_for(log, |l| l.starts_with("open "));
+    assert!(
+        text.lines().any(|l| l.starts_with("open ")),
+        "{what}: the editor did not open again after the restart:\n{text}"
+    );
+    plugin.close_editor();
+    let text = wait_for(log, |l| l == "close");
+    assert!(
+        text.lines().any(|l| l == "close"),
+        "{what}: not closed after the restart:\n{text}"
+    );
 }
 
 #[test]
@@ -301,10 +355,10 @@ fn bridged_win32_editors_open_without_deadlock_are_pumped_and_take_clicks_where_
     // else reads the environment while it changes. The plugin (and the servers, which
     // inherit it) find the log file there.
     unsafe { std::env::set_var("VSTBRIDGE_TEST_EDITOR_LOG", &log) };
-    exercise(&test_plugin("editor"), &log, "direct", true);
+    exercise(&test_plugin("editor"), &log, "direct", false);
     for (what, triple) in [("bridged x86_64", X86_64_TRIPLE), ("bridged i686", I686_TRIPLE)] {
         let plugin = test_plugin_for_triple(triple, "editor");
-        exercise(&install_proxy(&plugin), &log, what, false);
+        exercise(&install_proxy(&plugin), &log, what, true);
     }
     let _ = std::fs::remove_file(log);
 }

@@ -131,6 +131,7 @@ fn sample_messages(rng: &mut Rng) -> Vec<Vec<u8>> {
             input: Some(rng.some_bytes().into()),
             output: None,
         },
+        ReplyPayload::EditorWindow(u64::from(rng.below(1 << 30) as u32)),
         ReplyPayload::None,
     ];
     let mut messages: Vec<Vec<u8>> = replies

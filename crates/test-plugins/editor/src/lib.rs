@@ -9,6 +9,7 @@
 //! and on Win32 `paint` for each WM_PAINT and, after each click, `cursor <x> <y>`: where
 //! `GetCursorPos` puts the pointer in the window (the click's point unless Windows, or Wine,
 //! is wrong about where the window is on the screen); a click gives the window the focus.
+//! A right click in its top-left corner ([`HANG_CORNER`]) hangs the Win32 editor's thread.
 //! The key [`RESIZE_KEY`] (X11) or a middle click (Win32) makes it grow to [`GROWN`]: it
 //! resizes its window, asks the host with audioMasterSizeWindow (on X11 from its own thread,
 //! as GUI toolkits do; on Win32 from its window procedure) and logs
@@ -43,6 +44,10 @@ pub const QUADRANTS: [u32; 4] = [0xd02020, 0x20a040, 0x2040d0, 0xf0f0f0];
 pub const RESIZE_KEY: u8 = 27;
 /// The size the editor grows to.
 pub const GROWN: (u16, u16) = (320, 200);
+
+/// A right click this close to the top-left corner hangs the Win32 editor's thread for good
+/// (after logging `hang`): a plugin whose GUI hangs.
+pub const HANG_CORNER: i16 = 10;
 
 /// The environment variable naming the log file.
 pub const LOG_VAR: &str = "VSTBRIDGE_TEST_EDITOR_LOG";
@@ -356,7 +361,7 @@ mod win32 {
         WM_PAINT, WM_RBUTTONDOWN, WNDCLASSW, WS_CHILD, WS_VISIBLE,
     };
 
-    use super::{GROWN, HEIGHT, QUADRANTS, Size, WIDTH, log};
+    use super::{GROWN, HANG_CORNER, HEIGHT, QUADRANTS, Size, WIDTH, log};
 
     /// What the window procedure needs, owned by the [`EditorWindow`].
     struct State {
@@ -524,6 +529,13 @@ mod win32 {
                 };
                 let (x, y) = point();
                 log(&format!("click {x} {y} {button}"));
+                if message == WM_RBUTTONDOWN && x < HANG_CORNER && y < HANG_CORNER {
+                    // The editor's thread stops for good, as a hung plugin's does.
+                    log("hang");
+                    loop {
+                        std::thread::sleep(std::time::Duration::from_secs(1));
+                    }
+                }
                 // Where the pointer is by screen coordinates, mapped into the window: the same
                 // point unless Windows (Wine) is wrong about where the window is.
                 let mut cursor = POINT { x: 0, y: 0 };
