@@ -11,9 +11,10 @@ use crate::util::{cargo, run, succeeds, target_dir};
 /// The 32-bit target the bridge supports on Linux.
 pub const I686: &str = "i686-unknown-linux-gnu";
 
-/// Packages built for i686: what a 32-bit plugin needs on the far side of the bridge, and
-/// what the i686 tests load.
-pub const I686_PACKAGES: [&str; 7] = [
+/// Packages built for i686: the proxy a 32-bit DAW loads, what a 32-bit plugin needs on the
+/// far side of the bridge, and what the i686 tests load.
+pub const I686_PACKAGES: [&str; 8] = [
+    "vstbridge-proxy",
     "vstbridge-server",
     "test-plugin-gain",
     "test-plugin-synth",
@@ -248,8 +249,9 @@ impl Profile {
 }
 
 /// The files a bridge installation consists of.
-pub const DIST_FILES: [&str; 4] = [
+pub const DIST_FILES: [&str; 5] = [
     "vstbridge-proxy.so",
+    "vstbridge-proxy-i686.so",
     "vstbridge-server-x86_64",
     "vstbridge-server-i686",
     "vstbridge",
@@ -264,8 +266,8 @@ fn i686_build(extra: &[&str]) -> std::process::Command {
     i686
 }
 
-/// Copies the proxy and both servers of `profile` into `dest` under their installed names,
-/// and checks the proxy exports both VST2 entry points.
+/// Copies both proxies (for 64-bit and for 32-bit DAWs) and both servers of `profile` into
+/// `dest` under their installed names, and checks the proxies export both VST2 entry points.
 fn assemble(profile: Profile, dest: &Path) -> Result<()> {
     let target = target_dir();
     let native = target.join(profile.dir());
@@ -273,6 +275,7 @@ fn assemble(profile: Profile, dest: &Path) -> Result<()> {
     std::fs::create_dir_all(dest)?;
     let copies = [
         (native.join("libvstbridge_proxy.so"), "vstbridge-proxy.so"),
+        (i686.join("libvstbridge_proxy.so"), "vstbridge-proxy-i686.so"),
         (native.join("vstbridge-server"), "vstbridge-server-x86_64"),
         (i686.join("vstbridge-server"), "vstbridge-server-i686"),
     ];
@@ -282,7 +285,8 @@ fn assemble(profile: Profile, dest: &Path) -> Result<()> {
         let _ = std::fs::remove_file(&to);
         std::fs::copy(&from, &to).with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
     }
-    check_exports(&dest.join("vstbridge-proxy.so"))
+    check_exports(&dest.join("vstbridge-proxy.so"))?;
+    check_exports(&dest.join("vstbridge-proxy-i686.so"))
 }
 
 /// Fails unless the library (ELF or PE) exports `VSTPluginMain` and `main` under those

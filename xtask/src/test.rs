@@ -16,8 +16,9 @@ use crate::util::{cargo, describe};
 const I686_TEST_PACKAGES: [&str; 2] = ["vst2-abi", "vst2-host"];
 
 /// End-to-end tests (x86_64 host, both servers) that must appear as passed.
-const REQUIRED_BRIDGE: [&str; 38] = [
+const REQUIRED_BRIDGE: [&str; 39] = [
     "bridged_editors_paint_and_take_clicks_and_keys_as_they_do_directly",
+    "sync_for_a_32_bit_daw_gives_its_64_bit_plugins_the_32_bit_proxy",
     "dawdreamer_lives_on_when_the_server_dies_with_the_editor_open",
     "dawdreamer_server_faults_at_random_moments_never_hold_a_call_past_its_budget",
     "closing_a_stopped_or_dead_server_costs_at_most_100_ms",
@@ -67,6 +68,14 @@ const REQUIRED_ON_BOTH: [&str; 8] = [
     "real_mafreeverb_leaves_a_reverb_tail_after_the_input_stops",
     "plugin_of_the_other_architecture_names_both_architectures",
     "probe_sees_every_reentrant_callback_answered",
+];
+
+/// A 32-bit host loading 64-bit plugins through the i686 proxy (`tests/tests/i686_host.rs`,
+/// run as an i686 binary): what must pass.
+const REQUIRED_I686_HOST: [&str; 3] = [
+    "a_32_bit_host_renders_64_bit_plugins_through_the_i686_proxy_bit_exactly",
+    "a_killed_64_bit_server_of_a_32_bit_host_comes_back_with_its_state",
+    "a_crashing_64_bit_plugin_leaves_a_32_bit_host_running",
 ];
 
 /// Tests that must appear as passed on each Windows target under Wine: the ABI's layouts
@@ -221,6 +230,12 @@ pub fn test_all() -> Result<()> {
         i686_command.args(["-p", package]);
     }
     let i686 = run_tests(&mut limited(&mut i686_command), &mut totals);
+    // A 32-bit host loading 64-bit plugins through the i686 proxy (after the x86_64 run,
+    // which renders the references it compares with).
+    let i686_host = run_tests(
+        &mut limited(cargo().args(["test", "--target", I686, "-p", "vstbridge-tests", "--test", "i686_host"])),
+        &mut totals,
+    );
     let windows = run_windows_tests(&mut totals);
 
     let mut problems = Vec::new();
@@ -242,6 +257,15 @@ pub fn test_all() -> Result<()> {
             }
             Err(error) => problems.push(format!("{arch}: {error:#}")),
         }
+    }
+    match &i686_host {
+        Ok(output) => problems.extend(
+            REQUIRED_I686_HOST
+                .iter()
+                .filter(|name| !passed(output, name))
+                .map(|name| format!("i686 host: required test `{name}` did not run and pass")),
+        ),
+        Err(error) => problems.push(format!("i686 host: {error:#}")),
     }
     problems.extend(windows_problems(&windows));
     println!(

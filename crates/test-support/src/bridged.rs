@@ -11,26 +11,36 @@ use vst2_host::{Host, Plugin};
 
 use crate::RecordingHost;
 
-/// The proxy's file name in a bridge folder: `vstbridge-proxy.so`, or on Windows (where a
-/// folder holds a proxy for each width of DAW) `vstbridge-proxy-<arch>.dll` of this test's
-/// width.
+/// The proxy's file name in a bridge folder, of this test's width (a folder holds a proxy
+/// for each width of DAW): `vstbridge-proxy.so` (64-bit Linux), `vstbridge-proxy-i686.so`,
+/// `vstbridge-proxy-<arch>.dll` on Windows.
 pub fn proxy_file_name() -> String {
-    if cfg!(windows) {
-        let arch = if cfg!(target_pointer_width = "64") {
-            "x86_64"
-        } else {
-            "i686"
-        };
-        format!("vstbridge-proxy-{arch}.dll")
+    let arch = if cfg!(target_pointer_width = "64") {
+        "x86_64"
     } else {
+        "i686"
+    };
+    if cfg!(windows) {
+        format!("vstbridge-proxy-{arch}.dll")
+    } else if cfg!(target_pointer_width = "64") {
         "vstbridge-proxy.so".to_owned()
+    } else {
+        format!("vstbridge-proxy-{arch}.so")
     }
 }
 
 /// Where `cargo xtask build` (for Windows, `cargo xtask test-windows`) assembles the proxy
-/// and servers for the tests.
+/// and servers for the tests: on Linux one folder for both widths (`target/debug/bridge`),
+/// on Windows one per target.
 pub fn bridge_dir() -> PathBuf {
-    let dir = crate::build_dir().join("bridge");
+    let build = crate::build_dir();
+    let dir = if cfg!(windows) {
+        build.join("bridge")
+    } else {
+        crate::target_dir()
+            .join(build.file_name().expect("a profile directory has a name"))
+            .join("bridge")
+    };
     assert!(
         dir.join(proxy_file_name()).is_file(),
         "{} has no {}: assemble it with `cargo xtask build` (`cargo xtask test-windows` for Windows)",

@@ -10,19 +10,22 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use vst2_host::{Host, Plugin};
+use vst2_host::{Architecture, Host, Plugin};
 
-/// The proxy's file name in a dist folder: on Windows, where a dist holds a proxy for
-/// 64-bit DAWs and one for 32-bit DAWs, the one of this command's width.
-pub const PROXY: &str = if cfg!(windows) {
-    if cfg!(target_pointer_width = "64") {
-        "vstbridge-proxy-x86_64.dll"
-    } else {
-        "vstbridge-proxy-i686.dll"
+/// The proxy's file name in a dist folder, which holds a proxy for 64-bit DAWs and one for
+/// 32-bit DAWs: the one of this command's width.
+pub const PROXY: &str = proxy_for(Architecture::current());
+
+/// The file name of the proxy a DAW of `daw` loads: `vstbridge-proxy.so` (x86_64) and
+/// `vstbridge-proxy-i686.so` on Linux, `vstbridge-proxy-<arch>.dll` on Windows.
+pub const fn proxy_for(daw: Architecture) -> &'static str {
+    match (cfg!(windows), daw) {
+        (true, Architecture::X86) => "vstbridge-proxy-i686.dll",
+        (true, _) => "vstbridge-proxy-x86_64.dll",
+        (false, Architecture::X86) => "vstbridge-proxy-i686.so",
+        (false, _) => "vstbridge-proxy.so",
     }
-} else {
-    "vstbridge-proxy.so"
-};
+}
 
 /// What a plugin file's name ends with here (`.so`, `.dll`), and its extension.
 pub const PLUGIN_SUFFIX: &str = std::env::consts::DLL_SUFFIX;

@@ -90,6 +90,10 @@ enum Command {
         /// Where the proxy and servers are.
         #[arg(long)]
         dist: Option<PathBuf>,
+        /// The DAW's architecture: a 32-bit DAW (`i686`) gets the 32-bit proxy, and its
+        /// 64-bit plugins are bridged.
+        #[arg(long, value_enum, default_value_t = DawArch::X86_64)]
+        daw_arch: DawArch,
     },
     /// Process a WAV file (or play a MIDI file into an instrument) through a plugin offline.
     Render {
@@ -157,6 +161,17 @@ enum Command {
         #[arg(long, short, default_value = "demo.wav")]
         output: PathBuf,
     },
+}
+
+/// The architectures of DAWs a proxy is built for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DawArch {
+    /// A 64-bit x86 DAW.
+    #[value(name = "x86_64")]
+    X86_64,
+    /// A 32-bit x86 DAW.
+    #[value(name = "i686")]
+    I686,
 }
 
 fn main() -> ExitCode {
@@ -235,6 +250,7 @@ fn run(command: Command) -> Result<ExitCode> {
             prune,
             dry_run,
             dist,
+            daw_arch,
         } => {
             let dist = bridge_files::dist_dir(dist.as_deref())?;
             let report = sync::sync(&sync::SyncOptions {
@@ -244,6 +260,10 @@ fn run(command: Command) -> Result<ExitCode> {
                 prune,
                 dry_run,
                 dist,
+                daw: match daw_arch {
+                    DawArch::X86_64 => vst2_host::Architecture::X86_64,
+                    DawArch::I686 => vst2_host::Architecture::X86,
+                },
             })?;
             let prefix = if dry_run { "would be " } else { "" };
             for (name, action) in &report {

@@ -12,7 +12,7 @@ use vst2_host::{Architecture, BinaryInfo};
 
 use bridge_ipc::wine_launch::runs_under_wine;
 
-use crate::bridge_files::{PLUGIN_SUFFIX, PROXY, is_plugin_extension};
+use crate::bridge_files::{PLUGIN_SUFFIX, is_plugin_extension, proxy_for};
 
 /// The first line of every sidecar `sync` writes.
 pub const MARKER: &str = "# written by `vstbridge sync`; edit the options below freely, `plugin` is kept in step";
@@ -31,6 +31,9 @@ pub struct SyncOptions {
     pub dry_run: bool,
     /// Where the proxy and servers are.
     pub dist: PathBuf,
+    /// The DAW's architecture: its proxy is installed, and (without `all`) only plugins of
+    /// other architectures are bridged.
+    pub daw: Architecture,
 }
 
 /// What happened to one entry.
@@ -53,8 +56,8 @@ pub fn sync(options: &SyncOptions) -> Result<Vec<(String, Action)>> {
     if !options.into.is_dir() {
         bail!("{} is not a folder", options.into.display());
     }
-    let proxy_bytes = std::fs::read(options.dist.join(PROXY))
-        .with_context(|| format!("cannot read {}", options.dist.join(PROXY).display()))?;
+    let proxy = options.dist.join(proxy_for(options.daw));
+    let proxy_bytes = std::fs::read(&proxy).with_context(|| format!("cannot read {}", proxy.display()))?;
     let mut report = Vec::new();
     let mut plugins = Vec::new();
     for source in &options.sources {
@@ -73,7 +76,7 @@ pub fn sync(options: &SyncOptions) -> Result<Vec<(String, Action)>> {
         {
             continue;
         }
-        if !options.all && !under_wine && info.architecture == Architecture::current() {
+        if !options.all && !under_wine && info.architecture == options.daw {
             continue;
         }
         let stem = plugin

@@ -178,3 +178,32 @@ fn probe_scan_and_render_handle_the_other_widths_plugin() {
     assert!(bridged == direct, "the bridged rendering differs from the direct one");
     let _ = std::fs::remove_dir_all(&folder);
 }
+
+#[test]
+#[cfg(target_os = "linux")]
+fn sync_for_a_32_bit_daw_gives_its_64_bit_plugins_the_32_bit_proxy() {
+    let source = temp_dir("source-for-i686");
+    let x86_64 = test_plugin_for_triple(X86_64_TRIPLE, "gain");
+    std::fs::copy(&x86_64, source.join("gain64.so")).unwrap();
+    std::fs::copy(test_plugin_for_triple(I686_TRIPLE, "gain"), source.join("gain32.so")).unwrap();
+    let daw = temp_dir("daw-i686");
+    let report = vstbridge(&[
+        "sync".as_ref(),
+        source.as_ref(),
+        "--into".as_ref(),
+        daw.as_ref(),
+        "--daw-arch".as_ref(),
+        "i686".as_ref(),
+    ]);
+    // A 32-bit plugin needs no bridge in a 32-bit DAW; the 64-bit one gets the i686 proxy.
+    assert!(report.contains("added") && report.contains("gain64.so"), "{report}");
+    assert!(!report.contains("gain32"), "{report}");
+    let proxy = std::fs::read(daw.join("gain64.so")).unwrap();
+    assert_eq!(proxy.get(4), Some(&1), "the installed proxy is not a 32-bit ELF");
+    assert!(
+        proxy == std::fs::read(bridge_dir().join("vstbridge-proxy-i686.so")).unwrap(),
+        "the installed proxy is not vstbridge-proxy-i686.so"
+    );
+    let _ = std::fs::remove_dir_all(&source);
+    let _ = std::fs::remove_dir_all(&daw);
+}
