@@ -91,9 +91,9 @@ enum Command {
         #[arg(long)]
         dist: Option<PathBuf>,
         /// The DAW's architecture: a 32-bit DAW (`i686`) gets the 32-bit proxy, and its
-        /// 64-bit plugins are bridged.
-        #[arg(long, value_enum, default_value_t = DawArch::X86_64)]
-        daw_arch: DawArch,
+        /// 64-bit plugins are bridged [default: this command's].
+        #[arg(long, value_enum)]
+        daw_arch: Option<DawArch>,
     },
     /// Process a WAV file (or play a MIDI file into an instrument) through a plugin offline.
     Render {
@@ -261,8 +261,9 @@ fn run(command: Command) -> Result<ExitCode> {
                 dry_run,
                 dist,
                 daw: match daw_arch {
-                    DawArch::X86_64 => vst2_host::Architecture::X86_64,
-                    DawArch::I686 => vst2_host::Architecture::X86,
+                    Some(DawArch::X86_64) => vst2_host::Architecture::X86_64,
+                    Some(DawArch::I686) => vst2_host::Architecture::X86,
+                    None => vst2_host::Architecture::current(),
                 },
             })?;
             let prefix = if dry_run { "would be " } else { "" };
