@@ -29,6 +29,7 @@
 //! | `lock_memory` | true | lock the audio region into RAM: about 1.3 MiB up to 512 frames, 3 MiB at 4096 (needs `CAP_IPC_LOCK` or a memlock limit above that) |
 //! | `max_spin_us` | 50 | the longest the host's audio thread spins for a reply while the server runs on another CPU (0: never; at most 1000) |
 //! | `bench_socket_wake` | false | benchmarks only: each block's wake and wait is a message on a socket instead of the futex |
+//! | `group` | — | run in one server with every other instance of this DAW process and architecture in the same group: a name (letters, digits, space, `-`, `_`, `.`; at most 64), `"@folder"` (the plugins of one folder, often one vendor's) or `"@all"`; Linux plugins only. A crash restarts the whole group |
 //!
 //! A file that cannot be parsed, or has an unknown key, a wrong type or a number outside its
 //! range (deadline periods 1–1000 and finite, floor 1–60,000 ms, hang timeout 10–600,000 ms,
@@ -101,6 +102,7 @@ struct FileOptions {
     wine: Option<PathBuf>,
     wine_prefix: Option<PathBuf>,
     wine_doorbell: Option<String>,
+    group: Option<String>,
 }
 
 impl FileOptions {
@@ -150,6 +152,19 @@ impl FileOptions {
                 ));
             }
         }
+        if let Some(group) = &self.group {
+            let plain = |c: char| c.is_ascii_alphanumeric() || " -_.".contains(c);
+            let fine = matches!(group.as_str(), "@all" | "@folder")
+                || (!group.is_empty() && group.len() <= 64 && group.chars().all(plain));
+            if !fine {
+                return Err((
+                    "group",
+                    format!(
+                        "is {group:?}; it must be \"@all\", \"@folder\" or a name of at most 64 letters, digits, spaces, `-`, `_` and `.`"
+                    ),
+                ));
+            }
+        }
         within("max_spin_us", self.max_spin_us, 0, 1000)
     }
 
@@ -174,6 +189,7 @@ impl FileOptions {
             wine: other.wine.or(self.wine),
             wine_prefix: other.wine_prefix.or(self.wine_prefix),
             wine_doorbell: other.wine_doorbell.or(self.wine_doorbell),
+            group: other.group.or(self.group),
         }
     }
 }
@@ -290,6 +306,9 @@ pub struct BridgeConfig {
     pub policy: FailurePolicy,
     /// How Windows plugins run under Wine (Linux only).
     pub wine: WineSettings,
+    /// The group whose server this instance shares (see the server's `group`): the name as
+    /// given, `all` for `"@all"`, `folder:<the plugin's folder>` for `"@folder"`.
+    pub group: Option<String>,
 }
 
 /// The sidecar path for a proxy at `proxy`.
@@ -343,8 +362,19 @@ pub fn load(proxy: Option<&Path>) -> Result<BridgeConfig, ConfigError> {
                     .map_or("a sidecar".into(), |p| p.display().to_string()),
             )
         })?;
+    let group = options.group.as_deref().map(|group| match group {
+        "@all" => "all".to_owned(),
+        "@folder" => format!(
+            "folder:{}",
+            plugin
+                .parent()
+                .map_or(String::new(), |folder| folder.display().to_string())
+        ),
+        name => name.to_owned(),
+    });
     Ok(BridgeConfig {
         plugin,
+        group,
         server_dir: options.server_dir.clone(),
         policy: FailurePolicy::from(&options),
         wine: WineSettings {
@@ -510,6 +540,38 @@ mod tests {
             "block_deadline_periods = 2.5\ncall_timeout_ms = 1\n",
         );
         assert!(read_file(&path).is_ok());
+    }
+
+    #[test]
+    fn group_names_are_checked_and_presets_resolved() {
+        for bad in ["", "@vendor", "a/b", "x\ny", &"long".repeat(17)] {
+            let path = temp_file("Grouped.vstbridge.toml", &format!("group = {bad:?}\n"));
+            let error = read_file(&path).unwrap_err().to_string();
+            assert!(
+                error.contains("`group`") && error.contains("line 1"),
+                "{bad:?}: {error}"
+            );
+        }
+        let folder = std::env::temp_dir().join(format!("vstbridge-config-group-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        for (written, resolved) in [
+            ("Mixing Suite 2", "Mixing Suite 2".to_owned()),
+            ("@all", "all".to_owned()),
+            ("@folder", format!("folder:{}", folder.display())),
+        ] {
+            let proxy = folder.join("Plug.so");
+            std::fs::write(
+                sidecar_path(&proxy),
+                format!(
+                    "plugin = {:?}\ngroup = {written:?}\n",
+                    folder.join("Real.so").display().to_string()
+                ),
+            )
+            .unwrap();
+            let config = load(Some(&proxy)).unwrap();
+            assert_eq!(config.group.as_deref(), Some(resolved.as_str()), "{written}");
+        }
+        let _ = std::fs::remove_dir_all(folder);
     }
 
     #[test]

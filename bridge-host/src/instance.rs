@@ -137,9 +137,18 @@ impl ProxyInstance {
         proxy_path: Option<&Path>,
         effect: OwnedEffect,
     ) -> Result<Arc<Self>, CreateError> {
-        let config = config::load(proxy_path)?;
+        let mut config = config::load(proxy_path)?;
         let (arch, format) = launch::plugin_architecture(&config).map_err(CreateError::Plugin)?;
         let under_wine = bridge_ipc::wine_launch::runs_under_wine(format);
+        if let Some(group) = &config.group
+            && (under_wine || !cfg!(target_os = "linux"))
+        {
+            tracing::warn!(
+                group,
+                "groups are for Linux plugins on Linux so far; this one runs in a server of its own"
+            );
+            config.group = None;
+        }
         let server_exe = config::find_server(arch, under_wine, &config, proxy_path)?;
         let server = launch::server_command(&config, arch, under_wine, &server_exe).map_err(CreateError::Plugin)?;
         tracing::info!(plugin = %config.plugin.display(), %arch, server = %server_exe.display(), under_wine, "bridging");
@@ -186,7 +195,12 @@ impl ProxyInstance {
     /// Starts a server, instantiates the plugin in it, and makes it the current session.
     /// On failure nothing is left running.
     pub fn start_session(self: &Arc<Self>) -> Result<(), CreateError> {
-        let (session, main) = Session::start(&self.server, self.under_wine, self.config.policy.slow_call_timeout)?;
+        let (session, main) = Session::start(
+            &self.server,
+            self.under_wine,
+            self.config.group.as_deref(),
+            self.config.policy.slow_call_timeout,
+        )?;
         let session = Arc::new(session);
         let plugin_path = self.config.plugin.to_string_lossy().into_owned();
         let slow = self.config.policy.slow_call_timeout;

@@ -19,13 +19,14 @@
 //!   learnt from every forwarded call through one `observe(request, reply)`;
 //! - `watchdog`: noticing death and hangs, restarting, snapshots;
 //! - `session`: the server process, its connections and heartbeat;
+//! - `group`: joining a plugin group's shared server (Linux);
 //! - `parameters`: `setParameter` calls on their way to the plugin;
 //! - `spawner`: the long-lived thread servers are started from;
 //! - `sync`: locking that survives a panicked holder;
 //! - `thread_role`: which DAW threads render audio.
 //!
 //! Imports run one way: `ffi` → `watchdog` → `dispatch`/`host_calls`/`editor` → `instance` →
-//! `session`/`audio`/`editor_window` → `parameters`/`daw_buffers`/`effect`/`config`/`recorder`/`thread_role`; the audio path reaches its instance only through the
+//! `session`/`audio`/`editor_window` → `group` (from `session`) → `parameters`/`daw_buffers`/`effect`/`config`/`recorder`/`thread_role`; the audio path reaches its instance only through the
 //! `audio::AudioLink` trait.
 
 pub mod audio;
@@ -37,6 +38,8 @@ mod editor;
 mod editor_window;
 pub mod effect;
 pub mod ffi;
+#[cfg(target_os = "linux")]
+mod group;
 mod host_calls;
 pub mod instance;
 pub mod launch;

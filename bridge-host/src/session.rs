@@ -26,9 +26,76 @@ const HEARTBEAT_POLL: Duration = Duration::from_millis(20);
 /// How long ending a session waits for its callbacks thread.
 const CALLBACK_THREAD_PATIENCE: Duration = Duration::from_millis(100);
 
+/// The server process a session runs on.
+#[derive(Debug)]
+enum ServerHandle {
+    /// Its own, started for it and stopped with it.
+    Own(ServerProcess),
+    /// A plugin group's, shared with the group's other instances in this DAW process.
+    #[cfg(target_os = "linux")]
+    Group(crate::group::GroupServer),
+}
+
+impl ServerHandle {
+    fn id(&self) -> u32 {
+        match self {
+            Self::Own(process) => process.id(),
+            #[cfg(target_os = "linux")]
+            Self::Group(group) => group.pid,
+        }
+    }
+
+    fn check_alive(&mut self) -> io::Result<()> {
+        match self {
+            Self::Own(process) => process.check_alive(),
+            #[cfg(target_os = "linux")]
+            Self::Group(group) => group.check_alive(),
+        }
+    }
+
+    /// Gives up a server this session could not start on: an own one is killed, a group's
+    /// left to the group's other instances.
+    fn abandon(&mut self) {
+        match self {
+            Self::Own(process) => {
+                process.stop(Duration::ZERO);
+            }
+            #[cfg(target_os = "linux")]
+            Self::Group(group) => group.leave(),
+        }
+    }
+
+    /// Ends this session's use of the server: with no `patience`, it failed (dead or hung)
+    /// and is killed, a group's too (every instance in the group then restarts); else an
+    /// own server is given `patience` to exit before it is killed, and a group's is left
+    /// to the others.
+    fn end(&mut self, patience: Duration) {
+        match self {
+            Self::Own(process) => {
+                let pid = process.id();
+                match process.stop(patience) {
+                    Some(status) if status.success() => tracing::debug!(pid, "the server exited cleanly ({status})"),
+                    Some(status) if !patience.is_zero() => {
+                        tracing::warn!(pid, "the server did not exit cleanly ({status})")
+                    }
+                    Some(status) => tracing::debug!(pid, "the server was stopped ({status})"),
+                    None => tracing::warn!(pid, "the server could not be reaped"),
+                }
+            }
+            #[cfg(target_os = "linux")]
+            Self::Group(group) if patience.is_zero() => {
+                tracing::debug!(pid = group.pid, "the group's server is stopped");
+                group.kill();
+            }
+            #[cfg(target_os = "linux")]
+            Self::Group(group) => group.leave(),
+        }
+    }
+}
+
 /// One server process and the connections to it.
 pub struct Session {
-    server: Mutex<ServerProcess>,
+    server: Mutex<ServerHandle>,
     /// The server's process id.
     pub pid: u32,
     pub(crate) address: ServerAddress,
@@ -86,11 +153,13 @@ fn server_address(under_wine: bool) -> io::Result<(ServerAddress, String)> {
 }
 
 impl Session {
-    /// Starts a server with `command` (a Windows server under Wine when `under_wine`) and
-    /// connects the calling thread as its main thread.
+    /// Starts a server with `command` (a Windows server under Wine when `under_wine`), or
+    /// joins the server of plugin group `group` (see `group`), and connects the calling
+    /// thread as its main thread.
     pub(crate) fn start(
         command: &ServerCommand,
         under_wine: bool,
+        group: Option<&str>,
         timeout: Duration,
     ) -> io::Result<(Self, Arc<Channel>)> {
         // One deadline for starting, connecting and the greeting.
@@ -100,16 +169,43 @@ impl Session {
                 .saturating_duration_since(Instant::now())
                 .max(Duration::from_millis(1))
         };
-        let (address, socket) = server_address(under_wine)?;
-        let token = endpoint::random_token()?;
-        let mut server = crate::spawner::spawn(command, &socket, token)?;
+        let (address, socket, token, mut server) = match group {
+            #[cfg(target_os = "linux")]
+            Some(group) if !under_wine => {
+                let (socket, token, server) = crate::group::join(command, group, left())?;
+                (
+                    ServerAddress::Socket(socket.clone()),
+                    socket,
+                    token,
+                    ServerHandle::Group(server),
+                )
+            }
+            _ => {
+                let (address, socket) = server_address(under_wine)?;
+                let token = endpoint::random_token()?;
+                let server = crate::spawner::spawn(command, &socket, token)?;
+                (address, socket, token, ServerHandle::Own(server))
+            }
+        };
         let stream = match address.connect(left(), &mut || server.check_alive()) {
             Ok(stream) => stream,
             Err(error) => {
-                server.stop(Duration::ZERO);
+                server.abandon();
                 return Err(error);
             }
         };
+        // An instance in a group's process: the socket the group's server named must be
+        // its own, not another process's it would send us to.
+        #[cfg(target_os = "linux")]
+        if let ServerHandle::Group(group) = &server
+            && stream.peer_process_id()? != group.pid
+        {
+            server.abandon();
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                "the group's server named a socket of another process",
+            ));
+        }
         // A server that accepts but never answers must not hold the DAW's load, and one
         // that exits while starting (a Wine that cannot run it) fails the load at once.
         let channel = Channel::new(stream);
@@ -145,7 +241,7 @@ impl Session {
         let (main, welcome, heartbeat) = match greeted {
             Ok(greeted) => greeted,
             Err(error) => {
-                server.stop(Duration::ZERO);
+                server.abandon();
                 return Err(error);
             }
         };
@@ -235,22 +331,17 @@ impl Session {
         })
     }
 
-    /// Kills the server at once.
+    /// Kills the server at once (a group's too).
     pub fn kill(&self) {
-        lock(&self.server).stop(Duration::ZERO);
+        lock(&self.server).end(Duration::ZERO);
     }
 
-    /// Closes the connections, waits a moment for the server to leave, kills it otherwise.
+    /// Closes the connections, waits a moment for the server to leave, kills it otherwise
+    /// (with no `patience`, at once; a group's server is killed only then, else left to the
+    /// group's other instances).
     pub(crate) fn end(&self, patience: Duration) {
         lock(&self.channels).clear();
-        match lock(&self.server).stop(patience) {
-            Some(status) if status.success() => tracing::debug!(pid = self.pid, "the server exited cleanly ({status})"),
-            Some(status) if !patience.is_zero() => {
-                tracing::warn!(pid = self.pid, "the server did not exit cleanly ({status})")
-            }
-            Some(status) => tracing::debug!(pid = self.pid, "the server was stopped ({status})"),
-            None => tracing::warn!(pid = self.pid, "the server could not be reaped"),
-        }
+        lock(&self.server).end(patience);
         // The callbacks thread ends once the server's side of its connection closes; but it
         // may be inside a DAW callback that waits for the very thread closing us, so it is
         // given a moment, not an unbounded join (it holds what it uses).

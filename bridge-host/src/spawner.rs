@@ -14,9 +14,7 @@ use bridge_ipc::server_process::{ServerCommand, ServerProcess};
 
 /// A spawn the thread should make, and where to send the result.
 struct SpawnRequest {
-    command: ServerCommand,
-    socket: String,
-    token: [u8; 16],
+    spawn: Box<dyn FnOnce() -> io::Result<ServerProcess> + Send>,
     reply: Sender<io::Result<ServerProcess>>,
 }
 
@@ -31,27 +29,33 @@ fn spawner() -> io::Result<&'static Mutex<Sender<SpawnRequest>>> {
         .name("vstbridge-spawner".into())
         .spawn(move || {
             for request in receiver {
-                let result = ServerProcess::spawn(&request.command, &request.socket, request.token);
-                let _ = request.reply.send(result);
+                let _ = request.reply.send((request.spawn)());
             }
         })?;
     // A racing thread may have won; its spawner is as good, ours simply idles.
     Ok(SPAWNER.get_or_init(|| Mutex::new(sender)))
 }
 
-/// Starts `command` serving on `socket` from the spawner thread.
-pub fn spawn(command: &ServerCommand, socket: &str, token: [u8; 16]) -> io::Result<ServerProcess> {
+/// Runs `spawn` on the spawner thread.
+fn on_spawner_thread(spawn: Box<dyn FnOnce() -> io::Result<ServerProcess> + Send>) -> io::Result<ServerProcess> {
     let (reply, result) = mpsc::channel();
-    let request = SpawnRequest {
-        command: command.clone(),
-        socket: socket.to_owned(),
-        token,
-        reply,
-    };
     crate::sync::lock(spawner()?)
-        .send(request)
+        .send(SpawnRequest { spawn, reply })
         .map_err(|_| io::Error::other("the spawner thread is gone"))?;
     result
         .recv()
         .map_err(|_| io::Error::other("the spawner thread is gone"))?
+}
+
+/// Starts `command` serving on `socket` from the spawner thread.
+pub fn spawn(command: &ServerCommand, socket: &str, token: [u8; 16]) -> io::Result<ServerProcess> {
+    let (command, socket) = (command.clone(), socket.to_owned());
+    on_spawner_thread(Box::new(move || ServerProcess::spawn(&command, &socket, token)))
+}
+
+/// Starts `command` as the server of the plugin group at `address`, from the spawner thread.
+#[cfg(target_os = "linux")]
+pub fn spawn_group(command: &ServerCommand, address: &str) -> io::Result<ServerProcess> {
+    let (command, address) = (command.clone(), address.to_owned());
+    on_spawner_thread(Box::new(move || ServerProcess::spawn_group(&command, &address)))
 }

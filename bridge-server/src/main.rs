@@ -16,14 +16,20 @@
 //! `--socket` is the path of the proxy's rendezvous pipe, `--parent-pid` its Linux process
 //! id, and every path the proxy sends is a Linux path (see `bridge_ipc::os`'s `wine`).
 //!
+//! With `--group NAME` it is a plugin group's server instead: it makes an instance's server
+//! in its own process for each request of the DAW process's (see `group`).
+//!
 //! `vstbridge-server-<arch> --describe PLUGIN` loads a plugin without a proxy and prints
 //! what it is (a smoke test for each architecture's build).
 
+mod accept;
 mod audio;
 mod dispatch;
 mod editor_idle;
 mod fields;
 mod forward;
+#[cfg(target_os = "linux")]
+mod group;
 mod route;
 mod server;
 #[cfg(windows)]
@@ -54,6 +60,8 @@ enum Mode {
         /// Under Wine for a Linux command: the path is a Linux one.
         linux_proxy: Option<LinuxProxyOptions>,
     },
+    /// A plugin group's server (see `group`).
+    Group { address: String, parent_pid: u32 },
 }
 
 /// How a Windows server under Wine serves a Linux proxy.
@@ -68,6 +76,7 @@ fn parse_args() -> Result<Mode> {
     let mut socket = None;
     let mut parent_pid = None;
     let mut linux_proxy = None;
+    let mut group = None;
     while let Some(arg) = args.next() {
         match arg.to_str() {
             Some("--linux-proxy") => {
@@ -81,6 +90,7 @@ fn parse_args() -> Result<Mode> {
                 options.doorbell = word.context("--doorbell needs auto, pipe or futex")?;
             }
             Some("--socket") => socket = args.next().and_then(|name| name.into_string().ok()),
+            Some("--group") => group = args.next().and_then(|name| name.into_string().ok()),
             Some("--parent-pid") => {
                 parent_pid = Some(
                     args.next()
@@ -97,14 +107,15 @@ fn parse_args() -> Result<Mode> {
             _ => bail!("unexpected argument {arg:?}"),
         }
     }
-    match (socket, parent_pid) {
-        (Some(socket), Some(parent_pid)) => Ok(Mode::Serve {
+    match (socket, parent_pid, group) {
+        (None, Some(parent_pid), Some(address)) => Ok(Mode::Group { address, parent_pid }),
+        (Some(socket), Some(parent_pid), None) => Ok(Mode::Serve {
             socket,
             parent_pid,
             linux_proxy,
         }),
         _ => bail!(
-            "usage: vstbridge-server-{arch} --socket PATH --parent-pid PID   (started by the proxy)\n       vstbridge-server-{arch} [--linux-proxy] --describe PLUGIN",
+            "usage: vstbridge-server-{arch} --socket PATH --parent-pid PID   (started by the proxy)\n       vstbridge-server-{arch} --group NAME --parent-pid PID   (a plugin group's, started by the proxy)\n       vstbridge-server-{arch} [--linux-proxy] --describe PLUGIN",
             arch = Architecture::current()
         ),
     }
@@ -118,6 +129,15 @@ fn main() -> ExitCode {
             parent_pid,
             linux_proxy,
         } => serve(&socket, parent_pid, linux_proxy),
+        Mode::Group { address, parent_pid } => {
+            follow_parent(parent_pid)?;
+            #[cfg(target_os = "linux")]
+            {
+                group::serve(&address, parent_pid)
+            }
+            #[cfg(not(target_os = "linux"))]
+            bail!("plugin groups ({address}) are served on Linux only")
+        }
         Mode::Describe { plugin, linux_proxy } => {
             // Under Wine for a Linux command, the plugin's path is a Linux one.
             let local = match &linux_proxy {
@@ -150,11 +170,17 @@ fn serve(socket: &str, parent_pid: u32, linux_proxy: Option<LinuxProxyOptions>) 
     // SAFETY: no other thread of this process exists yet that could read the environment
     // (the parent watch and the listener start below).
     unsafe { std::env::remove_var(TOKEN_ENV) };
-    bridge_ipc::os::die_with_parent(parent_pid).context("cannot follow the parent process")?;
-    watch_parent(parent_pid);
+    follow_parent(parent_pid)?;
     let listener = endpoint::listen(socket).with_context(|| format!("cannot listen on {socket}"))?;
     tracing::debug!(socket, "server listening");
-    Server::new(token).run(listener)
+    Server::new(token).run(listener, socket)
+}
+
+/// Ends this process with its parent, the DAW's.
+fn follow_parent(parent_pid: u32) -> Result<()> {
+    bridge_ipc::os::die_with_parent(parent_pid).context("cannot follow the parent process")?;
+    watch_parent(parent_pid);
+    Ok(())
 }
 
 /// Puts the OS layer in the mode that serves a Linux proxy from under Wine.

@@ -4,7 +4,7 @@
 //! answers on the thread that made the outer call), else the callbacks connection.
 
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 use std::thread;
@@ -34,7 +34,7 @@ thread_local! {
 /// dispatcher call (the audio thread refreshes the rest a window per block).
 const TABLE_REFRESH_AFTER_CALL: i32 = 4096;
 /// Handshakes running at once, at most.
-const MAX_HANDSHAKES: u32 = 32;
+const MAX_HANDSHAKES: usize = 32;
 /// How long the server waits for the proxy's main connection after starting.
 const MAIN_CONNECTION_TIMEOUT: Duration = Duration::from_secs(30);
 /// The longest a call waits for the audio thread to apply the changes of a block that left
@@ -53,6 +53,8 @@ pub struct Server {
     applied_block_changes: Arc<AtomicU32>,
     /// An open editor, idled by its thread when the DAW does not.
     editor_idle: EditorIdle,
+    /// Set once the instance has closed: its accept and heartbeat threads end.
+    closed: Arc<AtomicBool>,
     /// The window a Linux proxy's editor is open in (see `wine_editor`).
     #[cfg(windows)]
     wine_editor: Mutex<Option<crate::wine_editor::WineEditorWindow>>,
@@ -69,61 +71,51 @@ impl Server {
             audio: Mutex::new(None),
             applied_block_changes: Arc::new(AtomicU32::new(0)),
             editor_idle: EditorIdle::default(),
+            closed: Arc::new(AtomicBool::new(false)),
             #[cfg(windows)]
             wine_editor: Mutex::new(None),
             weak: weak.clone(),
         })
     }
 
-    /// Accepts connections on `listener` and serves the main one on this thread until it
-    /// closes; then shuts the instance down.
-    pub fn run(self: &Arc<Self>, listener: Listener) -> Result<()> {
+    /// Accepts connections on `listener` (listening on `socket`) and serves the main one on
+    /// this thread until it closes; then shuts the instance down, and its threads end (in a
+    /// group's process the others' instances live on).
+    pub fn run(self: &Arc<Self>, listener: Listener, socket: &str) -> Result<()> {
         let (main_sender, main_receiver) = mpsc::channel();
         let server = self.clone();
         thread::Builder::new()
             .name("vstbridge-accept".into())
             .spawn(move || server.accept_loop(listener, main_sender))
             .context("cannot start the accept thread")?;
-        let main = main_receiver
-            .recv_timeout(MAIN_CONNECTION_TIMEOUT)
-            .context("the proxy never connected")?;
-        self.serve_on_this_thread(Arc::new(main));
-        tracing::debug!("main connection closed; shutting down");
-        self.shutdown();
+        let main = main_receiver.recv_timeout(MAIN_CONNECTION_TIMEOUT);
+        let connected = main.is_ok();
+        if let Ok(main) = main {
+            self.serve_on_this_thread(Arc::new(main));
+            tracing::debug!("main connection closed; shutting down");
+            self.shutdown();
+        }
+        self.closed.store(true, Ordering::Release);
+        // Wakes the accept thread, which sees `closed` and ends (dropping the listener).
+        let _ = endpoint::connect_with_retry(socket, Duration::ZERO, &mut || Ok(()));
+        anyhow::ensure!(connected, "the proxy never connected");
         Ok(())
     }
 
     /// Accepts connections; each handshake runs on a thread of its own under
-    /// [`endpoint::HANDSHAKE_TIMEOUT`], so a connection that sends nothing (or a stranger's)
-    /// never delays the proxy's next one. At most [`MAX_HANDSHAKES`] run at once; more are
-    /// dropped unread.
+    /// [`endpoint::HANDSHAKE_TIMEOUT`] (see `accept`), at most [`MAX_HANDSHAKES`] at once,
+    /// until the instance has closed.
     fn accept_loop(self: Arc<Self>, listener: Listener, main_sender: mpsc::Sender<Channel>) {
         let main_sender = Arc::new(Mutex::new(Some(main_sender)));
-        let handshakes = Arc::new(AtomicU32::new(0));
-        loop {
-            let stream = match endpoint::accept(&listener) {
-                Ok(stream) => stream,
-                Err(error) => {
-                    tracing::warn!("accept failed: {error}");
-                    thread::sleep(Duration::from_millis(10));
-                    continue;
-                }
-            };
-            if handshakes.fetch_add(1, Ordering::AcqRel) >= MAX_HANDSHAKES {
-                handshakes.fetch_sub(1, Ordering::AcqRel);
-                tracing::warn!("too many connections greeting at once; dropped one");
-                continue;
-            }
-            let (server, main_sender, counter) = (self.clone(), main_sender.clone(), handshakes.clone());
-            let spawned = thread::Builder::new().name("vstbridge-greet".into()).spawn(move || {
-                server.greet(Channel::new(stream), &main_sender);
-                counter.fetch_sub(1, Ordering::AcqRel);
-            });
-            if let Err(error) = spawned {
-                handshakes.fetch_sub(1, Ordering::AcqRel);
-                tracing::error!("cannot start a handshake thread: {error}");
-            }
-        }
+        let server = self.clone();
+        crate::accept::accept_each(
+            &listener,
+            MAX_HANDSHAKES,
+            &Arc::new(AtomicUsize::new(0)),
+            "vstbridge-greet",
+            &|| self.closed.load(Ordering::Acquire),
+            move |channel| server.greet(channel, &main_sender),
+        );
     }
 
     /// Handshakes one connection and puts it to work: the main one goes to the main thread,
@@ -135,7 +127,7 @@ impl Server {
                     tracing::warn!("refused a second main connection");
                     return;
                 };
-                match start_heartbeat(&channel) {
+                match start_heartbeat(&channel, self.closed.clone()) {
                     Ok(()) => {
                         let _ = sender.send(channel);
                     }
@@ -146,6 +138,7 @@ impl Server {
                 self.serve_on_this_thread(Arc::new(channel));
             }
             Ok(ChannelRole::Callbacks) => *lock(&self.callbacks) = Some(channel),
+            Ok(ChannelRole::Group) => tracing::warn!("refused a group connection: this serves one instance"),
             Err(error) => tracing::warn!("refused a connection: {error}"),
         }
     }
@@ -212,6 +205,7 @@ impl Server {
                 None => Response::Failed("no plugin instance".into()),
             },
             Request::AttachAudio { signal_socket } => self.attach_audio(signal_socket.as_deref()),
+            Request::NewInstance => Response::Failed("this server serves one instance, not a group".into()),
             Request::HostCall(call) => {
                 tracing::warn!(
                     opcode = call.opcode,
@@ -397,12 +391,13 @@ impl Server {
 /// Takes the heartbeat page the proxy sends after the main handshake and beats on it from a
 /// thread of its own, which never enters the plugin: the proxy tells a stopped server from a
 /// busy one by it.
-fn start_heartbeat(main: &Channel) -> std::io::Result<()> {
+fn start_heartbeat(main: &Channel, closed: Arc<AtomicBool>) -> std::io::Result<()> {
     let heartbeat = bridge_ipc::heartbeat::Heartbeat::open(main.receive_objects(1)?.remove(0))?;
     thread::Builder::new()
         .name("vstbridge-heartbeat".into())
         .spawn(move || {
-            loop {
+            // Until the instance closes (in a group's process, others live on).
+            while !closed.load(Ordering::Acquire) {
                 heartbeat.beat();
                 thread::sleep(bridge_ipc::heartbeat::BEAT);
             }

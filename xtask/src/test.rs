@@ -16,8 +16,11 @@ use crate::util::{cargo, describe};
 const I686_TEST_PACKAGES: [&str; 2] = ["vst2-abi", "vst2-host"];
 
 /// End-to-end tests (x86_64 host, both servers) that must appear as passed.
-const REQUIRED_BRIDGE: [&str; 39] = [
+const REQUIRED_BRIDGE: [&str; 42] = [
     "bridged_editors_paint_and_take_clicks_and_keys_as_they_do_directly",
+    "instances_of_one_group_share_a_server_and_see_each_other",
+    "a_crash_of_the_groups_server_restarts_every_instance_with_its_own_state",
+    "instances_loaded_at_once_still_make_one_group",
     "sync_for_a_32_bit_daw_gives_its_64_bit_plugins_the_32_bit_proxy",
     "dawdreamer_lives_on_when_the_server_dies_with_the_editor_open",
     "dawdreamer_server_faults_at_random_moments_never_hold_a_call_past_its_budget",

@@ -1,5 +1,6 @@
 //! The rest of the bench: parameter calls from the audio thread and from another thread,
-//! string queries, start-up time, and many bridged instances at a real-time pace.
+//! string queries, start-up time, many bridged instances at a real-time pace, and what a
+//! plugin group saves in memory and start-up against a server per instance.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -212,6 +213,83 @@ pub fn scale(options: &Options, results: &mut serde_json::Map<String, serde_json
             format!("scale/{count}")
         };
         results.insert(key, json);
+    }
+    Ok(())
+}
+
+/// The proportional set size of process `pid` (its own pages, plus its share of pages it
+/// shares with others), in bytes.
+fn proportional_memory(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find_map(|line| line.strip_prefix("Pss:"))
+                .and_then(|value| value.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kib| kib * 1024)
+}
+
+/// Plugin groups against a server per instance: N bridged gain instances loaded one after
+/// another (as a DAW opens a project) and each given a first block; start-up per instance,
+/// and the servers' memory (PSS) per instance.
+pub fn groups(options: &Options, results: &mut serde_json::Map<String, serde_json::Value>) -> Result<()> {
+    let counts: &[usize] = if options.quick { &[1, 8] } else { &[1, 8, 32] };
+    println!("\n== groups: N instances in a server each vs one group's server ==");
+    for &count in counts {
+        for grouped in [false, true] {
+            let sidecar = if grouped {
+                format!("{OPTIONS}group = \"bench {count} {}\"\n", std::process::id())
+            } else {
+                OPTIONS.to_owned()
+            };
+            // Installed before the clock starts, as a DAW finds its plugins installed.
+            let proxies: Vec<_> = (0..count)
+                .map(|_| vstbridge_test_support::install_proxy_from(&options.dist, &options.gain_x86_64, &sidecar))
+                .collect();
+            let started = Instant::now();
+            let mut plugins = Vec::with_capacity(count);
+            for proxy in &proxies {
+                let plugin = Plugin::load(proxy, Arc::new(DefaultHost))?;
+                plugin.start(SAMPLE_RATE, 64);
+                let (input, mut left, mut right) = (vec![0.0f32; 64], vec![0.0f32; 64], vec![0.0f32; 64]);
+                plugin.process_replacing(&[&input, &input], &mut [&mut left, &mut right], 64)?;
+                plugins.push(plugin);
+            }
+            let took = started.elapsed();
+            let mut servers: Vec<u32> = plugins
+                .iter()
+                .map(|plugin| vstbridge_test_support::proxy_status::server_pid(plugin) as u32)
+                .collect();
+            servers.sort_unstable();
+            servers.dedup();
+            let memory: u64 = servers.iter().map(|&pid| proportional_memory(pid)).sum();
+            let mode = if grouped { "one group" } else { "a server each" };
+            let per_instance_ms = took.as_secs_f64() * 1e3 / count as f64;
+            let per_instance_mib = memory as f64 / count as f64 / (1 << 20) as f64;
+            println!(
+                "{count:>3} instances, {mode:<13}: {} server process(es); start-up {per_instance_ms:>7.1} ms per instance ({:>7.1} ms in all); server memory (PSS) {per_instance_mib:>6.2} MiB per instance ({:>7.1} MiB in all)",
+                servers.len(),
+                took.as_secs_f64() * 1e3,
+                memory as f64 / (1 << 20) as f64,
+            );
+            results.insert(
+                format!("groups/{count}/{}", if grouped { "group" } else { "separate" }),
+                serde_json::json!({
+                    "servers": servers.len(),
+                    "startup_ms_per_instance": per_instance_ms,
+                    "startup_ms_total": took.as_secs_f64() * 1e3,
+                    "server_pss_mib_per_instance": per_instance_mib,
+                    "server_pss_mib_total": memory as f64 / (1 << 20) as f64,
+                }),
+            );
+            drop(plugins);
+            for proxy in proxies {
+                if let Some(folder) = proxy.parent() {
+                    let _ = std::fs::remove_dir_all(folder);
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -17,7 +17,9 @@
 //!    be 0; the run fails otherwise).
 //! 6. **Parameters**: set/get from the audio thread and from another thread, and string
 //!    queries. **Start-up**: loading to first block. **Scale**: 1, 8 (and 32) bridged
-//!    instances at a 48 kHz pace, missed periods and CPU.
+//!    instances at a 48 kHz pace, missed periods and CPU. **Groups**: 1, 8 (and 32)
+//!    instances in a server each and in one group's server: start-up and server memory
+//!    (PSS) per instance.
 //!
 //! Results go to stdout as a table and to `target/bench/results.json`. `cargo xtask bench`
 //! builds everything in release mode and runs this with the right paths.
@@ -38,7 +40,7 @@ struct Options {
     quick: bool,
     /// Periods per row of the many-instances table (`--periods`).
     periods: Option<usize>,
-    /// Only this section (`--only limit|plugins|levers|patterns|extras`), for a developer
+    /// Only this section (`--only limit|plugins|levers|patterns|extras|groups`), for a developer
     /// trying one thing; results.json then holds only its rows.
     only: Option<String>,
     dist: PathBuf,
@@ -134,6 +136,9 @@ fn main() -> Result<()> {
         extras::parameters(&options, &mut results)?;
         extras::startup(&options, &mut results)?;
         extras::scale(&options, &mut results)?;
+    }
+    if runs("groups") {
+        extras::groups(&options, &mut results)?;
     }
     std::fs::create_dir_all(options.json.parent().context("json path has a folder")?)?;
     std::fs::write(

@@ -102,6 +102,12 @@ impl Channel {
         self.stream.check_peer_is_same_user()
     }
 
+    /// The process at the other end, as the kernel reports it (Linux sockets).
+    #[cfg(target_os = "linux")]
+    pub fn peer_process_id(&self) -> io::Result<u32> {
+        self.stream.peer_process_id()
+    }
+
     /// Sends one message.
     pub fn send(&self, message: &Message) -> io::Result<()> {
         let frame = encode_frame(message).map_err(protocol_error)?;

@@ -230,6 +230,42 @@ const MAX_HELLO_BYTES: usize = 1024;
 /// version, and answers. A wrong peer, token or version drops the connection with an error.
 pub fn welcome(channel: &Channel, token: [u8; 16], architecture: &str) -> io::Result<ChannelRole> {
     channel.check_peer_is_same_user()?;
+    let hello = read_hello(channel)?;
+    if hello.token != token {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            "connection without the right token",
+        ));
+    }
+    answer_hello(channel, &hello, architecture)?;
+    Ok(hello.role)
+}
+
+/// A group's server's side ([`ChannelRole::Group`] connections): only the DAW process the
+/// group serves, `daw`, may ask it for instances; the kernel says who connected, so no
+/// token is needed (the instances it makes have theirs). A connection from anyone else,
+/// or for another role, is dropped with an error.
+#[cfg(target_os = "linux")]
+pub fn welcome_to_group(channel: &Channel, daw: u32, architecture: &str) -> io::Result<()> {
+    let peer = channel.peer_process_id()?;
+    if peer != daw {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!("process {peer} asked for an instance of a group that serves process {daw}"),
+        ));
+    }
+    let hello = read_hello(channel)?;
+    if hello.role != ChannelRole::Group {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("a {:?} connection to a group's server", hello.role),
+        ));
+    }
+    answer_hello(channel, &hello, architecture)
+}
+
+/// Reads the greeting within [`HANDSHAKE_TIMEOUT`] (at most a small frame).
+fn read_hello(channel: &Channel) -> io::Result<Hello> {
     channel.set_read_timeout(Some(HANDSHAKE_TIMEOUT))?;
     let hello = match channel.receive_at_most(MAX_HELLO_BYTES)? {
         Message::Hello(hello) => hello,
@@ -238,12 +274,11 @@ pub fn welcome(channel: &Channel, token: [u8; 16], architecture: &str) -> io::Re
         }
     };
     channel.set_read_timeout(None)?;
-    if hello.token != token {
-        return Err(io::Error::new(
-            io::ErrorKind::PermissionDenied,
-            "connection without the right token",
-        ));
-    }
+    Ok(hello)
+}
+
+/// Answers a greeting; fails after answering if the versions differ (the proxy reports it).
+fn answer_hello(channel: &Channel, hello: &Hello, architecture: &str) -> io::Result<()> {
     channel.send(&Message::Welcome(Welcome {
         protocol_version: PROTOCOL_VERSION,
         architecture: architecture.to_owned(),
@@ -254,5 +289,5 @@ pub fn welcome(channel: &Channel, token: [u8; 16], architecture: &str) -> io::Re
     if hello.protocol_version != PROTOCOL_VERSION {
         return Err(io::Error::new(io::ErrorKind::InvalidData, "protocol version mismatch"));
     }
-    Ok(hello.role)
+    Ok(())
 }

@@ -107,14 +107,25 @@ impl ServerProcess {
     /// Starts `command` serving on the socket `socket`, handing it `token` through the
     /// environment and this process's id so it can die with us.
     pub fn spawn(command: &ServerCommand, socket: &str, token: [u8; 16]) -> io::Result<Self> {
-        command.warm_up();
         let mut process = command.process();
+        process.arg("--socket").arg(socket).env(TOKEN_ENV, to_hex(&token));
+        Self::start(command, process)
+    }
+
+    /// Starts `command` as the server of a plugin group, listening on `group_address` for
+    /// this process's requests for instances (no token: it takes requests from this
+    /// process only, which the kernel names).
+    pub fn spawn_group(command: &ServerCommand, group_address: &str) -> io::Result<Self> {
+        let mut process = command.process();
+        process.arg("--group").arg(group_address);
+        Self::start(command, process)
+    }
+
+    fn start(command: &ServerCommand, mut process: std::process::Command) -> io::Result<Self> {
+        command.warm_up();
         process
-            .arg("--socket")
-            .arg(socket)
             .arg("--parent-pid")
             .arg(std::process::id().to_string())
-            .env(TOKEN_ENV, to_hex(&token))
             .stdin(Stdio::null());
         if command.keep_stderr {
             process.stderr(Stdio::piped());
@@ -196,6 +207,16 @@ impl ServerProcess {
                 ))
             }
         }
+    }
+
+    /// How the server ended, if it has (reaping it).
+    pub fn exit_code(&mut self) -> Option<i32> {
+        self.child.try_wait().ok().flatten().and_then(|status| status.code())
+    }
+
+    /// Waits for the server to end by itself, however long that takes, and reaps it.
+    pub fn wait(mut self) {
+        let _ = self.child.wait();
     }
 
     /// Waits up to `timeout` for the server to exit by itself, then kills it; reaps it

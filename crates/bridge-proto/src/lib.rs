@@ -24,5 +24,9 @@ pub use framing::{
 pub use messages::*;
 pub use payload::{DispatchShape, HostShape, dispatch_shape, host_shape};
 
+/// The exit code of a plugin group's server that found the group's address taken: another
+/// process serves the group, and the proxy that started this one joins that one.
+pub const GROUP_ADDRESS_TAKEN_EXIT: i32 = 3;
+
 /// The protocol version both sides must agree on; bumped on every wire change.
-pub const PROTOCOL_VERSION: u32 = 5;
+pub const PROTOCOL_VERSION: u32 = 6;

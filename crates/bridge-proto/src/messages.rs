@@ -27,6 +27,10 @@ pub enum ChannelRole {
     Thread,
     /// Callbacks the plugin makes from its own threads; served by a proxy thread.
     Callbacks,
+    /// A DAW process asking a group's server for an instance of its own
+    /// ([`Request::NewInstance`]); the instance's connections then go to the address the
+    /// answer names.
+    Group,
 }
 
 /// The proxy's greeting.
@@ -189,6 +193,9 @@ pub enum Request {
     },
     /// Server → proxy: the plugin called the host. → [`Response::HostAnswered`].
     HostCall(HostCall),
+    /// Proxy → a group's server, on a [`ChannelRole::Group`] connection: make a new
+    /// instance's server in the group's process. → [`Response::NewInstance`].
+    NewInstance,
 }
 
 /// A response.
@@ -206,6 +213,14 @@ pub enum Response {
     HostAnswered(HostReply),
     /// The request could not be carried out; the text says why.
     Failed(String),
+    /// A new instance's server in a group's process: where it listens, and the token its
+    /// connections must carry.
+    NewInstance {
+        /// The socket name the instance's server listens on.
+        socket: String,
+        /// The instance's token.
+        token: [u8; 16],
+    },
 }
 
 /// A dispatcher call as it travels: the integer arguments and the decoded `ptr` payload.

@@ -30,7 +30,8 @@
 //! value = capacity: writes the whole log as UTF-8 text plus a NUL and returns the text
 //! length (without the NUL); if ptr is NULL or the capacity is below text length + 1 it
 //! writes nothing and returns −(text length + 1). Index `four_char_code(b"PrCl")` clears the
-//! log (and the dropped count) and returns 1.
+//! log (and the dropped count) and returns 1. Index `four_char_code(b"PrIn")` returns how
+//! many probe instances live in the calling process.
 //!
 //! # Log format
 //!
@@ -92,6 +93,12 @@ pub const INFO: PluginInfo = PluginInfo {
 pub const LOG_INDEX: i32 = four_char_code(b"PrLg");
 /// effVendorSpecific index that clears the log.
 pub const CLEAR_INDEX: i32 = four_char_code(b"PrCl");
+/// effVendorSpecific index that returns how many probe instances live in this process
+/// (instances of one plugin group share a process, and see each other so).
+pub const INSTANCES_INDEX: i32 = four_char_code(b"PrIn");
+
+/// The probe instances alive in this process.
+static INSTANCES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 /// The GetTime mask the probe asks for.
 pub const TIME_MASK: i32 = 0xFE00;
 /// The environment variable that makes the probe save a state of that many bytes.
@@ -243,6 +250,9 @@ impl Probe {
                 self.log().clear();
                 1
             }
+            DispatchCall::VendorSpecific(call) if call.index == INSTANCES_INDEX => {
+                INSTANCES.load(std::sync::atomic::Ordering::SeqCst) as isize
+            }
             other => default_dispatch(&INFO, other),
         }
     }
@@ -267,6 +277,12 @@ pub fn state_byte(index: usize) -> u8 {
     (index.wrapping_mul(2_654_435_761) >> 13) as u8
 }
 
+impl Drop for Probe {
+    fn drop(&mut self) {
+        INSTANCES.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 impl Plugin for Probe {
     fn info() -> PluginInfo {
         match state_bytes() {
@@ -287,6 +303,7 @@ impl Plugin for Probe {
             params: [AtomicF32::new(0.5), AtomicF32::new(0.25)],
             program: Mutex::new(0),
         };
+        INSTANCES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         probe.callback(Context::Entry, HostOpcode::VERSION, 0, 0.0);
         probe.callback(Context::Entry, HostOpcode::CURRENT_ID, 0, 0.0);
         probe

@@ -132,6 +132,22 @@ impl Stream {
         }
     }
 
+    /// The process at the other end of a socket, as the kernel reports it (cannot be
+    /// faked); pipes to a server under Wine have none to report.
+    pub fn peer_process_id(&self) -> io::Result<u32> {
+        let Self::Socket(socket) = self else {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "a pipe connection does not know its peer",
+            ));
+        };
+        socket
+            .peer_creds()?
+            .pid()
+            .and_then(|pid| u32::try_from(pid).ok())
+            .ok_or_else(|| io::Error::other("the peer's process id is unknown"))
+    }
+
     fn socket_fd(&self) -> io::Result<ObjectRef<'_>> {
         match self {
             Self::Socket(interprocess::local_socket::Stream::UdSocket(socket)) => Ok(socket.as_fd()),
@@ -497,6 +513,33 @@ pub fn parent_is(pid: u32) -> bool {
 /// Whether a process with this id exists.
 pub fn process_alive(pid: u32) -> bool {
     std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// When process `pid` started (clock ticks after boot), while it runs: with its id, this
+/// names one process, so a reused id is not taken for it. `None` once it has ended (or is a
+/// zombie waiting to be reaped).
+pub fn process_start_time(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (in parentheses) may hold spaces; the fields follow its last ')'.
+    let mut fields = stat.get(stat.rfind(')')? + 1..)?.split_whitespace();
+    let state = fields.next()?;
+    if state == "Z" || state == "X" {
+        return None;
+    }
+    // Field 22 of the line; `state` was field 3.
+    fields.nth(18)?.parse().ok()
+}
+
+/// This process's (real) user id.
+pub fn user_id() -> u32 {
+    rustix::process::getuid().as_raw()
+}
+
+/// Kills process `pid` (SIGKILL).
+pub fn kill_process(pid: u32) -> io::Result<()> {
+    let pid = rustix::process::Pid::from_raw(pid as i32)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "process id 0"))?;
+    rustix::process::kill_process(pid, rustix::process::Signal::KILL).map_err(io::Error::from)
 }
 
 /// The file the code at `address` was loaded from, as the dynamic linker knows it.
