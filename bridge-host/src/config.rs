@@ -29,6 +29,8 @@
 //! | `lock_memory` | true | lock the audio region into RAM: about 1.3 MiB up to 512 frames, 3 MiB at 4096 (needs `CAP_IPC_LOCK` or a memlock limit above that) |
 //! | `max_spin_us` | 50 | the longest the host's audio thread spins for a reply while the server runs on another CPU (0: never; at most 1000) |
 //! | `bench_socket_wake` | false | benchmarks only: each block's wake and wait is a message on a socket instead of the futex |
+//! | `qemu` | — | the emulator an arm64 plugin's server runs under (`None`: `qemu-aarch64` on `PATH`) |
+//! | `qemu_sysroot` | — | where the emulated server finds its C runtime (`None`: `/usr/aarch64-linux-gnu`, else `/`) |
 //! | `group` | — | run in one server with every other instance of this DAW process and architecture in the same group: a name (letters, digits, space, `-`, `_`, `.`; at most 64), `"@folder"` (the plugins of one folder, often one vendor's) or `"@all"`; Linux plugins only. A crash restarts the whole group |
 //!
 //! A file that cannot be parsed, or has an unknown key, a wrong type or a number outside its
@@ -40,6 +42,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use bridge_ipc::emulation::EmulatorSettings;
 use bridge_ipc::wine_launch::WineSettings;
 use bridge_proto::wine::WineDoorbell;
 use serde::Deserialize;
@@ -102,6 +105,8 @@ struct FileOptions {
     wine: Option<PathBuf>,
     wine_prefix: Option<PathBuf>,
     wine_doorbell: Option<String>,
+    qemu: Option<PathBuf>,
+    qemu_sysroot: Option<PathBuf>,
     group: Option<String>,
 }
 
@@ -189,6 +194,8 @@ impl FileOptions {
             wine: other.wine.or(self.wine),
             wine_prefix: other.wine_prefix.or(self.wine_prefix),
             wine_doorbell: other.wine_doorbell.or(self.wine_doorbell),
+            qemu: other.qemu.or(self.qemu),
+            qemu_sysroot: other.qemu_sysroot.or(self.qemu_sysroot),
             group: other.group.or(self.group),
         }
     }
@@ -306,6 +313,8 @@ pub struct BridgeConfig {
     pub policy: FailurePolicy,
     /// How Windows plugins run under Wine (Linux only).
     pub wine: WineSettings,
+    /// How plugins of another instruction set run under an emulator.
+    pub emulator: EmulatorSettings,
     /// The group whose server this instance shares (see the server's `group`): the name as
     /// given, `all` for `"@all"`, `folder:<the plugin's folder>` for `"@folder"`.
     pub group: Option<String>,
@@ -377,6 +386,10 @@ pub fn load(proxy: Option<&Path>) -> Result<BridgeConfig, ConfigError> {
         group,
         server_dir: options.server_dir.clone(),
         policy: FailurePolicy::from(&options),
+        emulator: EmulatorSettings {
+            program: options.qemu.clone(),
+            sysroot: options.qemu_sysroot.clone(),
+        },
         wine: WineSettings {
             program: options.wine.clone(),
             prefix: options.wine_prefix.clone(),
@@ -417,6 +430,7 @@ fn read_file(path: &Path) -> Result<FileOptions, ConfigError> {
     };
     options.server_dir = options.server_dir.take().map(beside_file);
     options.wine_prefix = options.wine_prefix.take().map(beside_file);
+    options.qemu_sysroot = options.qemu_sysroot.take().map(beside_file);
     Ok(options)
 }
 

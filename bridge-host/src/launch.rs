@@ -14,19 +14,24 @@ use crate::config::BridgeConfig;
 /// exports it is a proxy, which a proxy never bridges to.
 pub const PROXY_MARKER_SYMBOL: &str = "VSTBRIDGE_PROXY_MARKER";
 
-/// How to start a server for the plugin: the server itself, or for a Windows plugin on
-/// Linux, Wine running the Windows server (with Wine and its prefix checked first).
+/// How to start a server for the plugin: the server itself; for a Windows plugin on Linux,
+/// Wine running the Windows server (with Wine and its prefix checked first); for a plugin of
+/// another instruction set, the emulator running the server built for it (with the emulator
+/// and the target's C runtime checked first).
 pub(crate) fn server_command(
     config: &BridgeConfig,
     arch: Architecture,
     under_wine: bool,
     server_exe: &Path,
 ) -> Result<ServerCommand, String> {
-    if !under_wine {
-        return Ok(ServerCommand::native(server_exe));
+    if under_wine {
+        let wine = bridge_ipc::wine_launch::WineLaunch::resolve(&config.wine, arch)?;
+        return Ok(wine.command(server_exe));
     }
-    let wine = bridge_ipc::wine_launch::WineLaunch::resolve(&config.wine, arch)?;
-    Ok(wine.command(server_exe))
+    if bridge_ipc::emulation::needs_emulation(arch) {
+        return bridge_ipc::emulation::command(&config.emulator, arch, server_exe);
+    }
+    Ok(ServerCommand::native(server_exe))
 }
 
 /// The plugin's architecture and binary format: native ones, and on Linux Windows ones (run
@@ -56,6 +61,10 @@ pub(crate) fn plugin_architecture(config: &BridgeConfig) -> Result<(Architecture
     }
     match info.architecture {
         Architecture::X86 | Architecture::X86_64 => Ok((info.architecture, info.format)),
+        // Under an emulator (`bridge_ipc::emulation`), a Linux plugin only.
+        Architecture::Aarch64 if cfg!(target_os = "linux") && info.format == BinaryFormat::native() => {
+            Ok((info.architecture, info.format))
+        }
         other => Err(format!(
             "{}: plugins for {} are not supported",
             path.display(),

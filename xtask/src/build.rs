@@ -10,6 +10,11 @@ use crate::util::{cargo, run, succeeds, target_dir};
 
 /// The 32-bit target the bridge supports on Linux.
 pub const I686: &str = "i686-unknown-linux-gnu";
+/// The arm64 Linux target: its server runs arm64 plugins under qemu-user.
+pub const AARCH64: &str = "aarch64-unknown-linux-gnu";
+/// What building and running the arm64 server needs: the emulator and Debian's cross C and
+/// C++ toolchain (whose runtime under `/usr/aarch64-linux-gnu` is the emulator's root).
+const AARCH64_PACKAGES: [&str; 3] = ["qemu-user", "gcc-aarch64-linux-gnu", "g++-aarch64-linux-gnu"];
 
 /// Packages built for i686: the proxy a 32-bit DAW loads, what a 32-bit plugin needs on the
 /// far side of the bridge, and what the i686 tests load.
@@ -27,17 +32,7 @@ pub const I686_PACKAGES: [&str; 8] = [
 /// Adds the i686 Rust target when missing and checks that the C toolchain can link 32-bit
 /// code, explaining how to fix it when not.
 pub fn ensure_i686_toolchain() -> Result<()> {
-    let installed = Command::new("rustup").args(["target", "list", "--installed"]).output();
-    match installed {
-        Ok(output)
-            if String::from_utf8_lossy(&output.stdout)
-                .lines()
-                .any(|line| line.trim() == I686) => {}
-        Ok(_) => run(Command::new("rustup").args(["target", "add", I686]))?,
-        Err(_) => bail!(
-            "rustup is not installed; the i686 target needs it: https://rustup.rs then `rustup target add {I686}`"
-        ),
-    }
+    ensure_rust_target(I686)?;
     if can_link_32_bit() {
         return Ok(());
     }
@@ -56,6 +51,54 @@ pub fn ensure_i686_toolchain() -> Result<()> {
     )
 }
 
+/// Adds the Rust target `target` when rustup lacks it.
+fn ensure_rust_target(target: &str) -> Result<()> {
+    let installed = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    match installed {
+        Ok(output)
+            if String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .any(|line| line.trim() == target) =>
+        {
+            Ok(())
+        }
+        Ok(_) => run(Command::new("rustup").args(["target", "add", target])),
+        Err(_) => bail!(
+            "rustup is not installed; the {target} target needs it: https://rustup.rs then `rustup target add {target}`"
+        ),
+    }
+}
+
+/// Adds the arm64 Rust target, Debian's cross toolchain and the emulator when missing, or
+/// says how.
+pub fn ensure_aarch64_toolchain() -> Result<()> {
+    ensure_rust_target(AARCH64)?;
+    let missing: Vec<&str> = AARCH64_PACKAGES
+        .iter()
+        .copied()
+        .filter(|package| !crate::fetch::installed(package))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if crate::fetch::may_install() {
+        return crate::fetch::apt_install_packages(&missing);
+    }
+    bail!(
+        "the arm64 server needs QEMU and Debian's arm64 cross toolchain:  sudo apt-get install {}",
+        missing.join(" ")
+    )
+}
+
+fn aarch64_build(extra: &[&str]) -> std::process::Command {
+    let mut build = cargo();
+    build
+        .args(["build", "--target", AARCH64])
+        .args(extra)
+        .args(["-p", "vstbridge-server"]);
+    build
+}
+
 /// Whether `c++ -m32` can link a program that catches a C++ exception.
 fn can_link_32_bit() -> bool {
     let probe = std::env::temp_dir().join(format!("vstbridge-m32-probe-{}", std::process::id()));
@@ -71,8 +114,10 @@ fn can_link_32_bit() -> bool {
 /// files the end-to-end tests load in `target/debug/bridge/`.
 pub fn build_all() -> Result<()> {
     ensure_i686_toolchain()?;
+    ensure_aarch64_toolchain()?;
     run(cargo().args(["build", "--workspace", "--all-targets"]))?;
     run(&mut i686_build(&[]))?;
+    run(&mut aarch64_build(&[]))?;
     assemble(Profile::Debug, &target_dir().join("debug").join("bridge"))
 }
 
@@ -87,6 +132,8 @@ fn build_release_bridge(packages: &[&str]) -> Result<PathBuf> {
     }
     run(&mut build)?;
     run(&mut i686_build(&["--release"]))?;
+    ensure_aarch64_toolchain()?;
+    run(&mut aarch64_build(&["--release"]))?;
     let release = target_dir().join("release");
     assemble(Profile::Release, &release.join("bridge"))?;
     Ok(release)
@@ -249,11 +296,12 @@ impl Profile {
 }
 
 /// The files a bridge installation consists of.
-pub const DIST_FILES: [&str; 5] = [
+pub const DIST_FILES: [&str; 6] = [
     "vstbridge-proxy.so",
     "vstbridge-proxy-i686.so",
     "vstbridge-server-x86_64",
     "vstbridge-server-i686",
+    "vstbridge-server-aarch64",
     "vstbridge",
 ];
 
@@ -278,6 +326,10 @@ fn assemble(profile: Profile, dest: &Path) -> Result<()> {
         (i686.join("libvstbridge_proxy.so"), "vstbridge-proxy-i686.so"),
         (native.join("vstbridge-server"), "vstbridge-server-x86_64"),
         (i686.join("vstbridge-server"), "vstbridge-server-i686"),
+        (
+            target.join(AARCH64).join(profile.dir()).join("vstbridge-server"),
+            "vstbridge-server-aarch64",
+        ),
     ];
     for (from, name) in copies {
         let to = dest.join(name);

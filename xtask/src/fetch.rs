@@ -1,5 +1,5 @@
-//! `cargo xtask fetch-plugins`: Debian's `dpf-plugins-vst` for amd64 and i386, unpacked side
-//! by side into `target/real-plugins/<arch>/`, plus the i386 runtime libraries the 32-bit
+//! `cargo xtask fetch-plugins`: Debian's `dpf-plugins-vst` for amd64, i386 and arm64, unpacked
+//! side by side into `target/real-plugins/<arch>/`, plus the i386 runtime libraries the 32-bit
 //! builds need; and Debian's `amsynth` (a synth with a GTK editor): the amd64 package
 //! installed, since the plugin finds its skins only under `/usr/share/amsynth`, and the
 //! i386 plugin unpacked beside the i386 dpf plugins (it uses the same skins) with the i386
@@ -56,8 +56,38 @@ pub fn fetch_plugins() -> Result<()> {
     if !i386.join(AMSYNTH_I386).is_file() {
         download_and_unpack("amsynth", "i386", &i386, AMSYNTH_I386)?;
     }
+    // The arm64 builds, for the arm64 server under qemu-user (they link only the C and C++
+    // runtimes, which Debian's cross toolchain provides; apt needs the architecture to
+    // download them).
+    let arm64 = root.join("arm64");
+    if !arm64.join(MARKER).is_file() {
+        ensure_foreign_architecture("arm64")?;
+        download_and_unpack(PACKAGE, "arm64", &arm64, MARKER)?;
+    }
     eprintln!("real plugins ready in {}", root.display());
     Ok(())
+}
+
+/// Adds the Debian architecture `arch` to dpkg's foreign ones (for `apt-get download`) when
+/// it is missing, with fresh package lists.
+fn ensure_foreign_architecture(arch: &str) -> Result<()> {
+    let foreign = Command::new("dpkg")
+        .arg("--print-foreign-architectures")
+        .output()
+        .context("dpkg is required")?;
+    if String::from_utf8_lossy(&foreign.stdout)
+        .lines()
+        .any(|line| line.trim() == arch)
+    {
+        return Ok(());
+    }
+    if !may_install() {
+        bail!(
+            "the {arch} plugins come from Debian's {arch} packages. Run:\n  sudo dpkg --add-architecture {arch} && sudo apt-get update"
+        );
+    }
+    run(privileged("dpkg").args(["--add-architecture", arch]))?;
+    apt_update()
 }
 
 /// Downloads Debian's `package` for `arch` and unpacks it into `dest`, which must then hold

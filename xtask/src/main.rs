@@ -26,7 +26,7 @@ cargo xtask <command>
   bench [--quick] [--periods N] [--only SECTION]
                    the audio-handoff benchmarks (table on stdout, JSON in target/bench/);
                    --periods: real-time periods per many-instances row (7,500);
-                   --only limit|plugins|levers|patterns|extras|groups: one section
+                   --only limit|plugins|levers|patterns|extras|groups|emulated: one section
   soak [--count N] the kill/freeze loop with N faults (default 1000), with its report
   fuzz [--iterations N] [--seed S]
                   seeded fuzzing of all the proxy reads from a server (default 10^6 per target)

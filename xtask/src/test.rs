@@ -16,8 +16,11 @@ use crate::util::{cargo, describe};
 const I686_TEST_PACKAGES: [&str; 2] = ["vst2-abi", "vst2-host"];
 
 /// End-to-end tests (x86_64 host, both servers) that must appear as passed.
-const REQUIRED_BRIDGE: [&str; 42] = [
+const REQUIRED_BRIDGE: [&str; 45] = [
     "bridged_editors_paint_and_take_clicks_and_keys_as_they_do_directly",
+    "vstbridge_probe_describes_an_arm64_plugin_through_the_emulator",
+    "arm64_dpf_plugins_render_under_qemu_like_their_amd64_builds",
+    "a_killed_emulated_server_comes_back_with_its_state",
     "instances_of_one_group_share_a_server_and_see_each_other",
     "a_crash_of_the_groups_server_restarts_every_instance_with_its_own_state",
     "instances_loaded_at_once_still_make_one_group",

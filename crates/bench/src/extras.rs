@@ -1,6 +1,7 @@
 //! The rest of the bench: parameter calls from the audio thread and from another thread,
-//! string queries, start-up time, many bridged instances at a real-time pace, and what a
-//! plugin group saves in memory and start-up against a server per instance.
+//! string queries, start-up time, many bridged instances at a real-time pace, what a
+//! plugin group saves in memory and start-up against a server per instance, and what a
+//! block costs an arm64 plugin run under an emulator.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -289,6 +290,50 @@ pub fn groups(options: &Options, results: &mut serde_json::Map<String, serde_jso
                     let _ = std::fs::remove_dir_all(folder);
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+/// Median and p99 per block of `plugin` at `frames`, over `blocks` blocks after a warm-up.
+fn block_times(plugin: &Plugin, frames: usize, blocks: usize) -> Result<Summary> {
+    let info = plugin.info();
+    plugin.start(SAMPLE_RATE, frames as i32);
+    let input: Vec<f32> = (0..frames).map(|i| (i as f32 * 0.01).sin() * 0.5).collect();
+    let inputs: Vec<&[f32]> = (0..info.num_inputs.max(0)).map(|_| input.as_slice()).collect();
+    let mut outputs: Vec<Vec<f32>> = (0..info.num_outputs.max(0)).map(|_| vec![0.0f32; frames]).collect();
+    let mut samples = Vec::with_capacity(blocks);
+    for round in 0..blocks + blocks / 10 {
+        let mut slices: Vec<&mut [f32]> = outputs.iter_mut().map(Vec::as_mut_slice).collect();
+        let started = Instant::now();
+        plugin.process_replacing(&inputs, &mut slices, frames)?;
+        if round >= blocks / 10 {
+            samples.push(started.elapsed());
+        }
+    }
+    Ok(Summary::of(&mut samples))
+}
+
+/// An arm64 plugin (Debian's MaBitcrush) bridged to the aarch64 server under qemu-user,
+/// beside its amd64 build loaded directly and bridged to the x86_64 server: per block.
+pub fn emulated(options: &Options, results: &mut serde_json::Map<String, serde_json::Value>) -> Result<()> {
+    let blocks = if options.quick { 500 } else { 5_000 };
+    println!("\n== another instruction set: MaBitcrush arm64 under qemu-user, per block ==");
+    let amd64 = vstbridge_test_support::real_plugin_for("amd64", "MaBitcrush-vst.so");
+    let arm64 = vstbridge_test_support::real_plugin_for("arm64", "MaBitcrush-vst.so");
+    for frames in [64, 512] {
+        let rows = [
+            ("amd64, direct", Plugin::load(&amd64, Arc::new(DefaultHost))?),
+            ("amd64, bridged (x86_64 server)", bridged(options, &amd64)?),
+            ("arm64, bridged (aarch64 server under qemu)", bridged(options, &arm64)?),
+        ];
+        for (name, plugin) in &rows {
+            let summary = block_times(plugin, frames, blocks)?;
+            println!(
+                "{frames:>4} frames, {name:<42} median {:>8.1} µs   p99 {:>8.1} µs",
+                summary.median_us, summary.p99_us
+            );
+            results.insert(format!("emulated/{frames}/{name}"), summary.to_json());
         }
     }
     Ok(())

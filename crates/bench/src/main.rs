@@ -19,7 +19,8 @@
 //!    queries. **Start-up**: loading to first block. **Scale**: 1, 8 (and 32) bridged
 //!    instances at a 48 kHz pace, missed periods and CPU. **Groups**: 1, 8 (and 32)
 //!    instances in a server each and in one group's server: start-up and server memory
-//!    (PSS) per instance.
+//!    (PSS) per instance. **Emulated**: an arm64 plugin under qemu-user against its amd64
+//!    build, per block.
 //!
 //! Results go to stdout as a table and to `target/bench/results.json`. `cargo xtask bench`
 //! builds everything in release mode and runs this with the right paths.
@@ -40,7 +41,7 @@ struct Options {
     quick: bool,
     /// Periods per row of the many-instances table (`--periods`).
     periods: Option<usize>,
-    /// Only this section (`--only limit|plugins|levers|patterns|extras|groups`), for a developer
+    /// Only this section (`--only limit|plugins|levers|patterns|extras|groups|emulated`), for a developer
     /// trying one thing; results.json then holds only its rows.
     only: Option<String>,
     dist: PathBuf,
@@ -139,6 +140,9 @@ fn main() -> Result<()> {
     }
     if runs("groups") {
         extras::groups(&options, &mut results)?;
+    }
+    if runs("emulated") {
+        extras::emulated(&options, &mut results)?;
     }
     std::fs::create_dir_all(options.json.parent().context("json path has a folder")?)?;
     std::fs::write(

@@ -9,6 +9,8 @@
 //! - [`server_process`]: spawning the server and watching it;
 //! - [`wine_launch`]: Windows plugins on Linux: Wine, its prefix, and the command that starts
 //!   a Windows server under it;
+//! - [`emulation`]: plugins of another instruction set (arm64): the command that starts
+//!   their server under QEMU's user-mode emulator;
 //! - [`os`]: what differs per operating system (control-channel streams, shared memory,
 //!   doorbell wakes, handing objects to the server, random bytes, parent death, audio
 //!   thread levers, own library path), Linux and Windows behind one API.
@@ -18,6 +20,7 @@
 pub mod allocations;
 pub mod channel;
 pub mod doorbell;
+pub mod emulation;
 pub mod endpoint;
 pub mod heartbeat;
 pub mod logging;

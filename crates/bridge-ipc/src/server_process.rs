@@ -27,6 +27,14 @@ pub struct ServerCommand {
     pub warm_up: Option<(PathBuf, Vec<OsString>)>,
 }
 
+/// The first `name` on `PATH` that is a file (the program a server runs under: `wine`,
+/// `qemu-aarch64`).
+pub(crate) fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|path| path.is_file())
+}
+
 /// The longest a [`ServerCommand::warm_up`] program may take before the server starts anyway.
 pub const WARM_UP_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
 

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use bridge_proto::wine::WineDoorbell;
 use vst2_host::{Architecture, BinaryFormat};
 
-use crate::server_process::ServerCommand;
+use crate::server_process::{ServerCommand, on_path};
 
 /// Whether a plugin of `format` runs under Wine here: Windows DLLs on Linux.
 pub fn runs_under_wine(format: BinaryFormat) -> bool {
@@ -45,13 +45,6 @@ pub struct WineLaunch {
     pub prefix: PathBuf,
     /// How the server's doorbells wake.
     pub doorbell: WineDoorbell,
-}
-
-/// The first `name` on `PATH` that is a file.
-fn on_path(name: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|dir| dir.join(name))
-        .find(|path| path.is_file())
 }
 
 impl WineLaunch {

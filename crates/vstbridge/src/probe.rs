@@ -124,8 +124,9 @@ pub fn probe(path: &Path, dist: &Path, timeout: Duration) -> Report {
         }
     };
     let arch = info.architecture;
+    let emulated = cfg!(target_os = "linux") && arch == Architecture::Aarch64 && !under_wine;
     if (info.format != vst2_host::BinaryFormat::native() && !under_wine)
-        || !matches!(arch, Architecture::X86 | Architecture::X86_64)
+        || !(matches!(arch, Architecture::X86 | Architecture::X86_64) || emulated)
     {
         let message = format!(
             "a {} binary for {}, which this platform's servers cannot load",
@@ -159,7 +160,15 @@ pub fn probe(path: &Path, dist: &Path, timeout: Duration) -> Report {
         let message = format!("no server for {} plugins at {}", arch.name(), server.display());
         return report(Some(arch), Outcome::Failed { message });
     }
-    let mut command = Command::new(&server);
+    // An arm64 plugin's server runs under the emulator, found as the proxy finds it.
+    let mut command = if bridge_ipc::emulation::needs_emulation(arch) {
+        match bridge_ipc::emulation::command(&Default::default(), arch, &server) {
+            Ok(emulator) => emulator.process(),
+            Err(message) => return report(Some(arch), Outcome::Failed { message }),
+        }
+    } else {
+        Command::new(&server)
+    };
     command.arg("--describe").arg(path);
     report(Some(arch), describe_in_sandbox(command, timeout))
 }

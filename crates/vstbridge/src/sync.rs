@@ -72,7 +72,8 @@ pub fn sync(options: &SyncOptions) -> Result<Vec<(String, Action)>> {
         let Ok(info) = BinaryInfo::read(&plugin) else { continue };
         let under_wine = runs_under_wine(info.format);
         if (info.format != vst2_host::BinaryFormat::native() && !under_wine)
-            || !matches!(info.architecture, Architecture::X86 | Architecture::X86_64)
+            || !(matches!(info.architecture, Architecture::X86 | Architecture::X86_64)
+                || (cfg!(target_os = "linux") && info.architecture == Architecture::Aarch64))
         {
             continue;
         }
