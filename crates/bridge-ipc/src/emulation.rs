@@ -24,11 +24,13 @@ pub struct EmulatorSettings {
     pub sysroot: Option<PathBuf>,
 }
 
-/// Whether a plugin of `arch` needs an emulator here: one this machine cannot run, which is
-/// anything but its own architecture and, on x86_64, 32-bit x86.
+/// Whether a plugin of `arch` needs an emulator here: one of another instruction set than
+/// this process's. Both widths of x86 run natively on an x86_64 machine (a 32-bit DAW's
+/// proxy starts 64-bit servers as they are).
 pub fn needs_emulation(arch: Architecture) -> bool {
+    let x86 = |arch| matches!(arch, Architecture::X86 | Architecture::X86_64);
     let current = Architecture::current();
-    !(arch == current || (current == Architecture::X86_64 && arch == Architecture::X86))
+    !(arch == current || (x86(arch) && x86(current)))
 }
 
 /// The dynamic loader a program of `arch` asks for, and the Debian triple of its runtime.
@@ -111,9 +113,10 @@ mod tests {
     fn only_foreign_instruction_sets_are_emulated() {
         assert!(needs_emulation(Architecture::Aarch64));
         assert!(!needs_emulation(Architecture::current()));
-        if Architecture::current() == Architecture::X86_64 {
-            assert!(!needs_emulation(Architecture::X86));
-        }
+        // Either width of x86 runs the other's servers natively (a 32-bit DAW's proxy, the
+        // 64-bit server).
+        assert!(!needs_emulation(Architecture::X86));
+        assert!(!needs_emulation(Architecture::X86_64));
     }
 
     #[test]
