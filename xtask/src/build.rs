@@ -118,12 +118,19 @@ pub fn build_all() -> Result<()> {
     run(cargo().args(["build", "--workspace", "--all-targets"]))?;
     run(&mut i686_build(&[]))?;
     run(&mut aarch64_build(&[]))?;
-    assemble(Profile::Debug, &target_dir().join("debug").join("bridge"))
+    assemble(Profile::Debug, &target_dir().join("debug").join("bridge"), Arm64::With)
 }
 
-/// Release builds of the proxy, both servers and `packages`, assembled in
-/// `target/release/bridge/`; returns `target/release/`.
-fn build_release_bridge(packages: &[&str]) -> Result<PathBuf> {
+/// Whether a build includes the arm64 server (and so needs the cross toolchain).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Arm64 {
+    With,
+    Without,
+}
+
+/// Release builds of the proxies, the servers (the arm64 one `with` it) and `packages`,
+/// assembled in `target/release/bridge/`; returns `target/release/`.
+fn build_release_bridge(packages: &[&str], arm64: Arm64) -> Result<PathBuf> {
     ensure_i686_toolchain()?;
     let mut build = cargo();
     build.args(["build", "--release", "-p", "vstbridge-proxy", "-p", "vstbridge-server"]);
@@ -132,19 +139,21 @@ fn build_release_bridge(packages: &[&str]) -> Result<PathBuf> {
     }
     run(&mut build)?;
     run(&mut i686_build(&["--release"]))?;
-    ensure_aarch64_toolchain()?;
-    run(&mut aarch64_build(&["--release"]))?;
+    if arm64 == Arm64::With {
+        ensure_aarch64_toolchain()?;
+        run(&mut aarch64_build(&["--release"]))?;
+    }
     let release = target_dir().join("release");
-    assemble(Profile::Release, &release.join("bridge"))?;
+    assemble(Profile::Release, &release.join("bridge"), arm64)?;
     Ok(release)
 }
 
-/// `cargo xtask demo`: builds what the demo needs (not the test suite) and runs
-/// `vstbridge demo`, which bridges the i686 test synth into a 64-bit process. Release
-/// builds: the demo reports the bridge's cost per block, which a debug build would
-/// overstate many times over.
+/// `cargo xtask demo`: builds what the demo needs (not the test suite, nor the arm64
+/// server and its cross toolchain) and runs `vstbridge demo`, which bridges the i686 test
+/// synth into a 64-bit process. Release builds: the demo reports the bridge's cost per
+/// block, which a debug build would overstate many times over.
 pub fn demo() -> Result<()> {
-    let release = build_release_bridge(&["vstbridge", "test-plugin-synth"])?;
+    let release = build_release_bridge(&["vstbridge", "test-plugin-synth"], Arm64::Without)?;
     run(Command::new(release.join("vstbridge"))
         .arg("demo")
         .current_dir(crate::util::workspace_root()))
@@ -152,7 +161,7 @@ pub fn demo() -> Result<()> {
 
 /// `cargo xtask bench [--quick] [--periods N] [--only SECTION]`: release builds of everything measured, then the bench.
 pub fn bench(args: &[String]) -> Result<()> {
-    let release = build_release_bridge(&["vstbridge-bench", "test-plugin-gain"])?;
+    let release = build_release_bridge(&["vstbridge-bench", "test-plugin-gain"], Arm64::With)?;
     let quick = args.iter().any(|a| a == "--quick");
     let only = match args.iter().position(|a| a == "--only") {
         Some(at) => Some(args.get(at + 1).context("--only needs a section")?.as_str()),
@@ -213,9 +222,9 @@ pub fn fuzz(args: &[String]) -> Result<()> {
 /// `cargo xtask dist`: release builds of the proxy, both servers and the command in
 /// `target/dist/`.
 pub fn dist() -> Result<()> {
-    let release = build_release_bridge(&["vstbridge"])?;
+    let release = build_release_bridge(&["vstbridge"], Arm64::With)?;
     let dist = target_dir().join("dist");
-    assemble(Profile::Release, &dist)?;
+    assemble(Profile::Release, &dist, Arm64::With)?;
     // The command finds the proxy and servers beside itself.
     let command = dist.join("vstbridge");
     let _ = std::fs::remove_file(&command);
@@ -314,9 +323,10 @@ fn i686_build(extra: &[&str]) -> std::process::Command {
     i686
 }
 
-/// Copies both proxies (for 64-bit and for 32-bit DAWs) and both servers of `profile` into
-/// `dest` under their installed names, and checks the proxies export both VST2 entry points.
-fn assemble(profile: Profile, dest: &Path) -> Result<()> {
+/// Copies both proxies (for 64-bit and for 32-bit DAWs) and the servers of `profile` (the
+/// arm64 one `with` it) into `dest` under their installed names, and checks the proxies
+/// export both VST2 entry points.
+fn assemble(profile: Profile, dest: &Path, arm64: Arm64) -> Result<()> {
     let target = target_dir();
     let native = target.join(profile.dir());
     let i686 = target.join(I686).join(profile.dir());
@@ -332,6 +342,9 @@ fn assemble(profile: Profile, dest: &Path) -> Result<()> {
         ),
     ];
     for (from, name) in copies {
+        if name == "vstbridge-server-aarch64" && arm64 == Arm64::Without {
+            continue;
+        }
         let to = dest.join(name);
         // Replace rather than overwrite in place: a running server keeps its old file.
         let _ = std::fs::remove_file(&to);
