@@ -177,8 +177,11 @@ mod x11 {
     struct Embedded {
         foreign: u32,
         stop: Arc<AtomicBool>,
-        watcher: Option<JoinHandle<()>>,
+        watcher: JoinHandle<()>,
     }
+
+    /// How long closing the editor waits for the watcher thread to end.
+    const WATCHER_PATIENCE: std::time::Duration = std::time::Duration::from_millis(200);
 
     fn x11_error(error: impl std::fmt::Display) -> io::Error {
         io::Error::other(format!("X11: {error}"))
@@ -264,11 +267,7 @@ mod x11 {
                     .name("vstbridge-x11".into())
                     .spawn(move || watch(&connection, &stop, ours, foreign, root))?
             };
-            *crate::sync::lock(&self.embedded) = Some(Embedded {
-                foreign,
-                stop,
-                watcher: Some(watcher),
-            });
+            *crate::sync::lock(&self.embedded) = Some(Embedded { foreign, stop, watcher });
             tracing::debug!(foreign, window = self.id, "embedded the server's editor window");
             Ok(())
         }
@@ -356,7 +355,7 @@ mod x11 {
         }
 
         pub(super) fn release_embedded(&self) {
-            let Some(mut embedded) = crate::sync::lock(&self.embedded).take() else {
+            let Some(embedded) = crate::sync::lock(&self.embedded).take() else {
                 return;
             };
             embedded.stop.store(true, Ordering::Release);
@@ -366,8 +365,14 @@ mod x11 {
             let _ = self.connection.unmap_window(embedded.foreign);
             let _ = self.connection.reparent_window(embedded.foreign, self.root, 0, 0);
             let _ = self.connection.flush();
-            if let Some(watcher) = embedded.watcher.take() {
-                let _ = watcher.join();
+            // The watcher ends at that wake, or at the error it brings when our window is
+            // gone; the DAW's thread waits for it a moment only (it holds what it uses).
+            let deadline = std::time::Instant::now() + WATCHER_PATIENCE;
+            while !embedded.watcher.is_finished() && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            if embedded.watcher.is_finished() {
+                let _ = embedded.watcher.join();
             }
         }
     }

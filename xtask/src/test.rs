@@ -245,34 +245,14 @@ pub fn test_all() -> Result<()> {
     let windows = run_windows_tests(&mut totals);
 
     let mut problems = Vec::new();
-    if let Ok(output) = &x86_64 {
-        for name in REQUIRED_BRIDGE {
-            if !passed(output, name) {
-                problems.push(format!("x86_64: required bridge test `{name}` did not run and pass"));
-            }
-        }
+    // (A failed x86_64 run is reported once, below.)
+    if x86_64.is_ok() {
+        problems.extend(run_problems("x86_64 (bridge)", &x86_64, &REQUIRED_BRIDGE));
     }
     for (arch, run) in [("x86_64", &x86_64), ("i686", &i686)] {
-        match run {
-            Ok(output) => {
-                for name in REQUIRED_ON_BOTH {
-                    if !passed(output, name) {
-                        problems.push(format!("{arch}: required test `{name}` did not run and pass"));
-                    }
-                }
-            }
-            Err(error) => problems.push(format!("{arch}: {error:#}")),
-        }
+        problems.extend(run_problems(arch, run, &REQUIRED_ON_BOTH));
     }
-    match &i686_host {
-        Ok(output) => problems.extend(
-            REQUIRED_I686_HOST
-                .iter()
-                .filter(|name| !passed(output, name))
-                .map(|name| format!("i686 host: required test `{name}` did not run and pass")),
-        ),
-        Err(error) => problems.push(format!("i686 host: {error:#}")),
-    }
+    problems.extend(run_problems("i686 host", &i686_host, &REQUIRED_I686_HOST));
     problems.extend(windows_problems(&windows));
     println!(
         "\nall tests (x86_64 + i686 + Windows x64 and x86 under Wine): {} passed, {} failed, {} ignored",
@@ -317,17 +297,21 @@ fn windows_problems(runs: &[(&str, Result<String>)]) -> Vec<String> {
         } else {
             &REQUIRED_ON_WINDOWS
         };
-        match run {
-            Ok(output) => problems.extend(
-                required
-                    .iter()
-                    .filter(|name| !passed(output, name))
-                    .map(|name| format!("{target} under Wine: required test `{name}` did not run and pass")),
-            ),
-            Err(error) => problems.push(format!("{target} under Wine: {error:#}")),
-        }
+        problems.extend(run_problems(&format!("{target} under Wine"), run, required));
     }
     problems
+}
+
+/// What went wrong in the run `label`: it failed, or a `required` test did not pass in it.
+fn run_problems(label: &str, run: &Result<String>, required: &[&str]) -> Vec<String> {
+    match run {
+        Ok(output) => required
+            .iter()
+            .filter(|name| !passed(output, name))
+            .map(|name| format!("{label}: required test `{name}` did not run and pass"))
+            .collect(),
+        Err(error) => vec![format!("{label}: {error:#}")],
+    }
 }
 
 /// Runs the Windows tests ([`crate::windows::WINDOWS_TESTS`]) for each Windows target

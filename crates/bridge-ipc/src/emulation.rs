@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use vst2_host::Architecture;
 
-use crate::server_process::{ServerCommand, on_path};
+use crate::server_process::{ServerCommand, find_runner};
 
 /// The options for plugins run under an emulator (the `qemu` and `qemu_sysroot` keys).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -52,24 +52,14 @@ pub fn command(settings: &EmulatorSettings, arch: Architecture, server: &Path) -
         ));
     };
     let name = format!("qemu-{}", arch.name());
-    let program = match &settings.program {
-        Some(program) if program.is_file() => program.clone(),
-        Some(program) => {
-            return Err(format!(
-                "the `qemu` option names {}, which is not a file: point it at {name}",
-                program.display()
-            ));
-        }
-        None => on_path(&name)
-            .or_else(|| on_path(&format!("{name}-static")))
-            .ok_or_else(|| {
-                format!(
-                    "{} plugins run under QEMU's user-mode emulator, and there is no {name} on PATH: install it \
-                 (Debian and Ubuntu: `sudo apt install qemu-user`), or name it with `qemu = \"/path/to/{name}\"`",
-                    arch.name()
-                )
-            })?,
-    };
+    let static_name = format!("{name}-static");
+    let program = find_runner("qemu", settings.program.as_deref(), &[&name, &static_name], || {
+        format!(
+            "{} plugins run under QEMU's user-mode emulator, and there is no {name} on PATH: install it \
+             (Debian and Ubuntu: `sudo apt install qemu-user`), or name it with `qemu = \"/path/to/{name}\"`",
+            arch.name()
+        )
+    })?;
     let cross = PathBuf::from(format!("/usr/{triple}"));
     let sysroot = match &settings.sysroot {
         Some(root) => root.clone(),

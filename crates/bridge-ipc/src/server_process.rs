@@ -27,8 +27,27 @@ pub struct ServerCommand {
     pub warm_up: Option<(PathBuf, Vec<OsString>)>,
 }
 
-/// The first `name` on `PATH` that is a file (the program a server runs under: `wine`,
-/// `qemu-aarch64`).
+/// The program a server runs under (`wine`, `qemu-aarch64`): the one the option `key`
+/// names, which must be a file, else the first of `names` on `PATH`; `missing` says what to
+/// install when there is none.
+pub(crate) fn find_runner(
+    key: &str,
+    configured: Option<&Path>,
+    names: &[&str],
+    missing: impl FnOnce() -> String,
+) -> Result<PathBuf, String> {
+    match configured {
+        Some(program) if program.is_file() => Ok(program.to_path_buf()),
+        Some(program) => Err(format!(
+            "the `{key}` option names {}, which is not a file: point it at {}",
+            program.display(),
+            names.first().copied().unwrap_or(key)
+        )),
+        None => names.iter().find_map(|name| on_path(name)).ok_or_else(missing),
+    }
+}
+
+/// The first `name` on `PATH` that is a file.
 pub(crate) fn on_path(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&std::env::var_os("PATH")?)
         .map(|dir| dir.join(name))

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use bridge_proto::wine::WineDoorbell;
 use vst2_host::{Architecture, BinaryFormat};
 
-use crate::server_process::{ServerCommand, on_path};
+use crate::server_process::{ServerCommand, find_runner, on_path};
 
 /// Whether a plugin of `format` runs under Wine here: Windows DLLs on Linux.
 pub fn runs_under_wine(format: BinaryFormat) -> bool {
@@ -51,22 +51,13 @@ impl WineLaunch {
     /// Finds Wine and the prefix for a plugin built for `arch`, and checks the prefix can
     /// run it. The errors say what to install or run.
     pub fn resolve(settings: &WineSettings, arch: Architecture) -> Result<Self, String> {
-        let program = match &settings.program {
-            Some(program) if program.is_file() => program.clone(),
-            Some(program) => {
-                return Err(format!(
-                    "the `wine` option names {}, which is not a file: point it at the `wine` program",
-                    program.display()
-                ));
-            }
-            None => on_path("wine").ok_or_else(|| {
-                "Windows plugins run under Wine, and there is no `wine` on PATH: install Wine \
-                 (Debian and Ubuntu: `sudo apt install wine wine64`, and for 32-bit plugins \
-                 `sudo dpkg --add-architecture i386 && sudo apt install wine32:i386`) or name it \
-                 with `wine = \"/path/to/wine\"` in the sidecar"
-                    .to_owned()
-            })?,
-        };
+        let program = find_runner("wine", settings.program.as_deref(), &["wine"], || {
+            "Windows plugins run under Wine, and there is no `wine` on PATH: install Wine \
+             (Debian and Ubuntu: `sudo apt install wine wine64`, and for 32-bit plugins \
+             `sudo dpkg --add-architecture i386 && sudo apt install wine32:i386`) or name it \
+             with `wine = \"/path/to/wine\"` in the sidecar"
+                .to_owned()
+        })?;
         let prefix = settings
             .prefix
             .clone()

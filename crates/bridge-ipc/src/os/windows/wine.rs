@@ -328,22 +328,25 @@ impl Relay {
     /// What a read of the connection gives: the bytes waiting, else 0 at the end, else it
     /// waits for either, dispatching the messages sent to this thread meanwhile.
     fn read(&self, buffer: &mut [u8]) -> usize {
+        if buffer.is_empty() {
+            return 0;
+        }
         loop {
             {
                 let mut state = self.state();
-                if !state.bytes.is_empty() || state.ended {
-                    let length = buffer.len().min(state.bytes.len());
-                    for (slot, byte) in buffer.iter_mut().zip(state.bytes.drain(..length)) {
-                        *slot = byte;
-                    }
-                    if state.bytes.is_empty() && !state.ended {
-                        // SAFETY: our event handle; unset under the lock the relay sets it under.
-                        unsafe { windows_sys::Win32::System::Threading::ResetEvent(self.ready.as_raw_handle()) };
-                    }
+                let length = buffer.len().min(state.bytes.len());
+                for (slot, byte) in buffer.iter_mut().zip(state.bytes.drain(..length)) {
+                    *slot = byte;
+                }
+                if state.bytes.is_empty() && !state.ended {
+                    // SAFETY: `ready` is our own event, open as long as `self` is. It is unset
+                    // here under the lock the relay thread sets it under, so it stays set
+                    // exactly while bytes or the end wait.
+                    unsafe { windows_sys::Win32::System::Threading::ResetEvent(self.ready.as_raw_handle()) };
+                }
+                if length > 0 || state.ended {
                     return length;
                 }
-                // SAFETY: as above.
-                unsafe { windows_sys::Win32::System::Threading::ResetEvent(self.ready.as_raw_handle()) };
             }
             super::pipe::wait_dispatching_sent_messages(self.ready.as_raw_handle(), None);
         }
